@@ -1,0 +1,129 @@
+package catalogue
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// L2 checks that need no state. They run on values that passed L1 and are
+// reported with their own codes:
+//
+//	MSG2001 mpanCheckDigit        an MPAN (DT-002) whose check digit is wrong
+//	MSG2002 senderRole            S1.senderRoleID may not send this interface
+//	MSG2003 senderUniqueReference the reference's interface, DIP id, role or date
+//	                              disagree with S0/S1 or are not real
+//	MSG2004 dateTime              a DT-003 datetime or DT-021 date that is not a
+//	                              real instant or calendar date
+
+func (v *Validator) statelessCheck(c check, s []byte) {
+	switch c {
+	case checkMPAN:
+		if len(s) == 13 && !mpanCheckDigitOK(s) {
+			v.finding(RuleMPANCheckDigit, MSG2001, 2, fmt.Sprintf("MPAN %s fails its check digit", s))
+		}
+	case checkDateTime:
+		if _, err := time.Parse("2006-01-02T15:04:05-07:00", string(s)); err != nil || !offsetOK(s) {
+			v.finding(RuleDateTime, MSG2004, 2, fmt.Sprintf("%q is not a real instant in the form 2006-01-02T15:04:05+00:00", s))
+		}
+	case checkDate:
+		if _, err := time.Parse("2006-01-02", string(s)); err != nil {
+			v.finding(RuleDateTime, MSG2004, 2, fmt.Sprintf("%q is not a calendar date in the form 2006-01-02", s))
+		}
+	}
+}
+
+// offsetOK rejects offsets beyond ±14:00 and a "Z" in place of the offset.
+func offsetOK(s []byte) bool {
+	if len(s) != 25 || (s[19] != '+' && s[19] != '-') {
+		return false
+	}
+	h := int(s[20]-'0')*10 + int(s[21]-'0')
+	m := int(s[23]-'0')*10 + int(s[24]-'0')
+	return h < 14 || h == 14 && m == 0
+}
+
+// mpanCheckDigitOK is the MPAN core check: digits 1–12 weighted by
+// 3,5,7,13,17,19,23,29,31,37,41,43, summed, mod 11, mod 10. It is the same
+// rule as market.ValidMPAN; the catalogue keeps its own byte-slice form so
+// that validation does not allocate, and a test checks both agree.
+func mpanCheckDigitOK(s []byte) bool {
+	primes := [12]int{3, 5, 7, 13, 17, 19, 23, 29, 31, 37, 41, 43}
+	sum := 0
+	for i, p := range primes {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return false
+		}
+		sum += int(c-'0') * p
+	}
+	return s[12] >= '0' && s[12] <= '9' && int(s[12]-'0') == sum%11%10
+}
+
+// messageChecks runs the L2 checks that span several fields.
+func (v *Validator) messageChecks(verdict *Verdict) {
+	if verdict.Variant == nil {
+		return
+	}
+	env := &verdict.Envelope
+	in := v.c.interfaces[verdict.Variant.InterfaceID]
+	base := ""
+	if verdict.Index >= 0 && len(v.path) > 0 && v.path[0].key == nil {
+		base = fmt.Sprintf("[%d].payload", verdict.Index)
+	} else {
+		base = "payload"
+	}
+	s1 := base + ".CommonBlock.S1."
+	if env.SenderRoleID != "" && len(in.Senders) > 0 && !in.MaySend(env.SenderRoleID) {
+		verdict.add(Finding{Path: s1 + "senderRoleID", Rule: RuleSenderRole, Code: MSG2002, Level: 2,
+			Detail: fmt.Sprintf("role %s may not send %s (senders: %s)", env.SenderRoleID, in.ID, strings.Join(in.Senders, " "))})
+	}
+	if env.SenderUniqueReference != "" && !v.failedAt(verdict, s1+"senderUniqueReference") {
+		if msg := checkSenderUniqueReference(env.SenderUniqueReference, in.ID, env.SenderDIPID, env.SenderRoleID); msg != "" {
+			verdict.add(Finding{Path: s1 + "senderUniqueReference", Rule: RuleSenderUniqueReference, Code: MSG2003, Level: 2, Detail: msg})
+		}
+	}
+}
+
+func (v *Validator) failedAt(verdict *Verdict, path string) bool {
+	for _, f := range verdict.Findings {
+		if f.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+func (verdict *Verdict) add(f Finding) {
+	if len(verdict.Findings) < MaxFindings {
+		verdict.Findings = append(verdict.Findings, f)
+	}
+}
+
+// checkSenderUniqueReference checks a reference that passed the L1 pattern
+// S-[(IF|REP)-]nnn[A|B]-<dipid>-<ROLE>-<yyyymmdd>-<suffix> against S0 and S1.
+// It returns "" when consistent.
+func checkSenderUniqueReference(ref, interfaceID, senderDIPID, role string) string {
+	parts := strings.Split(strings.TrimPrefix(ref, "S-"), "-")
+	if len(parts) == 6 { // IF-/REP- prefix present
+		if parts[0]+"-"+parts[1] != interfaceID {
+			return fmt.Sprintf("reference names %s-%s but S0.interfaceID is %s", parts[0], parts[1], interfaceID)
+		}
+		parts = parts[1:]
+	} else if len(parts) != 5 {
+		return "reference does not have the form S-IF-nnn-<DIP id>-<role>-<yyyymmdd>-<suffix>"
+	}
+	if _, num, _ := strings.Cut(interfaceID, "-"); parts[0] != num {
+		return fmt.Sprintf("reference names interface %s but S0.interfaceID is %s", parts[0], interfaceID)
+	}
+	if senderDIPID != "" && !strings.EqualFold(parts[1], senderDIPID) {
+		return fmt.Sprintf("reference names DIP id %s but S1.senderDIPID is %s", parts[1], senderDIPID)
+	}
+	if role != "" && parts[2] != role {
+		return fmt.Sprintf("reference names role %s but S1.senderRoleID is %s", parts[2], role)
+	}
+	if _, err := time.Parse("20060102", parts[3]); err != nil {
+		return fmt.Sprintf("reference date %s is not a calendar date", parts[3])
+	}
+	return ""
+}
