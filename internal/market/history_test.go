@@ -1,0 +1,164 @@
+package market
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestRangeContains(t *testing.T) {
+	apr := Range{From: date(2025, 4, 1), To: date(2025, 4, 30)}
+	open := OpenRange(date(2025, 4, 1))
+	empty := Range{From: date(2025, 4, 2), To: date(2025, 4, 1)}
+	single := Range{From: date(2025, 4, 1), To: date(2025, 4, 1)}
+	tests := []struct {
+		r    Range
+		d    SettlementDate
+		want bool
+	}{
+		{apr, date(2025, 3, 31), false},
+		{apr, date(2025, 4, 1), true},
+		{apr, date(2025, 4, 15), true},
+		{apr, date(2025, 4, 30), true},
+		{apr, date(2025, 5, 1), false},
+		{open, date(2025, 3, 31), false},
+		{open, date(2025, 4, 1), true},
+		{open, date(9999, 12, 31), true},
+		{empty, date(2025, 4, 1), false},
+		{empty, date(2025, 4, 2), false},
+		{single, date(2025, 4, 1), true},
+		{single, date(2025, 4, 2), false},
+		{Range{}, SettlementDate{}, true}, // open from the zero date: everything
+		{Range{}, date(2025, 1, 1), true},
+	}
+	for _, tt := range tests {
+		if got := tt.r.Contains(tt.d); got != tt.want {
+			t.Errorf("%v.Contains(%v) = %v, want %v", tt.r, tt.d, got, tt.want)
+		}
+	}
+	if !open.IsOpen() || apr.IsOpen() || !empty.IsEmpty() || apr.IsEmpty() || open.IsEmpty() {
+		t.Error("IsOpen/IsEmpty")
+	}
+	if apr.String() != "2025-04-01..2025-04-30" || open.String() != "2025-04-01.." {
+		t.Errorf("String() = %q, %q", apr.String(), open.String())
+	}
+}
+
+func TestRangeOverlaps(t *testing.T) {
+	r := func(f, to string) Range {
+		ds := dates(t, f)
+		out := Range{From: ds[0]}
+		if to != "" {
+			out.To = dates(t, to)[0]
+		}
+		return out
+	}
+	tests := []struct {
+		a, b Range
+		want bool
+	}{
+		{r("2025-04-01", "2025-04-30"), r("2025-05-01", "2025-05-31"), false}, // adjacent
+		{r("2025-04-01", "2025-04-30"), r("2025-04-30", "2025-05-31"), true},  // share one day
+		{r("2025-04-01", "2025-04-30"), r("2025-04-10", "2025-04-20"), true},  // inside
+		{r("2025-04-01", "2025-04-30"), r("2025-03-01", "2025-03-31"), false},
+		{r("2025-04-01", "2025-04-30"), r("2025-03-01", "2025-04-01"), true},
+		{r("2025-04-01", ""), r("2030-01-01", "2030-01-02"), true},
+		{r("2025-04-01", ""), r("2025-03-01", "2025-03-31"), false},
+		{r("2025-04-01", ""), r("2025-03-01", "2025-04-01"), true},
+		{r("2025-04-01", ""), r("2020-01-01", ""), true},
+		{r("2025-04-02", "2025-04-01"), r("2025-01-01", ""), false}, // empty
+		{r("2025-04-01", "2025-04-01"), r("2025-04-01", "2025-04-01"), true},
+	}
+	for _, tt := range tests {
+		if got := tt.a.Overlaps(tt.b); got != tt.want {
+			t.Errorf("%v.Overlaps(%v) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		if got := tt.b.Overlaps(tt.a); got != tt.want {
+			t.Errorf("%v.Overlaps(%v) = %v, want %v", tt.b, tt.a, got, tt.want)
+		}
+	}
+}
+
+func TestHistory(t *testing.T) {
+	var h History[string]
+	if _, ok := h.At(date(2025, 1, 1)); ok || h.Ranges() != nil {
+		t.Fatal("zero History is not empty")
+	}
+	h.Set(date(2025, 4, 1), "A")
+	h.Set(date(2025, 6, 1), "B")  // later: closes A on 31 May
+	h.Set(date(2025, 5, 1), "C")  // in between: A to 30 Apr, C to 31 May
+	h.Set(date(2025, 6, 1), "B2") // same date replaces
+	h.Unset(date(2025, 9, 1))     // nothing from 1 Sep
+	h.Set(date(2025, 10, 1), "D")
+
+	want := []Effective[string]{
+		{Range{date(2025, 4, 1), date(2025, 4, 30)}, "A"},
+		{Range{date(2025, 5, 1), date(2025, 5, 31)}, "C"},
+		{Range{date(2025, 6, 1), date(2025, 8, 31)}, "B2"},
+		{OpenRange(date(2025, 10, 1)), "D"},
+	}
+	if diff := cmp.Diff(want, h.Ranges()); diff != "" {
+		t.Errorf("Ranges() (-want +got):\n%s", diff)
+	}
+	at := []struct {
+		d    SettlementDate
+		want string
+		ok   bool
+	}{
+		{date(2025, 3, 31), "", false},
+		{date(2025, 4, 1), "A", true},
+		{date(2025, 4, 30), "A", true},
+		{date(2025, 5, 1), "C", true},
+		{date(2025, 5, 31), "C", true},
+		{date(2025, 6, 1), "B2", true},
+		{date(2025, 8, 31), "B2", true},
+		{date(2025, 9, 1), "", false},
+		{date(2025, 9, 30), "", false},
+		{date(2025, 10, 1), "D", true},
+		{date(2099, 1, 1), "D", true},
+	}
+	for _, tt := range at {
+		got, ok := h.At(tt.d)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("At(%v) = %q, %v; want %q, %v", tt.d, got, ok, tt.want, tt.ok)
+		}
+		// Ranges and At agree.
+		n := 0
+		for _, e := range h.Ranges() {
+			if e.Contains(tt.d) {
+				n++
+				if e.Value != got {
+					t.Errorf("Ranges() says %q on %v, At says %q", e.Value, tt.d, got)
+				}
+			}
+		}
+		if (n == 1) != tt.ok || n > 1 {
+			t.Errorf("%v is in %d ranges", tt.d, n)
+		}
+	}
+	// Ranges never overlap.
+	rs := h.Ranges()
+	for i := range rs {
+		for j := range rs {
+			if i != j && rs[i].Overlaps(rs[j].Range) {
+				t.Errorf("%v overlaps %v", rs[i].Range, rs[j].Range)
+			}
+		}
+	}
+
+	// Clone is independent.
+	c := h.Clone()
+	c.Set(date(2025, 4, 1), "X")
+	if got, _ := h.At(date(2025, 4, 1)); got != "A" {
+		t.Errorf("Set on a clone changed the original: %q", got)
+	}
+	// Unset on an existing change point and before the first.
+	c.Unset(date(2025, 10, 1))
+	c.Unset(date(2020, 1, 1))
+	if _, ok := c.At(date(2026, 1, 1)); ok {
+		t.Error("Unset did not end the last value")
+	}
+	if len(c.Ranges()) != 3 {
+		t.Errorf("clone Ranges() = %v", c.Ranges())
+	}
+}
