@@ -2,8 +2,4 @@ module github.com/mhhs/mhhs
 
 go 1.26
 
-require (
-	github.com/google/go-cmp v0.7.0 // indirect
-	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3 // indirect
-	golang.org/x/text v0.14.0 // indirect
-)
+require github.com/google/go-cmp v0.7.0

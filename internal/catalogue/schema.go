@@ -84,6 +84,7 @@ const (
 	slotA0
 	slotD0
 	slotTransactionID
+	slotPayload
 )
 
 // captures lists which CommonBlock fields fill the Envelope.
@@ -131,7 +132,7 @@ func (c *Catalogue) schemas() *schemas {
 // wrap builds the DIPMessage node {"payload": …} around a payload node. The
 // spec declares nothing about extra keys of DIPMessage, so they are allowed.
 func (s *schemas) wrap(payload *node) *node {
-	return newObject("DIPMessage", true, []nodeField{{name: "payload", node: payload, required: true}})
+	return newObject("DIPMessage", true, []nodeField{{name: "payload", node: payload, required: true, capture: slotPayload}})
 }
 
 func newObject(name string, additional bool, fields []nodeField) *node {

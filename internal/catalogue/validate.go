@@ -100,12 +100,12 @@ const MaxFindings = 100
 // not safe for concurrent use (each goroutine takes its own), but the compiled
 // schemas it reads are shared.
 type Validator struct {
-	c      *Catalogue
-	s      *schemas
-	path   []pathSeg
-	buf    []byte // unescape scratch
-	v      *Verdict
-	stated bool
+	c     *Catalogue
+	s     *schemas
+	path  []pathSeg
+	buf   []byte // unescape scratch
+	v     *Verdict
+	fixed *Variant // set by ValidateArrayFor
 }
 
 type pathSeg struct {
@@ -176,6 +176,16 @@ func (v *Validator) ValidateArray(channel string, body []byte) ([]Verdict, error
 	}
 }
 
+// ValidateArrayFor validates a message array against one given variant, as
+// the DIP's POST /validate/{IF}/{event} does: the message's own S0 does not
+// choose the schema, and S0 values that disagree with the variant are
+// reported as enum failures.
+func (v *Validator) ValidateArrayFor(variant *Variant, body []byte) ([]Verdict, error) {
+	v.fixed = variant
+	defer func() { v.fixed = nil }()
+	return v.ValidateArray(variant.InterfaceID, body)
+}
+
 // ValidatePayload validates one payload object (the value of "payload").
 func (v *Validator) ValidatePayload(channel string, payload []byte) (Verdict, error) {
 	sc := scanner{data: payload}
@@ -212,7 +222,7 @@ func (v *Validator) message(sc *scanner, channel string, idx int) (Verdict, erro
 		return verdict, sc.skipValue()
 	}
 	// Find the variant from payload.CommonBlock.S0 before validating.
-	payloadNode, chosen := v.choose(sc, channel, false)
+	_, chosen := v.choose(sc, channel, false)
 	msgNode := v.s.wrap(&node{})
 	if chosen {
 		msgNode = v.s.message[verdict.Variant]
@@ -220,7 +230,6 @@ func (v *Validator) message(sc *scanner, channel string, idx int) (Verdict, erro
 	if err := v.value(sc, msgNode, false); err != nil {
 		return verdict, err
 	}
-	_ = payloadNode
 	v.messageChecks(&verdict)
 	return verdict, nil
 }
@@ -231,6 +240,10 @@ func (v *Validator) message(sc *scanner, channel string, idx int) (Verdict, erro
 // When it cannot choose it records the finding the schema would give (the
 // missing CommonBlock, S0 or key, or the value outside the enum).
 func (v *Validator) choose(sc *scanner, channel string, bare bool) (*node, bool) {
+	if v.fixed != nil {
+		v.v.Variant = v.fixed
+		return v.s.variants[v.fixed], true
+	}
 	probe := scanner{data: sc.data, i: sc.i}
 	path := []string{"payload", "CommonBlock", "S0"}
 	if bare {
@@ -381,7 +394,6 @@ func jsonKind(c byte) string {
 func (v *Validator) object(sc *scanner, n *node) error {
 	sc.i++ // {
 	var seen uint64
-	var captured []capturedField
 	sc.ws()
 	if sc.peek() == '}' {
 		sc.i++
@@ -443,7 +455,6 @@ func (v *Validator) object(sc *scanner, n *node) error {
 			break
 		}
 	}
-	_ = captured
 	if missing := n.requiredMask &^ seen; missing != 0 {
 		for i := range n.fields {
 			if missing&(1<<i) != 0 {
@@ -453,8 +464,6 @@ func (v *Validator) object(sc *scanner, n *node) error {
 	}
 	return nil
 }
-
-type capturedField struct{}
 
 // capture validates a field whose value fills the Envelope.
 func (v *Validator) capture(sc *scanner, f *nodeField) error {
@@ -467,6 +476,11 @@ func (v *Validator) capture(sc *scanner, f *nodeField) error {
 	case slotD0:
 		env.HasD0 = c == '{'
 		return v.value(sc, f.node, f.nullable)
+	case slotPayload:
+		start := sc.i
+		err := v.value(sc, f.node, f.nullable)
+		env.Payload = sc.data[start:sc.i]
+		return err
 	case slotPrimaryRecipients:
 		start := sc.i
 		if err := v.value(sc, f.node, f.nullable); err != nil {

@@ -1,0 +1,83 @@
+// Command mhhs is Great Britain's Market-wide Half-Hourly Settlement in one
+// binary: a Data Integration Platform wire-compatible with Elexon's DIP API
+// v2.2.1 and the services of the MHHS target design behind it.
+//
+// Usage:
+//
+//	mhhs demo                          run the embedded demonstration
+//	mhhs validate [--channel IF-nnn] FILE|-
+//	mhhs catalogue [--seed] [--example IF-nnn:Event]
+//	mhhs version
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command ran and found a failure (a rejected message)
+	exitUsage = 2
+)
+
+const usage = `mhhs: Market-wide Half-Hourly Settlement in one binary
+
+Commands:
+  demo                                  show the market this build can run
+  validate [--channel IF-nnn] [--json] FILE|-
+                                        check DIP message arrays (L1 schema, L2 stateless rules)
+  catalogue [--seed] [--example IF-nnn:Event] [--full]
+                                        list interfaces and variants, the seed's artefacts, or print an example
+  version                               print the version
+
+Run 'mhhs COMMAND -h' for a command's flags.
+`
+
+// run is the whole program: main only supplies the process's arguments,
+// environment and streams.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	env := &cmdEnv{ctx: ctx, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	switch args[0] {
+	case "demo":
+		return demo(env, args[1:])
+	case "validate":
+		return validate(env, args[1:])
+	case "catalogue", "catalog":
+		return catalogueCmd(env, args[1:])
+	case "version":
+		fmt.Fprintln(stdout, "mhhs", version)
+		return exitOK
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "mhhs: unknown command %q\n\n%s", args[0], usage)
+	return exitUsage
+}
+
+const version = "0.1.0-dev"
+
+// cmdEnv is what every subcommand gets from the process.
+type cmdEnv struct {
+	ctx            context.Context
+	getenv         func(string) string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}

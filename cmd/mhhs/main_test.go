@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCLI runs the program in-process as a user would from a shell.
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestValidateAcceptsAndRejects(t *testing.T) {
+	code, example, _ := runCLI(t, "", "catalogue", "--example", "IF-021:ActivePower", "--full")
+	if code != exitOK {
+		t.Fatalf("catalogue --example exit %d", code)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json")
+	os.WriteFile(good, []byte(example), 0o644)
+
+	code, out, _ := runCLI(t, "", "validate", "--channel", "IF-021", good)
+	if code != exitOK || !strings.Contains(out, "accepted MSG0000 - Success") || !strings.Contains(out, "1 passed, 0 failed") {
+		t.Fatalf("valid message: exit %d\n%s", code, out)
+	}
+
+	bad := strings.Replace(example, `"GSPGroupID": "_A"`, `"GSPGroupID": "_I"`, 1)
+	if bad == example {
+		t.Fatal("example has no GSPGroupID _A to break")
+	}
+	code, out, _ = runCLI(t, bad, "validate", "-")
+	if code != exitFail || !strings.Contains(out, "[0].payload.CommonBlock.M0.GSPGroupID L1 enum") {
+		t.Fatalf("bad GSP group: exit %d\n%s", code, out)
+	}
+
+	code, out, _ = runCLI(t, `[{"payload": {`, "validate", "-")
+	if code != exitFail || !strings.Contains(out, "MSG1002") {
+		t.Fatalf("broken JSON: exit %d\n%s", code, out)
+	}
+
+	code, out, _ = runCLI(t, example, "validate", "--channel", "IF-013", "-")
+	if code != exitFail || !strings.Contains(out, "MSG1003") {
+		t.Fatalf("wrong channel: exit %d\n%s", code, out)
+	}
+}
+
+func TestValidateJSONOutput(t *testing.T) {
+	_, example, _ := runCLI(t, "", "catalogue", "--example", "IF-031:MSApp")
+	twice := "[" + strings.TrimSpace(example)[1:len(strings.TrimSpace(example))-1] + "," +
+		strings.Replace(strings.TrimSpace(example)[1:len(strings.TrimSpace(example))-1], `"SUP"`, `"REGS"`, 1) + "]"
+	code, out, errOut := runCLI(t, twice, "validate", "--json", "-")
+	if code != exitFail {
+		t.Fatalf("exit %d, want %d (second message has the wrong role)\n%s%s", code, exitFail, out, errOut)
+	}
+	var got []verdictJSON
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err, out)
+	}
+	if len(got) != 2 || !got[0].Accepted || got[1].Accepted || got[1].Findings[0].Code != "MSG2002" {
+		t.Fatalf("verdicts: %+v", got)
+	}
+}
+
+func TestCatalogueListings(t *testing.T) {
+	code, out, _ := runCLI(t, "", "catalogue")
+	if code != exitOK || !strings.Contains(out, "58 interfaces, 146 event variants") || !strings.Contains(out, "IF-021") {
+		t.Fatalf("catalogue: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "", "catalogue", "--seed")
+	if code != exitOK || !strings.Contains(out, "MHHSP-IF-026") || !strings.Contains(out, "IF-047") {
+		t.Fatalf("catalogue --seed: exit %d\n%s", code, out)
+	}
+	if code, _, _ := runCLI(t, "", "catalogue", "--example", "IF-999"); code != exitUsage {
+		t.Fatalf("unknown interface: exit %d", code)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	code, out, errOut := runCLI(t, "", "demo")
+	if code != exitOK {
+		t.Fatalf("demo exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"146 of 146 pass", "MSG0000 - Success", "MSG1001 - Schema Failure", "local clock day has 50"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestUsage(t *testing.T) {
+	if code, _, _ := runCLI(t, ""); code != exitUsage {
+		t.Errorf("no args: exit %d", code)
+	}
+	if code, _, _ := runCLI(t, "", "frobnicate"); code != exitUsage {
+		t.Errorf("unknown command: exit %d", code)
+	}
+}

@@ -1,0 +1,182 @@
+package catalogue
+
+import (
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mhhs/mhhs/internal/market"
+)
+
+func addExampleSeeds(f *testing.F, wrap bool) {
+	c := Default()
+	for i, v := range allVariants() {
+		if i%7 != 0 && v.InterfaceID != "IF-021" {
+			continue
+		}
+		p := c.Example(v, ExampleOptions{Full: i%2 == 0})
+		if wrap {
+			p = wrapArray(p)
+		}
+		f.Add(p)
+	}
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`[{"payload":{"CommonBlock":{"S0":{"interfaceID":"IF-021","eventCode":"[ActivePower]"}}}}]`))
+	f.Add([]byte(`[{"payload":"\ud83d\ude00\u0000"}]`))
+}
+
+// FuzzValidateArray feeds arbitrary bodies to the validator. It must not
+// panic; it must call a body malformed exactly when encoding/json does
+// (except for nesting deeper than it accepts); and every message it accepts
+// must decode into its typed struct and encode back to the same JSON value.
+func FuzzValidateArray(f *testing.F) {
+	addExampleSeeds(f, true)
+	c := Default()
+	val := NewValidator(c)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		verdicts, err := val.ValidateArray("", body)
+		var se *SyntaxError
+		if err != nil && !errors.As(err, &se) {
+			t.Fatalf("error is not a SyntaxError: %v", err)
+		}
+		valid := json.Valid(body)
+		if err != nil && valid && !strings.Contains(se.Msg, "nesting too deep") {
+			t.Fatalf("valid JSON called malformed: %v\n%q", err, body)
+		}
+		if err == nil && !valid {
+			t.Fatalf("malformed JSON accepted as JSON: %q", body)
+		}
+		for _, v := range verdicts {
+			if !v.OK() {
+				continue
+			}
+			p, err := c.Decode(v.Envelope.Payload)
+			if err != nil {
+				t.Fatalf("accepted payload does not decode: %v\n%s", err, v.Envelope.Payload)
+			}
+			out, err := Encode(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var a, b any
+			json.Unmarshal(v.Envelope.Payload, &a)
+			json.Unmarshal(out, &b)
+			if diff := cmp.Diff(a, b); diff != "" {
+				t.Fatalf("accepted payload changes in a round trip:\n%s", diff)
+			}
+		}
+	})
+}
+
+// FuzzDecode feeds arbitrary payloads to the envelope and typed decoders:
+// no panic, and a payload the validator accepts always decodes.
+func FuzzDecode(f *testing.F) {
+	addExampleSeeds(f, false)
+	c := Default()
+	val := NewValidator(c)
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		verdict, verr := val.ValidatePayload("", payload)
+		_, derr := c.Decode(payload)
+		if verr == nil && verdict.OK() && derr != nil {
+			t.Fatalf("accepted payload does not decode: %v", derr)
+		}
+		if verr == nil && verdict.OK() && verdict.Envelope.InterfaceID != verdict.Variant.InterfaceID {
+			t.Fatalf("envelope names %s, variant %s", verdict.Envelope.InterfaceID, verdict.Variant.InterfaceID)
+		}
+	})
+}
+
+func contractPatterns() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range dataTypeTable {
+		if d.Pattern != "" && !seen[d.Pattern] {
+			seen[d.Pattern] = true
+			out = append(out, d.Pattern)
+		}
+	}
+	return out
+}
+
+// FuzzPatternMatcher checks the fast matcher against regexp on every
+// contract pattern.
+func FuzzPatternMatcher(f *testing.F) {
+	for _, s := range []string{"1200023305967", "-123456789.123", "12.34", "S-IF-021-1000000001-SDS-20250401-1", "ABCD", "0001", "", "1.000000000"} {
+		f.Add(s)
+	}
+	type pair struct {
+		fast *matcher
+		re   *regexp.Regexp
+	}
+	var pairs []pair
+	for _, p := range contractPatterns() {
+		m, err := compilePattern(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		pairs = append(pairs, pair{m, regexp.MustCompile(p)})
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, p := range pairs {
+			if got, want := p.fast.match([]byte(s)), p.re.MatchString(s); got != want {
+				t.Fatalf("pattern %s on %q: matcher %v, regexp %v", p.re, s, got, want)
+			}
+		}
+	})
+}
+
+func TestPatternsCompileToFastMatchers(t *testing.T) {
+	slow := 0
+	for _, p := range contractPatterns() {
+		m, _ := compilePattern(p)
+		if m.atoms == nil {
+			slow++
+			t.Logf("regexp fallback: %s", p)
+		}
+	}
+	if slow > 1 {
+		t.Errorf("%d patterns fall back to regexp; only the senderUniqueReference alternation should", slow)
+	}
+}
+
+func TestMPANCheckAgreesWithMarket(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 20000; i++ {
+		b := make([]byte, 13)
+		for j := range b {
+			b[j] = byte('0' + r.IntN(10))
+		}
+		if got, want := mpanCheckDigitOK(b), market.ValidMPAN(string(b)); got != want {
+			t.Fatalf("%s: catalogue %v, market %v", b, got, want)
+		}
+	}
+}
+
+func TestIntegral(t *testing.T) {
+	for lit, want := range map[string]bool{
+		"0": true, "-0": true, "1": true, "1.0": true, "1.5": false, "1.5e1": true, "15e-1": false,
+		"100e-2": true, "150e-2": false, "0.0e-5": true, "1e400": true, "1e-400": false, "-3.000": true, "2.05e1": false,
+	} {
+		if got := integral([]byte(lit)); got != want {
+			t.Errorf("integral(%s) = %v, want %v", lit, got, want)
+		}
+	}
+}
+
+func TestCodesDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "codes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range Codes() {
+		if !strings.Contains(string(doc), "| "+string(c)+" | "+c.Text()+" |") {
+			t.Errorf("docs/codes.md lacks the row for %s - %s", c, c.Text())
+		}
+	}
+}
