@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mhhs/mhhs/internal/market"
@@ -178,5 +179,36 @@ func TestCodesDocumented(t *testing.T) {
 		if !strings.Contains(string(doc), "| "+string(c)+" | "+c.Text()+" |") {
 			t.Errorf("docs/codes.md lacks the row for %s - %s", c, c.Text())
 		}
+	}
+}
+
+// TestValidDateTimeAgreesWithTime checks the hand-written datetime check
+// against time.Parse on random and edge inputs. It is stricter in two ways,
+// both stated in the oracle: the offset may not pass ±14:00, and offset
+// minutes must be below 60 (time.Parse takes "+07:60").
+func TestValidDateTimeAgreesWithTime(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	check := func(s string) {
+		_, err := time.Parse("2006-01-02T15:04:05-07:00", s)
+		want := err == nil && len(s) == 25 && (s[19] == '+' || s[19] == '-') && (s[20:22] < "14" || s[20:25] == "14:00") && s[23:25] < "60"
+		if got := validDateTime([]byte(s)); got != want {
+			t.Fatalf("%q: validDateTime %v, time.Parse %v (%v)", s, got, want, err)
+		}
+	}
+	for _, s := range []string{"2025-04-01T00:00:00+01:00", "2024-02-29T23:59:59-14:00", "2023-02-29T00:00:00+00:00",
+		"2025-13-01T00:00:00+00:00", "2025-04-31T00:00:00+00:00", "2025-04-01T24:00:00+00:00", "2025-04-01T00:60:00+00:00",
+		"2025-04-01T00:00:60+00:00", "2025-04-01T00:00:00+14:01", "2025-04-01T00:00:00+15:00", "2025-04-01T00:00:00Z0000",
+		"1900-02-29T00:00:00+00:00", "2000-02-29T00:00:00+00:00", "0000-01-01T00:00:00+00:00", "2025-04-01T00:00:00+00:99"} {
+		check(s)
+	}
+	digits := []byte("0123456789")
+	for i := 0; i < 200000; i++ {
+		b := []byte("2025-04-01T00:00:00+01:00")
+		for _, pos := range []int{2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24} {
+			if r.IntN(3) == 0 {
+				b[pos] = digits[r.IntN(10)]
+			}
+		}
+		check(string(b))
 	}
 }

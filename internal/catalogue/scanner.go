@@ -56,6 +56,13 @@ func (s *scanner) rawString() ([]byte, bool, error) {
 	start := s.i + 1
 	escaped := false
 	for i := start; i < len(s.data); {
+		// Fast path: plain ASCII needs no decision.
+		for i < len(s.data) && plainByte[s.data[i]] {
+			i++
+		}
+		if i >= len(s.data) {
+			break
+		}
 		c := s.data[i]
 		switch {
 		case c == '"':
@@ -97,6 +104,15 @@ func (s *scanner) rawString() ([]byte, bool, error) {
 	s.i = len(s.data)
 	return nil, false, s.fail("unterminated string")
 }
+
+// plainByte marks the bytes a string may hold with no further check:
+// printable ASCII other than '"' and '\\'.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // number reads a JSON number at s.i.
 func (s *scanner) number() error {
