@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mhhs/mhhs/internal/market"
@@ -33,8 +34,10 @@ func addExampleSeeds(f *testing.F, wrap bool) {
 }
 
 // FuzzValidateArray feeds arbitrary bodies to the validator. It must not
-// panic; it must call a body malformed exactly when encoding/json does
-// (except for nesting deeper than it accepts); and every message it accepts
+// panic; it must call a body malformed exactly when encoding/json does,
+// except that it also rejects invalid UTF-8 inside strings (RFC 8259; Go's
+// json.Valid lets it through) and nesting deeper than it accepts; and every
+// message it accepts
 // must decode into its typed struct and encode back to the same JSON value.
 func FuzzValidateArray(f *testing.F) {
 	addExampleSeeds(f, true)
@@ -46,7 +49,7 @@ func FuzzValidateArray(f *testing.F) {
 		if err != nil && !errors.As(err, &se) {
 			t.Fatalf("error is not a SyntaxError: %v", err)
 		}
-		valid := json.Valid(body)
+		valid := json.Valid(body) && utf8.Valid(body)
 		if err != nil && valid && !strings.Contains(se.Msg, "nesting too deep") {
 			t.Fatalf("valid JSON called malformed: %v\n%q", err, body)
 		}

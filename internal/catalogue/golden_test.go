@@ -335,6 +335,10 @@ func TestRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A typed message built in Go passes the validator.
+			if vd, err := NewValidator(c).ValidatePayload(v.InterfaceID, out); err != nil || !vd.OK() {
+				t.Errorf("%s %s: encoded typed message rejected: %v %v", v.InterfaceID, v.EventCode, err, vd.Findings)
+			}
 			var a, b any
 			json.Unmarshal(in, &a)
 			json.Unmarshal(out, &b)
