@@ -1,0 +1,657 @@
+package dip
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/mhhs/mhhs/internal/catalogue"
+)
+
+// Outcome classifies a delivery attempt's answer (L3).
+type Outcome int
+
+// Outcomes.
+const (
+	Delivered         Outcome = iota + 1 // 201 (or 200/202/204)
+	PartiallyRejected                    // 207: PerMessage says which
+	Rejected                             // 400/422: not retried
+	Failed                               // anything else: retried
+)
+
+// Endpoint says where a batch goes.
+type Endpoint struct {
+	Recipient   string
+	Channel     string
+	CallbackURL string // "" for an in-process recipient
+}
+
+// Result is a deliverer's answer for one batch.
+type Result struct {
+	Outcome    Outcome
+	StatusCode int
+	PerMessage []bool // for PartiallyRejected: accepted or not, per message
+	Err        string
+	Duration   time.Duration
+}
+
+// Deliverer sends a DIPMessageEgressArray (body) to a recipient: a signed
+// webhook POST (internal/webhook) or a call into a co-located service.
+type Deliverer interface {
+	Deliver(ctx context.Context, to Endpoint, body []byte) Result
+}
+
+// DelivererFunc adapts a function to Deliverer.
+type DelivererFunc func(ctx context.Context, to Endpoint, body []byte) Result
+
+// Deliver calls f.
+func (f DelivererFunc) Deliver(ctx context.Context, to Endpoint, body []byte) Result {
+	return f(ctx, to, body)
+}
+
+// Config configures a Hub. Zero values take the documented defaults.
+type Config struct {
+	Catalogue *catalogue.Catalogue // default catalogue.Default()
+	Routing   *RoutingTable        // default DefaultRouting
+	Retry     RetryPolicy          // default DefaultRetryPolicy
+	// Webhooks delivers to recipients with a webhook configured.
+	Webhooks Deliverer
+	// Local delivers to co-located services by DIP id, as a function call.
+	Local map[string]Deliverer
+	// Owner names this process in delivery claims (default "hub").
+	Owner           string
+	MaxCommitBatch  int           // messages per group commit (default 512)
+	Committers      int           // parallel committers (default 1; >1 only for stores that allow concurrent writers)
+	ClaimBatch      int           // deliveries claimed per round (default 512)
+	BatchSize       int           // messages per webhook POST (default 50)
+	Concurrency     int           // parallel POSTs (default 16)
+	PollInterval    time.Duration // claim poll when idle (default 100 ms)
+	Lease           time.Duration // delivery claim lease (default 2 min)
+	RefreshInterval time.Duration // participants and webhooks cache (default 1 s)
+	DrainTimeout    time.Duration // on shutdown (default 10 s)
+	Now             func() time.Time
+	Logger          *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Catalogue == nil {
+		c.Catalogue = catalogue.Default()
+	}
+	if c.Routing == nil {
+		c.Routing = DefaultRouting(c.Catalogue)
+	}
+	if c.Retry.MaxAttempts == 0 {
+		c.Retry = DefaultRetryPolicy()
+	}
+	if c.Owner == "" {
+		c.Owner = "hub"
+	}
+	if c.MaxCommitBatch == 0 {
+		c.MaxCommitBatch = 512
+	}
+	if c.Committers == 0 {
+		c.Committers = 1
+	}
+	if c.ClaimBatch == 0 {
+		c.ClaimBatch = 512
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 50
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 16
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = 100 * time.Millisecond
+	}
+	if c.Lease == 0 {
+		c.Lease = 2 * time.Minute
+	}
+	if c.RefreshInterval == 0 {
+		c.RefreshInterval = time.Second
+	}
+	if c.DrainTimeout == 0 {
+		c.DrainTimeout = 10 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Hub is the DIP: it accepts message arrays, routes them, commits them
+// durably and delivers them. Run starts its goroutines; Submit may be called
+// concurrently once Run has started.
+type Hub struct {
+	cfg   Config
+	store Store
+	pool  sync.Pool // *catalogue.Validator
+
+	commits chan *commitReq
+	wake    chan struct{}
+
+	mu        sync.RWMutex
+	byID      map[string]*Participant
+	byKey     map[string]*Participant
+	byRole    map[string][]*Participant
+	webhooks  map[string]Webhook // "channel recipient"
+	refreshed time.Time
+}
+
+// NewHub returns a hub over store.
+func NewHub(store Store, cfg Config) *Hub {
+	cfg.defaults()
+	h := &Hub{cfg: cfg, store: store, commits: make(chan *commitReq, 1024), wake: make(chan struct{}, 1)}
+	h.pool.New = func() any { return catalogue.NewValidator(cfg.Catalogue) }
+	return h
+}
+
+// Catalogue returns the hub's catalogue.
+func (h *Hub) Catalogue() *catalogue.Catalogue { return h.cfg.Catalogue }
+
+// Store returns the hub's store.
+func (h *Hub) Store() Store { return h.store }
+
+// Run runs the committers, the delivery worker and the directory refresher
+// until ctx is done, then drains: commits what was submitted and finishes
+// in-flight deliveries (up to DrainTimeout).
+func (h *Hub) Run(ctx context.Context) error {
+	if err := h.Refresh(ctx); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < h.cfg.Committers; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.commitLoop(ctx) }()
+	}
+	wg.Add(2)
+	go func() { defer wg.Done(); h.deliverLoop(ctx) }()
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(h.cfg.RefreshInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := h.Refresh(ctx); err != nil && ctx.Err() == nil {
+					h.cfg.Logger.Error("refresh directory", "err", err)
+				}
+			}
+		}
+	}()
+	wg.Wait()
+	return nil
+}
+
+// Refresh reloads participants and webhooks from the store.
+func (h *Hub) Refresh(ctx context.Context) error {
+	ps, err := h.store.Participants(ctx)
+	if err != nil {
+		return err
+	}
+	ws, err := h.store.Webhooks(ctx)
+	if err != nil {
+		return err
+	}
+	byID := map[string]*Participant{}
+	byKey := map[string]*Participant{}
+	byRole := map[string][]*Participant{}
+	for i := range ps {
+		p := &ps[i]
+		byID[p.DIPID] = p
+		if p.APIKeyHash != "" {
+			byKey[p.APIKeyHash] = p
+		}
+		for _, r := range p.Roles {
+			byRole[r] = append(byRole[r], p)
+		}
+	}
+	whs := map[string]Webhook{}
+	for _, w := range ws {
+		whs[w.Channel+" "+w.Recipient] = w
+	}
+	h.mu.Lock()
+	h.byID, h.byKey, h.byRole, h.webhooks, h.refreshed = byID, byKey, byRole, whs, h.cfg.Now()
+	h.mu.Unlock()
+	return nil
+}
+
+// Participant returns a participant by DIP id (Directory).
+func (h *Hub) Participant(id string) (*Participant, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	p, ok := h.byID[id]
+	return p, ok
+}
+
+// HoldersOf returns the participants holding a role (Directory).
+func (h *Hub) HoldersOf(role string) []*Participant {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.byRole[role]
+}
+
+// Authenticate returns the enabled participant whose API key this is.
+func (h *Hub) Authenticate(apiKey string) (*Participant, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	p, ok := h.byKey[HashAPIKey(apiKey)]
+	if !ok || p.Disabled {
+		return nil, false
+	}
+	return p, true
+}
+
+// Webhook returns the recipient's webhook for a channel.
+func (h *Hub) Webhook(channel, recipient string) (Webhook, bool) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	w, ok := h.webhooks[channel+" "+recipient]
+	return w, ok
+}
+
+// Item is the DIP's answer for one message of a submitted array (one
+// StandardResponse item).
+type Item struct {
+	TransactionID         string
+	SenderUniqueReference string
+	CorrelationID         string
+	Code                  catalogue.Code
+	Detail                string
+	Findings              []catalogue.Finding
+}
+
+// Accepted reports whether the item was accepted.
+func (i *Item) Accepted() bool { return i.Code == catalogue.MSG0000 }
+
+// ErrShutdown is returned by Submit while the hub stops.
+var ErrShutdown = errors.New("dip: hub is shutting down")
+
+// Submit validates, routes and durably accepts a message array sent by
+// sender on channel. It returns one item per message (one item for a body
+// that is not a message array). It returns only after the accepted messages
+// are committed; an error means nothing of this call was accepted.
+func (h *Hub) Submit(ctx context.Context, sender *Participant, channel string, body []byte) ([]Item, error) {
+	now := h.cfg.Now()
+	val := h.pool.Get().(*catalogue.Validator)
+	verdicts, err := val.ValidateArray(channel, body)
+	h.pool.Put(val)
+	if err != nil {
+		var se *catalogue.SyntaxError
+		if errors.As(err, &se) {
+			return []Item{{Code: catalogue.MSG1002, Detail: se.Error()}}, nil
+		}
+		return nil, err
+	}
+	items := make([]Item, len(verdicts))
+	var msgs []*Message
+	var idx []int
+	var rejections []Rejection
+	var mpans []string
+	for i := range verdicts {
+		if m := verdicts[i].Envelope.MPAN; m != "" {
+			mpans = append(mpans, m)
+		}
+	}
+	parties, err := h.store.Parties(ctx, mpans)
+	if err != nil {
+		return nil, err
+	}
+	surs := map[string]bool{}
+	for i := range verdicts {
+		v := &verdicts[i]
+		env := &v.Envelope
+		it := &items[i]
+		it.SenderUniqueReference = env.SenderUniqueReference
+		if env.SenderCorrelationID != nil {
+			it.CorrelationID = *env.SenderCorrelationID
+		}
+		reject := func(code catalogue.Code, detail string, findings []catalogue.Finding) {
+			it.Code, it.Detail, it.Findings = code, detail, findings
+			if env.SenderUniqueReference != "" {
+				rejections = append(rejections, Rejection{SenderDIPID: sender.DIPID, SenderUniqueReference: env.SenderUniqueReference,
+					Channel: channel, EventCode: env.EventCode, MPAN: env.MPAN, At: now, Code: string(code), Reason: detail})
+			}
+		}
+		switch {
+		case v.Index < 0:
+			reject(v.Code(), v.Findings[0].Detail, v.Findings)
+			continue
+		case !v.OK():
+			reject(v.Code(), v.Findings[0].Path+": "+v.Findings[0].Detail, v.Findings)
+			continue
+		case env.SenderDIPID != sender.DIPID:
+			reject(catalogue.MSG4004, fmt.Sprintf("S1.senderDIPID %s is not the authenticated participant %s", env.SenderDIPID, sender.DIPID), nil)
+			continue
+		case !sender.HasRole(env.SenderRoleID):
+			reject(catalogue.MSG4004, fmt.Sprintf("participant %s does not hold role %s", sender.DIPID, env.SenderRoleID), nil)
+			continue
+		case surs[env.SenderUniqueReference]:
+			reject(catalogue.MSG3001, "senderUniqueReference appears twice in this request", nil)
+			continue
+		}
+		surs[env.SenderUniqueReference] = true
+		rule, ok := h.cfg.Routing.Rule(v.Variant.InterfaceID, v.Variant.EventCode)
+		if !ok {
+			reject(catalogue.MSG3003, "no routing rule for "+v.Variant.InterfaceID, nil)
+			continue
+		}
+		p := parties[env.MPAN]
+		recips, finding := Resolve(env, rule, p, h)
+		if finding != nil {
+			finding.Path = fmt.Sprintf("[%d].%s", i, finding.Path)
+			reject(finding.Code, finding.Detail, []catalogue.Finding{*finding})
+			continue
+		}
+		if len(recips) == 0 {
+			reject(catalogue.MSG3003, "no participant receives "+v.Variant.InterfaceID+" "+v.Variant.EventCode+" for this message", nil)
+			continue
+		}
+		m := &Message{
+			TransactionID: NewTransactionID(v.Variant.InterfaceID, env.SenderDIPID, env.SenderRoleID, now),
+			Channel:       v.Variant.InterfaceID, EventCode: v.Variant.EventCode,
+			SenderDIPID: env.SenderDIPID, SenderRole: env.SenderRoleID, SenderUniqueReference: env.SenderUniqueReference,
+			CorrelationID: it.CorrelationID, MPAN: env.MPAN, AcceptedAt: now, Recipients: recips,
+			UpdateParties: RegistrationUpdate(h.cfg.Catalogue, v.Variant.InterfaceID, env.Payload),
+		}
+		in, _ := h.cfg.Catalogue.Interface(m.Channel)
+		m.Body, err = EgressBody(env.Payload, m, in.Publication, false)
+		if err != nil {
+			return nil, err
+		}
+		msgs = append(msgs, m)
+		idx = append(idx, i)
+	}
+	if len(msgs) > 0 {
+		results, err := h.commit(ctx, msgs)
+		if err != nil {
+			return nil, err
+		}
+		for j, r := range results {
+			it := &items[idx[j]]
+			if r.Duplicate {
+				it.Code, it.Detail = catalogue.MSG3001, "senderUniqueReference already used by this sender"
+				continue
+			}
+			it.Code, it.TransactionID = catalogue.MSG0000, msgs[j].TransactionID
+		}
+		select {
+		case h.wake <- struct{}{}:
+		default:
+		}
+	}
+	if len(rejections) > 0 {
+		if err := h.store.Reject(context.WithoutCancel(ctx), rejections); err != nil {
+			h.cfg.Logger.Error("record rejections", "err", err)
+		}
+	}
+	return items, nil
+}
+
+type commitReq struct {
+	msgs []*Message
+	done chan commitResp
+}
+
+type commitResp struct {
+	results []AcceptResult
+	err     error
+}
+
+func (h *Hub) commit(ctx context.Context, msgs []*Message) ([]AcceptResult, error) {
+	req := &commitReq{msgs: msgs, done: make(chan commitResp, 1)}
+	select {
+	case h.commits <- req:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// Once queued the commit happens; wait for it even if the caller goes.
+	r := <-req.done
+	return r.results, r.err
+}
+
+// commitLoop is the group committer: it takes every request waiting and
+// commits them in one store transaction.
+func (h *Hub) commitLoop(ctx context.Context) {
+	for {
+		var batch []*commitReq
+		select {
+		case r := <-h.commits:
+			batch = append(batch, r)
+		case <-ctx.Done():
+			// Drain what was queued before stopping.
+			for {
+				select {
+				case r := <-h.commits:
+					h.commitBatch([]*commitReq{r})
+				default:
+					return
+				}
+			}
+		}
+		n := len(batch[0].msgs)
+	more:
+		for n < h.cfg.MaxCommitBatch {
+			select {
+			case r := <-h.commits:
+				batch = append(batch, r)
+				n += len(r.msgs)
+			default:
+				break more
+			}
+		}
+		h.commitBatch(batch)
+	}
+}
+
+func (h *Hub) commitBatch(batch []*commitReq) {
+	var all []*Message
+	for _, r := range batch {
+		all = append(all, r.msgs...)
+	}
+	results, err := h.store.Accept(context.Background(), all)
+	off := 0
+	for _, r := range batch {
+		if err != nil {
+			r.done <- commitResp{err: err}
+			continue
+		}
+		r.done <- commitResp{results: results[off : off+len(r.msgs)]}
+		off += len(r.msgs)
+	}
+}
+
+// deliverLoop claims due deliveries and delivers them until ctx is done.
+func (h *Hub) deliverLoop(ctx context.Context) {
+	t := time.NewTicker(h.cfg.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wake:
+		case <-t.C:
+		}
+		for ctx.Err() == nil {
+			n, err := h.DeliverOnce(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					h.cfg.Logger.Error("deliver", "err", err)
+				}
+				break
+			}
+			if n == 0 {
+				break
+			}
+		}
+	}
+}
+
+// deliverable returns the recipients this hub can deliver to.
+func (h *Hub) deliverable() []string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	set := map[string]bool{}
+	if h.cfg.Webhooks != nil {
+		for _, w := range h.webhooks {
+			set[w.Recipient] = true
+		}
+	}
+	for id := range h.cfg.Local {
+		set[id] = true
+	}
+	out := make([]string, 0, len(set))
+	for id := range set {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// DeliverOnce claims one round of due deliveries, delivers them and records
+// the attempts. It returns how many deliveries it attempted. Once claimed, a
+// round finishes even when ctx ends (up to DrainTimeout), so that shutdown
+// does not abandon in-flight deliveries.
+func (h *Hub) DeliverOnce(ctx context.Context) (int, error) {
+	recipients := h.deliverable()
+	if len(recipients) == 0 {
+		return 0, nil
+	}
+	now := h.cfg.Now()
+	ds, err := h.store.ClaimDue(ctx, ClaimQuery{Now: now, Limit: h.cfg.ClaimBatch, Owner: h.cfg.Owner, Lease: h.cfg.Lease, Recipients: recipients})
+	if err != nil || len(ds) == 0 {
+		return 0, err
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.cfg.DrainTimeout)
+	defer cancel()
+	type batch struct {
+		to Endpoint
+		ds []Delivery
+	}
+	var batches []batch
+	byKey := map[string]int{}
+	var unroutable []Attempt
+	for _, d := range ds {
+		ep, ok := h.endpoint(d.Recipient, d.Channel)
+		if !ok {
+			// The webhook went away after the claim: try again later.
+			unroutable = append(unroutable, Attempt{Seq: d.Seq, Recipient: d.Recipient, At: now, Status: StatusRetrying,
+				Error: "no webhook configured", Next: now.Add(h.cfg.Retry.BaseDelay)})
+			continue
+		}
+		key := d.Recipient + " " + d.Channel
+		i, ok := byKey[key]
+		if !ok || len(batches[i].ds) >= h.cfg.BatchSize {
+			batches = append(batches, batch{to: ep})
+			i = len(batches) - 1
+			byKey[key] = i
+		}
+		batches[i].ds = append(batches[i].ds, d)
+	}
+	attempts := make([][]Attempt, len(batches))
+	sem := make(chan struct{}, h.cfg.Concurrency)
+	var wg sync.WaitGroup
+	for i := range batches {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			attempts[i] = h.deliverBatch(dctx, batches[i].to, batches[i].ds)
+		}(i)
+	}
+	wg.Wait()
+	all := unroutable
+	for _, a := range attempts {
+		all = append(all, a...)
+	}
+	if err := h.store.Complete(dctx, all, h.cfg.Retry.PauseAfter); err != nil {
+		return 0, err
+	}
+	return len(ds), nil
+}
+
+func (h *Hub) endpoint(recipient, channel string) (Endpoint, bool) {
+	if _, ok := h.cfg.Local[recipient]; ok {
+		return Endpoint{Recipient: recipient, Channel: channel}, true
+	}
+	if w, ok := h.Webhook(channel, recipient); ok && h.cfg.Webhooks != nil {
+		return Endpoint{Recipient: recipient, Channel: channel, CallbackURL: w.CallbackURL}, true
+	}
+	return Endpoint{}, false
+}
+
+// EgressArray returns the DIPMessageEgressArray body for payloads.
+func EgressArray(bodies [][]byte) []byte {
+	n := 2
+	for _, b := range bodies {
+		n += len(b) + 13
+	}
+	var buf bytes.Buffer
+	buf.Grow(n)
+	buf.WriteByte('[')
+	for i, b := range bodies {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`{"payload":`)
+		buf.Write(b)
+		buf.WriteByte('}')
+	}
+	buf.WriteByte(']')
+	return buf.Bytes()
+}
+
+func (h *Hub) deliverBatch(ctx context.Context, to Endpoint, ds []Delivery) []Attempt {
+	bodies := make([][]byte, len(ds))
+	for i := range ds {
+		bodies[i] = ds[i].Body
+	}
+	d := h.cfg.Webhooks
+	if local, ok := h.cfg.Local[to.Recipient]; ok {
+		d = local
+	}
+	start := h.cfg.Now()
+	res := d.Deliver(ctx, to, EgressArray(bodies))
+	if res.Duration == 0 {
+		res.Duration = h.cfg.Now().Sub(start)
+	}
+	out := make([]Attempt, len(ds))
+	for i, dl := range ds {
+		a := Attempt{Seq: dl.Seq, Recipient: dl.Recipient, At: start, Duration: res.Duration, StatusCode: res.StatusCode, Error: res.Err}
+		outcome := res.Outcome
+		if outcome == PartiallyRejected {
+			outcome = Rejected
+			if i < len(res.PerMessage) && res.PerMessage[i] {
+				outcome = Delivered
+			}
+		}
+		switch outcome {
+		case Delivered:
+			a.Status = StatusDelivered
+		case Rejected:
+			a.Status = StatusRejectedByRecipient
+		default:
+			a.Failure = true
+			n := dl.Attempts + 1
+			if n >= h.cfg.Retry.MaxAttempts {
+				a.Status = StatusRetriesExhausted
+			} else {
+				a.Status = StatusRetrying
+				a.Next = start.Add(h.cfg.Retry.Delay(n, rand.Float64()))
+			}
+		}
+		out[i] = a
+	}
+	return out
+}

@@ -1,0 +1,188 @@
+package dip
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors the store returns.
+var (
+	ErrNotFound  = errors.New("dip: not found")
+	ErrDuplicate = errors.New("dip: duplicate sender unique reference")
+	ErrConflict  = errors.New("dip: conflict")
+)
+
+// Status is a journal status (reference §2d). The delivery statuses are the
+// Outbound ones; Pending is mhhs's own: accepted, not yet attempted.
+type Status string
+
+// Statuses.
+const (
+	StatusPending             Status = "Pending"
+	StatusDelivered           Status = "Delivered"
+	StatusDeliveryFailure     Status = "DeliveryFailure"
+	StatusRejectedByRecipient Status = "RejectedByRecipient"
+	StatusRetrying            Status = "Retrying"
+	StatusRetriesExhausted    Status = "RetriesExhausted"
+	StatusPaused              Status = "Paused"
+)
+
+// Final reports whether a delivery in this status will not be attempted again
+// (unless requeued).
+func (s Status) Final() bool {
+	return s == StatusDelivered || s == StatusRejectedByRecipient || s == StatusRetriesExhausted
+}
+
+// Delivery is one message for one recipient.
+type Delivery struct {
+	Seq           int64
+	Recipient     string
+	Role          string
+	Route         Route
+	Channel       string
+	EventCode     string
+	TransactionID string
+	MPAN          string
+	AcceptedAt    time.Time
+	Status        Status
+	Attempts      int
+	NextAttempt   time.Time
+	LastError     string
+	Body          []byte // loaded by ClaimDue
+}
+
+// Attempt is the outcome of one delivery attempt, recorded by Complete.
+type Attempt struct {
+	Seq        int64
+	Recipient  string
+	At         time.Time
+	Duration   time.Duration
+	StatusCode int    // HTTP status, 0 when none
+	Status     Status // Delivered, RejectedByRecipient, Retrying, RetriesExhausted
+	Error      string
+	Next       time.Time // when Status is Retrying
+	// Failure counts toward the recipient's consecutive failures (a retry
+	// or exhaustion); success resets them.
+	Failure bool
+}
+
+// AcceptResult is the store's answer for one message of an Accept call.
+type AcceptResult struct {
+	Seq       int64
+	Duplicate bool // the sender already sent this senderUniqueReference
+}
+
+// ClaimQuery selects due deliveries for a worker.
+type ClaimQuery struct {
+	Now        time.Time
+	Limit      int
+	Owner      string        // the claiming process, for diagnostics
+	Lease      time.Duration // a claim expires after this: at-least-once after a crash
+	Recipients []string      // only these recipients (those a deliverer exists for)
+}
+
+// RecipientState is a recipient's delivery health.
+type RecipientState struct {
+	Recipient           string
+	Paused              bool
+	PausedAt            time.Time
+	ConsecutiveFailures int
+}
+
+// JournalEntry is one line of a message's journal (DIPJournalRecord).
+type JournalEntry struct {
+	At         time.Time
+	Stage      string // Inbound, MPANUpdateQueue, Addressing, Outbound
+	Status     string
+	Recipient  string
+	StatusCode int
+	Reason     string
+	Duration   time.Duration
+}
+
+// JournalRecord is what deliveryStatus returns for one senderUniqueReference.
+type JournalRecord struct {
+	Message  Message // without Body
+	Rejected bool    // never accepted: Entries hold the InboundRuleFailure
+	Entries  []JournalEntry
+}
+
+// Rejection is an inbound message the DIP refused, kept for the journal.
+type Rejection struct {
+	SenderDIPID           string
+	SenderUniqueReference string
+	Channel               string
+	EventCode             string
+	MPAN                  string
+	At                    time.Time
+	Code                  string
+	Reason                string
+}
+
+// ReplayQuery selects a recipient's messages on a channel.
+type ReplayQuery struct {
+	Channel        string
+	Recipient      string
+	From, To       time.Time // zero: unbounded
+	EventCode      string
+	MPAN           string
+	TransactionIDs []string
+	AfterSeq       int64
+	Limit          int
+}
+
+// Store keeps the DIP's durable state. Each method is one business operation
+// and one transaction. internal/storetest holds the conformance suite every
+// implementation passes.
+type Store interface {
+	// PutParticipant inserts or replaces a participant.
+	PutParticipant(ctx context.Context, p Participant) error
+	// Participants returns every participant.
+	Participants(ctx context.Context) ([]Participant, error)
+	// PutWebhook inserts or replaces a webhook; DeleteWebhook removes one
+	// (ErrNotFound when absent).
+	PutWebhook(ctx context.Context, w Webhook) error
+	DeleteWebhook(ctx context.Context, channel, recipient string) error
+	Webhooks(ctx context.Context) ([]Webhook, error)
+
+	// Parties returns the registration state of MPANs (missing ones are
+	// returned with only MPAN set).
+	Parties(ctx context.Context, mpans []string) (map[string]Parties, error)
+	// Accept stores messages in one transaction: each message, its delivery
+	// rows (status Pending) and its registration update. A message whose
+	// sender already used its senderUniqueReference is not stored and comes
+	// back Duplicate. Seq values increase with acceptance order.
+	Accept(ctx context.Context, msgs []*Message) ([]AcceptResult, error)
+	// Reject records refused messages for the journal.
+	Reject(ctx context.Context, r []Rejection) error
+
+	// ClaimDue leases due deliveries (Pending or Retrying, next attempt due,
+	// recipient not paused, no earlier undelivered message for the same
+	// recipient and MPAN) and returns them with their bodies, oldest first.
+	ClaimDue(ctx context.Context, q ClaimQuery) ([]Delivery, error)
+	// Complete records attempts: journal lines, new delivery statuses, and the
+	// recipients' failure counts; a recipient reaching pauseAfter consecutive
+	// failures is paused (pauseAfter 0: never).
+	Complete(ctx context.Context, attempts []Attempt, pauseAfter int) error
+	// Resume unpauses a recipient and makes its retrying deliveries due now.
+	Resume(ctx context.Context, recipient string, now time.Time) error
+	RecipientStates(ctx context.Context) ([]RecipientState, error)
+	// Deliveries lists a recipient's deliveries in a status (dead letters:
+	// StatusRetriesExhausted), oldest first.
+	Deliveries(ctx context.Context, recipient string, status Status, limit int) ([]Delivery, error)
+	// Requeue makes the recipient's deliveries of the given messages due
+	// again (status Pending, attempts kept); it returns how many.
+	Requeue(ctx context.Context, recipient string, seqs []int64, now time.Time) (int, error)
+
+	// Journal returns the journal of a sender's message by its
+	// senderUniqueReference (ErrNotFound when none).
+	Journal(ctx context.Context, sender, senderUniqueReference string) (JournalRecord, error)
+	// Replay returns the recipient's messages on a channel in Seq order after
+	// q.AfterSeq, at most q.Limit, and whether more follow.
+	Replay(ctx context.Context, q ReplayQuery) ([]Message, bool, error)
+	// Purge deletes messages accepted before cutoff whose deliveries are all
+	// final, with their deliveries and journal lines; it returns how many.
+	Purge(ctx context.Context, cutoff time.Time) (int, error)
+	Close() error
+}

@@ -1,0 +1,636 @@
+// Package sqlite is the embedded store of mhhs on SQLite (pure Go,
+// modernc.org/sqlite): WAL journal, fsync on every commit
+// (synchronous=FULL), one writer connection (the hub's group committer
+// batches writers into it) and a pool of readers. Migrations are numbered
+// .sql files embedded in the binary.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mhhs/mhhs/internal/dip"
+	_ "modernc.org/sqlite"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the SQLite store. It implements dip.Store.
+type DB struct {
+	w, r *sql.DB
+}
+
+var _ dip.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the database at path and applies
+// migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(on)&_txlock=immediate"
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	w.SetMaxOpenConns(1)
+	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(on)")
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(4)
+	db := &DB{w: w, r: r}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migrations/")
+		v, err := strconv.Atoi(base[:4])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a 4-digit number", name)
+		}
+		var n int
+		if err := db.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, v).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			continue
+		}
+		src, err := migrations.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		tx, err := db.w.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(src)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES (?, ?)`, v, time.Now().UnixMicro()); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tx runs fn in a write transaction.
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// PutParticipant inserts or replaces a participant.
+func (db *DB) PutParticipant(ctx context.Context, p dip.Participant) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO participants (dip_id, name, roles, mpids, cert_fingerprint, cert_pem, api_key_hash, disabled, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (dip_id) DO UPDATE SET name = excluded.name, roles = excluded.roles, mpids = excluded.mpids,
+		cert_fingerprint = excluded.cert_fingerprint, cert_pem = excluded.cert_pem, api_key_hash = excluded.api_key_hash, disabled = excluded.disabled`,
+		p.DIPID, p.Name, strings.Join(p.Roles, " "), strings.Join(p.MPIDs, " "), p.CertFingerprint, p.CertPEM, p.APIKeyHash, p.Disabled, dip.Micros(p.Created))
+	return err
+}
+
+// Participants returns every participant, by DIP id.
+func (db *DB) Participants(ctx context.Context) ([]dip.Participant, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT dip_id, name, roles, mpids, cert_fingerprint, cert_pem, api_key_hash, disabled, created FROM participants ORDER BY dip_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dip.Participant
+	for rows.Next() {
+		var p dip.Participant
+		var roles, mpids string
+		var created int64
+		if err := rows.Scan(&p.DIPID, &p.Name, &roles, &mpids, &p.CertFingerprint, &p.CertPEM, &p.APIKeyHash, &p.Disabled, &created); err != nil {
+			return nil, err
+		}
+		p.Roles, p.MPIDs, p.Created = strings.Fields(roles), strings.Fields(mpids), dip.FromMicros(created)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PutWebhook inserts or replaces a webhook.
+func (db *DB) PutWebhook(ctx context.Context, w dip.Webhook) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO webhooks (channel, recipient, callback_url, max_message_count, max_payload_size) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (channel, recipient) DO UPDATE SET callback_url = excluded.callback_url, max_message_count = excluded.max_message_count, max_payload_size = excluded.max_payload_size`,
+		w.Channel, w.Recipient, w.CallbackURL, w.MaxMessageCount, w.MaxPayloadSize)
+	return err
+}
+
+// DeleteWebhook removes a webhook.
+func (db *DB) DeleteWebhook(ctx context.Context, channel, recipient string) error {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM webhooks WHERE channel = ? AND recipient = ?`, channel, recipient)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return dip.ErrNotFound
+	}
+	return nil
+}
+
+// Webhooks returns every webhook.
+func (db *DB) Webhooks(ctx context.Context) ([]dip.Webhook, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT channel, recipient, callback_url, max_message_count, max_payload_size FROM webhooks ORDER BY channel, recipient`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dip.Webhook
+	for rows.Next() {
+		var w dip.Webhook
+		if err := rows.Scan(&w.Channel, &w.Recipient, &w.CallbackURL, &w.MaxMessageCount, &w.MaxPayloadSize); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// Parties returns the registration state of MPANs.
+func (db *DB) Parties(ctx context.Context, mpans []string) (map[string]dip.Parties, error) {
+	out := make(map[string]dip.Parties, len(mpans))
+	for _, m := range mpans {
+		out[m] = dip.Parties{MPAN: m}
+	}
+	if len(mpans) == 0 {
+		return out, nil
+	}
+	q := `SELECT mpan, supplier, data_service, metering_service, mdr FROM parties WHERE mpan IN (` + placeholders(len(mpans)) + `)`
+	rows, err := db.r.QueryContext(ctx, q, anys(mpans)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p dip.Parties
+		if err := rows.Scan(&p.MPAN, &p.Supplier, &p.DataService, &p.MeteringService, &p.MDR); err != nil {
+			return nil, err
+		}
+		out[p.MPAN] = p
+	}
+	return out, rows.Err()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+func anys[T any](s []T) []any {
+	out := make([]any, len(s))
+	for i, x := range s {
+		out[i] = x
+	}
+	return out
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Accept stores messages, their deliveries and registration updates in one
+// transaction.
+func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResult, error) {
+	out := make([]dip.AcceptResult, len(msgs))
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		insMsg, err := tx.PrepareContext(ctx, `INSERT INTO messages (transaction_id, channel, event_code, sender, sender_role, sur, correlation_id, mpan, accepted_at, mpan_updated, recipients, body)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender, sur) DO NOTHING RETURNING seq`)
+		if err != nil {
+			return err
+		}
+		defer insMsg.Close()
+		insDel, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (recipient, seq, role, route, channel, mpan, status, next_attempt) VALUES (?, ?, ?, ?, ?, ?, 'Pending', ?)`)
+		if err != nil {
+			return err
+		}
+		defer insDel.Close()
+		for i, m := range msgs {
+			updated := false
+			if m.UpdateParties != nil && m.MPAN != "" {
+				if updated, err = updateParties(ctx, tx, m); err != nil {
+					return err
+				}
+			}
+			var seq int64
+			err := insMsg.QueryRowContext(ctx, m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference,
+				m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), updated, dip.EncodeRecipients(m.Recipients), m.Body).Scan(&seq)
+			if errors.Is(err, sql.ErrNoRows) {
+				out[i] = dip.AcceptResult{Duplicate: true}
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			m.Seq = seq
+			out[i] = dip.AcceptResult{Seq: seq}
+			for _, r := range m.Recipients {
+				if _, err := insDel.ExecContext(ctx, r.DIPID, seq, r.Role, string(r.Route), m.Channel, nullable(m.MPAN), dip.Micros(m.AcceptedAt)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func updateParties(ctx context.Context, tx *sql.Tx, m *dip.Message) (bool, error) {
+	p := dip.Parties{MPAN: m.MPAN}
+	err := tx.QueryRowContext(ctx, `SELECT supplier, data_service, metering_service, mdr FROM parties WHERE mpan = ?`, m.MPAN).
+		Scan(&p.Supplier, &p.DataService, &p.MeteringService, &p.MDR)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, err
+	}
+	if !m.UpdateParties(&p) {
+		return false, nil
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO parties (mpan, supplier, data_service, metering_service, mdr, updated) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (mpan) DO UPDATE SET supplier = excluded.supplier, data_service = excluded.data_service,
+		metering_service = excluded.metering_service, mdr = excluded.mdr, updated = excluded.updated`,
+		p.MPAN, p.Supplier, p.DataService, p.MeteringService, p.MDR, dip.Micros(m.AcceptedAt))
+	return err == nil, err
+}
+
+// Reject records refused messages.
+func (db *DB) Reject(ctx context.Context, rs []dip.Rejection) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		for _, r := range rs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO rejections (sender, sur, channel, event_code, mpan, at, code, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				r.SenderDIPID, r.SenderUniqueReference, r.Channel, r.EventCode, r.MPAN, dip.Micros(r.At), r.Code, r.Reason); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+const deliveryCols = `d.seq, d.recipient, d.role, d.route, d.channel, COALESCE(d.mpan, ''), d.status, d.attempts, d.next_attempt, d.last_error, m.event_code, m.transaction_id, m.accepted_at`
+
+func scanDelivery(rows *sql.Rows, withBody bool) (dip.Delivery, error) {
+	var d dip.Delivery
+	var next, accepted int64
+	var route, status string
+	dest := []any{&d.Seq, &d.Recipient, &d.Role, &route, &d.Channel, &d.MPAN, &status, &d.Attempts, &next, &d.LastError, &d.EventCode, &d.TransactionID, &accepted}
+	if withBody {
+		dest = append(dest, &d.Body)
+	}
+	err := rows.Scan(dest...)
+	d.Route, d.Status, d.NextAttempt, d.AcceptedAt = dip.Route(route), dip.Status(status), dip.FromMicros(next), dip.FromMicros(accepted)
+	return d, err
+}
+
+// ClaimDue leases due deliveries.
+func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, error) {
+	if len(q.Recipients) == 0 || q.Limit <= 0 {
+		return nil, nil
+	}
+	now := dip.Micros(q.Now)
+	var out []dip.Delivery
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		args := []any{now, now}
+		args = append(args, anys(q.Recipients)...)
+		args = append(args, q.Limit)
+		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+`, m.body FROM deliveries d JOIN messages m ON m.seq = d.seq
+			WHERE d.status IN ('Pending', 'Retrying') AND d.next_attempt <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)
+			AND d.recipient IN (`+placeholders(len(q.Recipients))+`)
+			AND d.recipient NOT IN (SELECT recipient FROM recipients WHERE paused = 1)
+			AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.recipient = d.recipient AND e.mpan = d.mpan AND e.seq < d.seq AND e.status IN ('Pending', 'Retrying'))
+			ORDER BY d.seq LIMIT ?`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			d, err := scanDelivery(rows, true)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		upd, err := tx.PrepareContext(ctx, `UPDATE deliveries SET claimed_until = ?, claimed_by = ? WHERE recipient = ? AND seq = ?`)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		until := dip.Micros(q.Now.Add(q.Lease))
+		for _, d := range out {
+			if _, err := upd.ExecContext(ctx, until, q.Owner, d.Recipient, d.Seq); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Complete records attempts.
+func (db *DB) Complete(ctx context.Context, attempts []dip.Attempt, pauseAfter int) error {
+	if len(attempts) == 0 {
+		return nil
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		insA, err := tx.PrepareContext(ctx, `INSERT INTO attempts (seq, recipient, at, duration_us, status_code, status, error) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer insA.Close()
+		upd, err := tx.PrepareContext(ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1, next_attempt = ?, last_error = ?, claimed_until = NULL, claimed_by = NULL WHERE recipient = ? AND seq = ?`)
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		failures := map[string]int{} // -1: reset
+		for _, a := range attempts {
+			status := a.Status
+			if _, err := insA.ExecContext(ctx, a.Seq, a.Recipient, dip.Micros(a.At), a.Duration.Microseconds(), a.StatusCode, string(status), a.Error); err != nil {
+				return err
+			}
+			next := dip.Micros(a.Next)
+			if next == 0 {
+				next = dip.Micros(a.At)
+			}
+			if _, err := upd.ExecContext(ctx, string(status), next, a.Error, a.Recipient, a.Seq); err != nil {
+				return err
+			}
+			switch {
+			case a.Failure && failures[a.Recipient] >= 0:
+				failures[a.Recipient]++
+			case !a.Failure:
+				failures[a.Recipient] = -1
+			}
+		}
+		for r, n := range failures {
+			if n < 0 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO recipients (recipient, failures) VALUES (?, 0) ON CONFLICT (recipient) DO UPDATE SET failures = 0`, r); err != nil {
+					return err
+				}
+				continue
+			}
+			var total int
+			if err := tx.QueryRowContext(ctx, `INSERT INTO recipients (recipient, failures) VALUES (?, ?) ON CONFLICT (recipient) DO UPDATE SET failures = failures + excluded.failures RETURNING failures`, r, n).Scan(&total); err != nil {
+				return err
+			}
+			if pauseAfter > 0 && total >= pauseAfter {
+				if _, err := tx.ExecContext(ctx, `UPDATE recipients SET paused = 1, paused_at = ? WHERE recipient = ? AND paused = 0`, dip.Micros(attempts[0].At), r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Resume unpauses a recipient.
+func (db *DB) Resume(ctx context.Context, recipient string, now time.Time) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE recipients SET paused = 0, failures = 0 WHERE recipient = ?`, recipient)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return dip.ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET next_attempt = ? WHERE recipient = ? AND status = 'Retrying'`, dip.Micros(now), recipient)
+		return err
+	})
+}
+
+// RecipientStates returns every recipient's health.
+func (db *DB) RecipientStates(ctx context.Context) ([]dip.RecipientState, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT recipient, paused, paused_at, failures FROM recipients ORDER BY recipient`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dip.RecipientState
+	for rows.Next() {
+		var s dip.RecipientState
+		var at int64
+		if err := rows.Scan(&s.Recipient, &s.Paused, &at, &s.ConsecutiveFailures); err != nil {
+			return nil, err
+		}
+		s.PausedAt = dip.FromMicros(at)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Deliveries lists a recipient's deliveries in a status.
+func (db *DB) Deliveries(ctx context.Context, recipient string, status dip.Status, limit int) ([]dip.Delivery, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d JOIN messages m ON m.seq = d.seq
+		WHERE d.recipient = ? AND d.status = ? ORDER BY d.seq LIMIT ?`, recipient, string(status), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []dip.Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows, false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Requeue makes deliveries due again.
+func (db *DB) Requeue(ctx context.Context, recipient string, seqs []int64, now time.Time) (int, error) {
+	if len(seqs) == 0 {
+		return 0, nil
+	}
+	args := append([]any{dip.Micros(now), recipient}, anys(seqs)...)
+	res, err := db.w.ExecContext(ctx, `UPDATE deliveries SET status = 'Pending', next_attempt = ?, claimed_until = NULL
+		WHERE recipient = ? AND seq IN (`+placeholders(len(seqs))+`)`, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+const messageCols = `m.seq, m.transaction_id, m.channel, m.event_code, m.sender, m.sender_role, m.sur, m.correlation_id, COALESCE(m.mpan, ''), m.accepted_at, m.mpan_updated, m.recipients`
+
+func scanMessage(row interface{ Scan(...any) error }, withBody bool) (dip.Message, bool, error) {
+	var m dip.Message
+	var accepted int64
+	var updated bool
+	var recips string
+	dest := []any{&m.Seq, &m.TransactionID, &m.Channel, &m.EventCode, &m.SenderDIPID, &m.SenderRole, &m.SenderUniqueReference, &m.CorrelationID, &m.MPAN, &accepted, &updated, &recips}
+	if withBody {
+		dest = append(dest, &m.Body)
+	}
+	err := row.Scan(dest...)
+	m.AcceptedAt, m.Recipients = dip.FromMicros(accepted), dip.DecodeRecipients(recips)
+	return m, updated, err
+}
+
+// Journal returns the journal of a sender's message.
+func (db *DB) Journal(ctx context.Context, sender, sur string) (dip.JournalRecord, error) {
+	m, updated, err := scanMessage(db.r.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages m WHERE sender = ? AND sur = ?`, sender, sur), false)
+	if errors.Is(err, sql.ErrNoRows) {
+		rows, err := db.r.QueryContext(ctx, `SELECT channel, event_code, mpan, at, code, reason FROM rejections WHERE sender = ? AND sur = ? ORDER BY at`, sender, sur)
+		if err != nil {
+			return dip.JournalRecord{}, err
+		}
+		defer rows.Close()
+		rec := dip.JournalRecord{Rejected: true, Message: dip.Message{SenderDIPID: sender, SenderUniqueReference: sur}}
+		for rows.Next() {
+			var r dip.Rejection
+			var at int64
+			if err := rows.Scan(&r.Channel, &r.EventCode, &r.MPAN, &at, &r.Code, &r.Reason); err != nil {
+				return dip.JournalRecord{}, err
+			}
+			r.At = dip.FromMicros(at)
+			rec.Message.Channel, rec.Message.EventCode, rec.Message.MPAN = r.Channel, r.EventCode, r.MPAN
+			rec.Entries = append(rec.Entries, dip.RejectedJournal(r))
+		}
+		if len(rec.Entries) == 0 {
+			return dip.JournalRecord{}, dip.ErrNotFound
+		}
+		return rec, rows.Err()
+	}
+	if err != nil {
+		return dip.JournalRecord{}, err
+	}
+	rec := dip.JournalRecord{Message: m, Entries: dip.AcceptedJournal(&m, updated)}
+	rows, err := db.r.QueryContext(ctx, `SELECT recipient, at, duration_us, status_code, status, error FROM attempts WHERE seq = ? ORDER BY at, rowid`, m.Seq)
+	if err != nil {
+		return dip.JournalRecord{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a dip.Attempt
+		var at, dur int64
+		var status string
+		if err := rows.Scan(&a.Recipient, &at, &dur, &a.StatusCode, &status, &a.Error); err != nil {
+			return dip.JournalRecord{}, err
+		}
+		a.At, a.Duration, a.Status = dip.FromMicros(at), time.Duration(dur)*time.Microsecond, dip.Status(status)
+		rec.Entries = append(rec.Entries, dip.AttemptJournal(a))
+	}
+	return rec, rows.Err()
+}
+
+// Replay returns a recipient's messages on a channel.
+func (db *DB) Replay(ctx context.Context, q dip.ReplayQuery) ([]dip.Message, bool, error) {
+	where := []string{"d.recipient = ?", "m.channel = ?", "m.seq > ?"}
+	args := []any{q.Recipient, q.Channel, q.AfterSeq}
+	if !q.From.IsZero() {
+		where, args = append(where, "m.accepted_at >= ?"), append(args, dip.Micros(q.From))
+	}
+	if !q.To.IsZero() {
+		where, args = append(where, "m.accepted_at <= ?"), append(args, dip.Micros(q.To))
+	}
+	if q.EventCode != "" {
+		where, args = append(where, "m.event_code = ?"), append(args, q.EventCode)
+	}
+	if q.MPAN != "" {
+		where, args = append(where, "m.mpan = ?"), append(args, q.MPAN)
+	}
+	if len(q.TransactionIDs) > 0 {
+		where, args = append(where, "m.transaction_id IN ("+placeholders(len(q.TransactionIDs))+")"), append(args, anys(q.TransactionIDs)...)
+	}
+	args = append(args, q.Limit+1)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+messageCols+`, m.body FROM messages m JOIN deliveries d ON d.seq = m.seq
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY m.seq LIMIT ?`, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var out []dip.Message
+	for rows.Next() {
+		m, _, err := scanMessage(rows, true)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, m)
+	}
+	more := len(out) > q.Limit
+	if more {
+		out = out[:q.Limit]
+	}
+	return out, more, rows.Err()
+}
+
+// Purge deletes old messages whose deliveries are all final.
+func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int, error) {
+	var n int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS purge_seqs (seq INTEGER PRIMARY KEY)`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM purge_seqs`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO purge_seqs SELECT seq FROM messages m WHERE accepted_at < ?
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = m.seq AND d.status NOT IN ('Delivered', 'RejectedByRecipient', 'RetriesExhausted'))`, dip.Micros(cutoff)); err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM attempts WHERE seq IN (SELECT seq FROM purge_seqs)`,
+			`DELETE FROM deliveries WHERE seq IN (SELECT seq FROM purge_seqs)`,
+		} {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE seq IN (SELECT seq FROM purge_seqs)`)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.ExecContext(ctx, `DELETE FROM rejections WHERE at < ?`, dip.Micros(cutoff))
+		return err
+	})
+	return int(n), err
+}

@@ -1,0 +1,54 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/sqlite"
+	"github.com/mhhs/mhhs/internal/storetest"
+)
+
+func TestStore(t *testing.T) {
+	var last string
+	open := func(t *testing.T) dip.Store {
+		last = filepath.Join(t.TempDir(), "mhhs.db")
+		db, err := sqlite.Open(context.Background(), last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	shared := func(t *testing.T) dip.Store {
+		db, err := sqlite.Open(context.Background(), last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	storetest.Run(t, open, shared)
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mhhs.db")
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutParticipant(context.Background(), dip.Participant{DIPID: "1800000001", Name: "MDS", Roles: []string{"MDS"}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = sqlite.Open(context.Background(), path) // migrations run again: no-op
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ps, err := db.Participants(context.Background())
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("after reopen: %v %v", ps, err)
+	}
+}

@@ -1,0 +1,459 @@
+// Package storetest is the conformance suite every dip.Store implementation
+// passes (internal/sqlite, internal/postgres): the same tests, run against a
+// real database of each kind.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mhhs/mhhs/internal/dip"
+)
+
+// Opener returns a new, empty store for one test. Call it more than once in
+// a test to get a second handle on the same database (it must share state
+// with the first) when second is true.
+type Opener func(t *testing.T) dip.Store
+
+// Shared returns a second handle on the same database as the store opened
+// last, for tests of several processes sharing one database; nil when the
+// engine does not support it.
+type Shared func(t *testing.T) dip.Store
+
+var t0 = time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)
+
+// Run runs the suite. shared may be nil.
+func Run(t *testing.T, open Opener, shared Shared) {
+	tests := map[string]func(*testing.T, dip.Store){
+		"Participants":        testParticipants,
+		"Webhooks":            testWebhooks,
+		"AcceptAndDedupe":     testAcceptAndDedupe,
+		"Parties":             testParties,
+		"ClaimOrderAndLease":  testClaimOrderAndLease,
+		"CompleteAndPause":    testCompleteAndPause,
+		"DeadLettersRequeue":  testDeadLettersRequeue,
+		"Journal":             testJournal,
+		"Replay":              testReplay,
+		"Purge":               testPurge,
+		"ConcurrentAcceptors": testConcurrentAcceptors,
+	}
+	names := make([]string, 0, len(tests))
+	for n := range tests {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		t.Run(n, func(t *testing.T) { tests[n](t, open(t)) })
+	}
+	if shared != nil {
+		t.Run("TwoProcessesClaimDisjoint", func(t *testing.T) {
+			a := open(t)
+			b := shared(t)
+			testTwoProcesses(t, a, b)
+		})
+	}
+}
+
+func ctx() context.Context { return context.Background() }
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func msg(sender, sur, mpan string, at time.Time, recips ...string) *dip.Message {
+	m := &dip.Message{
+		TransactionID: dip.NewTransactionID("IF-021", sender, "SDS", at), Channel: "IF-021", EventCode: "[ActivePower]",
+		SenderDIPID: sender, SenderRole: "SDS", SenderUniqueReference: sur, MPAN: mpan, AcceptedAt: at,
+		Body: []byte(`{"CommonBlock":{},"CustomBlock":{"sur":"` + sur + `"}}`),
+	}
+	for _, r := range recips {
+		m.Recipients = append(m.Recipients, dip.Recipient{DIPID: r, Role: "MDS", Route: dip.Always})
+	}
+	return m
+}
+
+func accept(t *testing.T, s dip.Store, ms ...*dip.Message) []dip.AcceptResult {
+	t.Helper()
+	res, err := s.Accept(ctx(), ms)
+	must(t, err)
+	return res
+}
+
+func claim(t *testing.T, s dip.Store, now time.Time, recips ...string) []dip.Delivery {
+	t.Helper()
+	ds, err := s.ClaimDue(ctx(), dip.ClaimQuery{Now: now, Limit: 100, Owner: "test", Lease: time.Minute, Recipients: recips})
+	must(t, err)
+	return ds
+}
+
+func seqs(ds []dip.Delivery) []int64 {
+	var out []int64
+	for _, d := range ds {
+		out = append(out, d.Seq)
+	}
+	return out
+}
+
+func testParticipants(t *testing.T, s dip.Store) {
+	p := dip.Participant{DIPID: "1800000001", Name: "MDS", Roles: []string{"MDS"}, MPIDs: []string{"ELEX"}, CertFingerprint: "ab", APIKeyHash: "k1", Created: t0}
+	must(t, s.PutParticipant(ctx(), p))
+	q := dip.Participant{DIPID: "2300000001", Name: "Supplier", Roles: []string{"SUP"}, MPIDs: []string{"AAAA", "BBBB"}, APIKeyHash: "k2", Created: t0}
+	must(t, s.PutParticipant(ctx(), q))
+	p.Disabled, p.Roles = true, []string{"MDS", "LSS"}
+	must(t, s.PutParticipant(ctx(), p))
+	got, err := s.Participants(ctx())
+	must(t, err)
+	want := []dip.Participant{p, q}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("participants (-want +got):\n%s", diff)
+	}
+}
+
+func testWebhooks(t *testing.T, s dip.Store) {
+	w := dip.Webhook{Channel: "IF-021", Recipient: "1800000001", CallbackURL: "https://a/1"}
+	must(t, s.PutWebhook(ctx(), w))
+	w.CallbackURL = "https://a/2"
+	must(t, s.PutWebhook(ctx(), w))
+	must(t, s.PutWebhook(ctx(), dip.Webhook{Channel: dip.StatusChannel, Recipient: "1800000001", CallbackURL: "https://a/s"}))
+	got, err := s.Webhooks(ctx())
+	must(t, err)
+	if len(got) != 2 || got[0].CallbackURL != "https://a/2" {
+		t.Fatalf("webhooks: %+v", got)
+	}
+	must(t, s.DeleteWebhook(ctx(), "IF-021", "1800000001"))
+	if err := s.DeleteWebhook(ctx(), "IF-021", "1800000001"); err != dip.ErrNotFound {
+		t.Errorf("second delete: %v, want ErrNotFound", err)
+	}
+}
+
+func testAcceptAndDedupe(t *testing.T, s dip.Store) {
+	a := msg("1200000001", "S-1", "1200023305967", t0, "1800000001", "1900000001")
+	b := msg("1200000001", "S-2", "1200023305967", t0, "1800000001")
+	dup := msg("1200000001", "S-1", "1200023305967", t0, "1800000001")
+	other := msg("1200000002", "S-1", "", t0, "1800000001")
+	res := accept(t, s, a, b, dup, other)
+	if res[0].Duplicate || res[1].Duplicate || !res[2].Duplicate || res[3].Duplicate {
+		t.Fatalf("duplicates: %+v", res)
+	}
+	if !(res[0].Seq < res[1].Seq && res[1].Seq < res[3].Seq) {
+		t.Errorf("seqs not increasing: %+v", res)
+	}
+	again := accept(t, s, msg("1200000001", "S-2", "", t0, "1800000001"))
+	if !again[0].Duplicate {
+		t.Error("duplicate across calls accepted")
+	}
+	ds := claim(t, s, t0, "1800000001", "1900000001")
+	if got := len(ds); got != 3 { // a (2 recipients) + other; b waits behind a for 1800000001
+		t.Errorf("claimed %d deliveries, want 3: %v", got, seqs(ds))
+	}
+	for _, d := range ds {
+		if d.Seq == res[0].Seq && string(d.Body) != string(a.Body) {
+			t.Errorf("body %s", d.Body)
+		}
+		if d.Status != dip.StatusPending || d.Channel != "IF-021" || d.TransactionID == "" {
+			t.Errorf("delivery %+v", d)
+		}
+	}
+}
+
+func testParties(t *testing.T, s dip.Store) {
+	m := msg("2200000001", "S-1", "1200023305967", t0, "2300000001")
+	m.UpdateParties = func(p *dip.Parties) bool { p.Supplier = "2300000001"; return true }
+	n := msg("2200000001", "S-2", "1200023305967", t0, "2300000001")
+	n.UpdateParties = func(p *dip.Parties) bool {
+		if p.Supplier != "2300000001" {
+			t.Errorf("second update saw supplier %q", p.Supplier)
+		}
+		p.DataService = "1200000001"
+		return true
+	}
+	accept(t, s, m, n)
+	got, err := s.Parties(ctx(), []string{"1200023305967", "1100000000017"})
+	must(t, err)
+	want := map[string]dip.Parties{
+		"1200023305967": {MPAN: "1200023305967", Supplier: "2300000001", DataService: "1200000001"},
+		"1100000000017": {MPAN: "1100000000017"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("parties (-want +got):\n%s", diff)
+	}
+	rec, err := s.Journal(ctx(), "2200000001", "S-1")
+	must(t, err)
+	if rec.Entries[1].Stage != "MPANUpdateQueue" {
+		t.Errorf("journal lacks MPANUpdateQueue: %+v", rec.Entries)
+	}
+}
+
+func testClaimOrderAndLease(t *testing.T, s dip.Store) {
+	const r = "1800000001"
+	m1 := msg("1200000001", "S-1", "1200023305967", t0, r)
+	m2 := msg("1200000001", "S-2", "1200023305967", t0, r)
+	m3 := msg("1200000001", "S-3", "1100000000017", t0, r)
+	m4 := msg("1200000001", "S-4", "", t0, r)
+	m5 := msg("1200000001", "S-5", "", t0, r)
+	res := accept(t, s, m1, m2, m3, m4, m5)
+	first := claim(t, s, t0, r)
+	if diff := cmp.Diff([]int64{res[0].Seq, res[2].Seq, res[3].Seq, res[4].Seq}, seqs(first)); diff != "" {
+		t.Errorf("first claim (-want +got):\n%s", diff)
+	}
+	if again := claim(t, s, t0.Add(30*time.Second), r); len(again) != 0 {
+		t.Errorf("leased deliveries claimed again: %v", seqs(again))
+	}
+	if other := claim(t, s, t0, "1900000001"); len(other) != 0 {
+		t.Errorf("claimed for a recipient with no deliveries: %v", seqs(other))
+	}
+	// Deliver m1: m2 becomes due.
+	must(t, s.Complete(ctx(), []dip.Attempt{{Seq: res[0].Seq, Recipient: r, At: t0, StatusCode: 201, Status: dip.StatusDelivered}}, 0))
+	next := claim(t, s, t0.Add(time.Second), r)
+	if diff := cmp.Diff([]int64{res[1].Seq}, seqs(next)); diff != "" {
+		t.Errorf("after delivering m1 (-want +got):\n%s", diff)
+	}
+	// The leases of m2..m5 expire: they can be claimed again (at-least-once).
+	expired := claim(t, s, t0.Add(2*time.Minute), r)
+	if diff := cmp.Diff([]int64{res[1].Seq, res[2].Seq, res[3].Seq, res[4].Seq}, seqs(expired)); diff != "" {
+		t.Errorf("after lease expiry (-want +got):\n%s", diff)
+	}
+}
+
+func testCompleteAndPause(t *testing.T, s dip.Store) {
+	const r = "1800000001"
+	var ms []*dip.Message
+	for i := 0; i < 4; i++ {
+		ms = append(ms, msg("1200000001", fmt.Sprintf("S-%d", i), "", t0, r))
+	}
+	res := accept(t, s, ms...)
+	fail := func(seq int64, at time.Time) dip.Attempt {
+		return dip.Attempt{Seq: seq, Recipient: r, At: at, StatusCode: 500, Status: dip.StatusRetrying, Error: "boom", Next: at.Add(time.Second), Failure: true}
+	}
+	must(t, s.Complete(ctx(), []dip.Attempt{fail(res[0].Seq, t0), fail(res[1].Seq, t0)}, 3))
+	states, err := s.RecipientStates(ctx())
+	must(t, err)
+	if len(states) != 1 || states[0].Paused || states[0].ConsecutiveFailures != 2 {
+		t.Fatalf("after 2 failures: %+v", states)
+	}
+	if ds := claim(t, s, t0.Add(500*time.Millisecond), r); !slices.Equal(seqs(ds), []int64{res[2].Seq, res[3].Seq}) {
+		t.Errorf("retrying deliveries claimed before their next attempt: %v", seqs(ds))
+	}
+	must(t, s.Complete(ctx(), []dip.Attempt{fail(res[2].Seq, t0)}, 3))
+	states, _ = s.RecipientStates(ctx())
+	if !states[0].Paused {
+		t.Fatalf("not paused after 3 consecutive failures: %+v", states)
+	}
+	if ds := claim(t, s, t0.Add(time.Hour), r); len(ds) != 0 {
+		t.Errorf("claimed for a paused recipient: %v", seqs(ds))
+	}
+	must(t, s.Resume(ctx(), r, t0.Add(2*time.Hour)))
+	ds := claim(t, s, t0.Add(2*time.Hour), r)
+	if len(ds) != 4 {
+		t.Errorf("after resume claimed %v, want all 4", seqs(ds))
+	}
+	if err := s.Resume(ctx(), "9999999999", t0); err != dip.ErrNotFound {
+		t.Errorf("resume unknown: %v", err)
+	}
+	// A success resets the failure count.
+	must(t, s.Complete(ctx(), []dip.Attempt{{Seq: res[0].Seq, Recipient: r, At: t0, StatusCode: 201, Status: dip.StatusDelivered}}, 3))
+	states, _ = s.RecipientStates(ctx())
+	if states[0].ConsecutiveFailures != 0 || states[0].Paused {
+		t.Errorf("after success: %+v", states)
+	}
+}
+
+func testDeadLettersRequeue(t *testing.T, s dip.Store) {
+	const r = "1800000001"
+	res := accept(t, s, msg("1200000001", "S-1", "", t0, r), msg("1200000001", "S-2", "", t0, r))
+	must(t, s.Complete(ctx(), []dip.Attempt{
+		{Seq: res[0].Seq, Recipient: r, At: t0, StatusCode: 503, Status: dip.StatusRetriesExhausted, Error: "gone", Failure: true},
+		{Seq: res[1].Seq, Recipient: r, At: t0, StatusCode: 201, Status: dip.StatusDelivered},
+	}, 0))
+	dead, err := s.Deliveries(ctx(), r, dip.StatusRetriesExhausted, 10)
+	must(t, err)
+	if len(dead) != 1 || dead[0].Seq != res[0].Seq || dead[0].Attempts != 1 || dead[0].LastError != "gone" {
+		t.Fatalf("dead letters: %+v", dead)
+	}
+	if ds := claim(t, s, t0.Add(time.Hour), r); len(ds) != 0 {
+		t.Errorf("exhausted delivery claimed: %v", seqs(ds))
+	}
+	n, err := s.Requeue(ctx(), r, []int64{res[0].Seq, res[1].Seq}, t0.Add(time.Hour))
+	must(t, err)
+	if n != 2 {
+		t.Errorf("requeued %d, want 2", n)
+	}
+	if ds := claim(t, s, t0.Add(time.Hour), r); !slices.Equal(seqs(ds), []int64{res[0].Seq, res[1].Seq}) {
+		t.Errorf("after requeue claimed %v", seqs(ds))
+	}
+}
+
+func testJournal(t *testing.T, s dip.Store) {
+	const r = "1800000001"
+	m := msg("1200000001", "S-1", "1200023305967", t0, r)
+	m.Recipients = append(m.Recipients, dip.Recipient{DIPID: "2300000001", Role: "SUP", Route: dip.Secondary})
+	res := accept(t, s, m)
+	must(t, s.Complete(ctx(), []dip.Attempt{
+		{Seq: res[0].Seq, Recipient: r, At: t0.Add(time.Second), Duration: 20 * time.Millisecond, StatusCode: 500, Status: dip.StatusRetrying, Failure: true, Next: t0.Add(3 * time.Second)},
+	}, 0))
+	must(t, s.Complete(ctx(), []dip.Attempt{
+		{Seq: res[0].Seq, Recipient: r, At: t0.Add(4 * time.Second), Duration: 10 * time.Millisecond, StatusCode: 201, Status: dip.StatusDelivered},
+	}, 0))
+	rec, err := s.Journal(ctx(), "1200000001", "S-1")
+	must(t, err)
+	var got []string
+	for _, e := range rec.Entries {
+		got = append(got, e.Stage+"/"+e.Status+"/"+e.Recipient)
+	}
+	want := []string{"Inbound/GoodToGo/", "Addressing/SentToTopic/", "Outbound/Retrying/1800000001", "Outbound/Delivered/1800000001"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("journal (-want +got):\n%s", diff)
+	}
+	if rec.Entries[1].Reason != "Primary:[];Secondary:[SUP:2300000001];Always:[MDS:1800000001]" {
+		t.Errorf("recipient map %q", rec.Entries[1].Reason)
+	}
+	if rec.Message.TransactionID != m.TransactionID || rec.Message.MPAN != m.MPAN {
+		t.Errorf("journal message %+v", rec.Message)
+	}
+	must(t, s.Reject(ctx(), []dip.Rejection{{SenderDIPID: "1200000001", SenderUniqueReference: "S-9", Channel: "IF-021", EventCode: "[ActivePower]", At: t0, Code: "MSG1001", Reason: "bad"}}))
+	rej, err := s.Journal(ctx(), "1200000001", "S-9")
+	must(t, err)
+	if !rej.Rejected || len(rej.Entries) != 1 || rej.Entries[0].Status != "InboundRuleFailure" {
+		t.Errorf("rejected journal %+v", rej)
+	}
+	if _, err := s.Journal(ctx(), "1200000001", "S-404"); err != dip.ErrNotFound {
+		t.Errorf("unknown reference: %v", err)
+	}
+}
+
+func testReplay(t *testing.T, s dip.Store) {
+	const r = "1800000001"
+	var all []int64
+	for i := 0; i < 7; i++ {
+		m := msg("1200000001", fmt.Sprintf("S-%d", i), "1200023305967", t0.Add(time.Duration(i)*time.Hour), r)
+		if i == 3 {
+			m.MPAN = "1100000000017"
+		}
+		all = append(all, accept(t, s, m)[0].Seq)
+	}
+	accept(t, s, msg("1200000001", "S-other", "", t0, "1900000001"))
+	var got []int64
+	q := dip.ReplayQuery{Channel: "IF-021", Recipient: r, Limit: 3}
+	for pages := 0; ; pages++ {
+		ms, more, err := s.Replay(ctx(), q)
+		must(t, err)
+		for _, m := range ms {
+			got = append(got, m.Seq)
+			if len(m.Body) == 0 {
+				t.Error("replayed message without body")
+			}
+		}
+		if !more {
+			if pages != 2 {
+				t.Errorf("%d pages, want 3", pages+1)
+			}
+			break
+		}
+		q.AfterSeq = ms[len(ms)-1].Seq
+	}
+	if diff := cmp.Diff(all, got); diff != "" {
+		t.Errorf("replay (-want +got):\n%s", diff)
+	}
+	ms, _, err := s.Replay(ctx(), dip.ReplayQuery{Channel: "IF-021", Recipient: r, From: t0.Add(2 * time.Hour), To: t0.Add(4 * time.Hour), MPAN: "1200023305967", Limit: 10})
+	must(t, err)
+	if len(ms) != 2 || ms[0].Seq != all[2] || ms[1].Seq != all[4] {
+		t.Errorf("filtered replay: %v", ms)
+	}
+}
+
+func testPurge(t *testing.T, s dip.Store) {
+	const r = "1800000001"
+	res := accept(t, s, msg("1200000001", "S-1", "", t0, r), msg("1200000001", "S-2", "", t0, r), msg("1200000001", "S-3", "", t0.Add(48*time.Hour), r))
+	must(t, s.Complete(ctx(), []dip.Attempt{{Seq: res[0].Seq, Recipient: r, At: t0, StatusCode: 201, Status: dip.StatusDelivered}}, 0))
+	n, err := s.Purge(ctx(), t0.Add(24*time.Hour))
+	must(t, err)
+	if n != 1 {
+		t.Errorf("purged %d, want 1 (S-2 is undelivered, S-3 is new)", n)
+	}
+	if _, err := s.Journal(ctx(), "1200000001", "S-1"); err != dip.ErrNotFound {
+		t.Errorf("purged message still in journal: %v", err)
+	}
+	if _, err := s.Journal(ctx(), "1200000001", "S-2"); err != nil {
+		t.Errorf("undelivered message purged: %v", err)
+	}
+}
+
+func testConcurrentAcceptors(t *testing.T, s dip.Store) {
+	const workers, per = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				if _, err := s.Accept(ctx(), []*dip.Message{msg("1200000001", fmt.Sprintf("S-%d-%d", w, i), "", t0, "1800000001")}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	ms, _, err := s.Replay(ctx(), dip.ReplayQuery{Channel: "IF-021", Recipient: "1800000001", Limit: 1000})
+	must(t, err)
+	if len(ms) != workers*per {
+		t.Errorf("%d messages stored, want %d", len(ms), workers*per)
+	}
+}
+
+// testTwoProcesses: two store handles on one database claim disjoint sets.
+func testTwoProcesses(t *testing.T, a, b dip.Store) {
+	const r = "1800000001"
+	var ms []*dip.Message
+	for i := 0; i < 200; i++ {
+		ms = append(ms, msg("1200000001", fmt.Sprintf("S-%d", i), "", t0, r))
+	}
+	accept(t, a, ms...)
+	var mu sync.Mutex
+	seen := map[int64]string{}
+	var wg sync.WaitGroup
+	for _, s := range []struct {
+		name  string
+		store dip.Store
+	}{{"a", a}, {"b", b}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				ds, err := s.store.ClaimDue(ctx(), dip.ClaimQuery{Now: t0, Limit: 7, Owner: s.name, Lease: time.Minute, Recipients: []string{r}})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(ds) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, d := range ds {
+					if prev, dup := seen[d.Seq]; dup {
+						t.Errorf("seq %d claimed by %s and %s", d.Seq, prev, s.name)
+					}
+					seen[d.Seq] = s.name
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != 200 {
+		t.Errorf("claimed %d of 200", len(seen))
+	}
+}
