@@ -7,6 +7,10 @@
 //	mhhs demo                          run the embedded demonstration
 //	mhhs validate [--channel IF-nnn] FILE|-
 //	mhhs catalogue [--seed] [--example IF-nnn:Event]
+//	mhhs serve [--addr 127.0.0.1:8080] [--data ./mhhs-data] [--store postgres://…]
+//	mhhs participant add|list|rotate-key|disable
+//	mhhs send --url URL --channel IF-021 --dip-id ID --key-file F --cert-file F --api-key-file F FILE
+//	mhhs journal SENDER-UNIQUE-REFERENCE
 //	mhhs version
 package main
 
@@ -41,6 +45,16 @@ Commands:
                                         check DIP message arrays (L1 schema, L2 stateless rules)
   catalogue [--seed] [--example IF-nnn:Event] [--full]
                                         list interfaces and variants, the seed's artefacts, or print an example
+  serve [--addr 127.0.0.1:8080] [--data ./mhhs-data] [--store postgres://…]
+                                        run the DIP: its API, routing, durable store and deliveries
+  participant add|list|rotate-key|disable
+                                        administer the participant registry
+  send --url URL --channel IF-nnn --dip-id ID --key-file F --cert-file F --api-key-file F FILE
+                                        sign and send a message array; print the verdicts
+  recipient list|resume|dead-letters|requeue [ID]
+                                        delivery health: pause, resume, dead letters
+  journal [--remote] SENDER-UNIQUE-REFERENCE
+                                        the DIP journal of a message
   version                               print the version
 
 Run 'mhhs COMMAND -h' for a command's flags.
@@ -61,6 +75,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return validate(env, args[1:])
 	case "catalogue", "catalog":
 		return catalogueCmd(env, args[1:])
+	case "serve":
+		return serve(env, args[1:])
+	case "send":
+		return send(env, args[1:])
+	case "journal":
+		return journal(env, args[1:])
+	case "participant":
+		return participantCmd(env, args[1:])
+	case "recipient":
+		return recipientCmd(env, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, "mhhs", version)
 		return exitOK

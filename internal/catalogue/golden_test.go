@@ -367,3 +367,28 @@ func TestNewPayloadsEncodeTheirHeader(t *testing.T) {
 		t.Error("Encode accepted an S0 naming another variant")
 	}
 }
+
+func TestValidateEnvelope(t *testing.T) {
+	val := NewValidator(nil)
+	ok := `[{"transactionID":null,"senderUniqueReference":"S-IF-021-1000000001-SDS-20250401-1","correlationID":null,"sentTimestamp":"2025-04-01T00:00:00+00:00","senderID":"1000000001","recipientID":null,"DIPConnectionProviderID":null,"message":"MSG0000 - Success","help":null,"serviceTicketURL":null}]`
+	v, err := val.ValidateEnvelope("StandardResponseArray", []byte(ok))
+	if err != nil || !v.OK() {
+		t.Fatalf("valid status message rejected: %v %v", err, v.Findings)
+	}
+	bad := strings.Replace(ok, `"help":null,`, ``, 1)
+	v, _ = val.ValidateEnvelope("StandardResponseArray", []byte(bad))
+	if v.OK() || v.Findings[0].Path != "[0]" || v.Findings[0].Rule != RuleRequired {
+		t.Errorf("missing help: %v", v.Findings)
+	}
+	v, _ = val.ValidateEnvelope("WebhookConfig", []byte(`{"callbackURL":"https://x.example/hook","maxMessageCount":10}`))
+	if !v.OK() {
+		t.Errorf("webhook config: %v", v.Findings)
+	}
+	v, _ = val.ValidateEnvelope("WebhookConfig", []byte(`{"callbackURL":"not a url"}`))
+	if v.OK() {
+		t.Error("webhook config with a bad URL accepted")
+	}
+	if _, err := val.ValidateEnvelope("Nope", []byte(`{}`)); err == nil {
+		t.Error("unknown envelope schema accepted")
+	}
+}

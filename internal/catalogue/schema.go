@@ -101,6 +101,7 @@ var captures = map[string]map[string]slot{
 
 // schemas holds the compiled nodes of a catalogue.
 type schemas struct {
+	mu       sync.Mutex // guards blocks and types after construction
 	c        *Catalogue
 	types    map[string]*node
 	blocks   map[string]*node // key: block name, or "name+capture"
@@ -375,3 +376,20 @@ func (n *node) inEnum(s []byte) bool {
 const maxSafeInteger = 1 << 53
 
 func withinInt32(f float64) bool { return f >= math.MinInt32 && f <= math.MaxInt32 }
+
+// envelopeNode compiles a named envelope object or array.
+func (s *schemas) envelopeNode(name string) (*node, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.c.arrays[name]; ok {
+		items, err := s.block(a.Items, false)
+		if err != nil {
+			return nil, err
+		}
+		return &node{kind: KindArray, name: name, items: items, minItems: a.MinItems, maxItems: Unset}, nil
+	}
+	if _, ok := s.c.envelope[name]; !ok {
+		return nil, fmt.Errorf("catalogue: no envelope schema %q", name)
+	}
+	return s.block(name, false)
+}

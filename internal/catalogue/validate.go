@@ -810,3 +810,26 @@ func (v *Validator) pathString() string {
 	}
 	return b.String()
 }
+
+// ValidateEnvelope validates body against a named schema of the DIP API
+// envelope: an object (WebhookConfig, MessageRequest, StatusMessageRequest,
+// StandardResponseBodyType, …) or an array (StandardResponseArray, the body of
+// POST /statusmessage). Paths start at the body's root.
+func (v *Validator) ValidateEnvelope(name string, body []byte) (Verdict, error) {
+	n, err := v.s.envelopeNode(name)
+	if err != nil {
+		return Verdict{}, err
+	}
+	verdict := Verdict{Index: -1}
+	v.v = &verdict
+	v.path = v.path[:0]
+	defer func() { v.v = nil }()
+	sc := scanner{data: body}
+	if err := v.value(&sc, n, false); err != nil {
+		return Verdict{}, err
+	}
+	if err := sc.end(); err != nil {
+		return Verdict{}, err
+	}
+	return verdict, nil
+}

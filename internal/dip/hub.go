@@ -3,6 +3,7 @@ package dip
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -241,11 +242,22 @@ func (h *Hub) HoldersOf(role string) []*Participant {
 	return h.byRole[role]
 }
 
-// Authenticate returns the enabled participant whose API key this is.
-func (h *Hub) Authenticate(apiKey string) (*Participant, bool) {
+// Authenticate returns the enabled participant whose API key this is. An
+// unknown key makes the hub reload the registry first (at most every 100 ms),
+// so a participant added by `mhhs participant add` works at once.
+func (h *Hub) Authenticate(ctx context.Context, apiKey string) (*Participant, bool) {
+	hash := HashAPIKey(apiKey)
 	h.mu.RLock()
-	defer h.mu.RUnlock()
-	p, ok := h.byKey[HashAPIKey(apiKey)]
+	p, ok := h.byKey[hash]
+	stale := h.cfg.Now().Sub(h.refreshed) > 100*time.Millisecond
+	h.mu.RUnlock()
+	if !ok && stale && apiKey != "" {
+		if err := h.Refresh(ctx); err == nil {
+			h.mu.RLock()
+			p, ok = h.byKey[hash]
+			h.mu.RUnlock()
+		}
+	}
 	if !ok || p.Disabled {
 		return nil, false
 	}
@@ -622,7 +634,11 @@ func (h *Hub) deliverBatch(ctx context.Context, to Endpoint, ds []Delivery) []At
 		d = local
 	}
 	start := h.cfg.Now()
-	res := d.Deliver(ctx, to, EgressArray(bodies))
+	array := EgressArray(bodies)
+	if to.Channel == StatusChannel {
+		array = StatusArray(bodies)
+	}
+	res := d.Deliver(ctx, to, array)
 	if res.Duration == 0 {
 		res.Duration = h.cfg.Now().Sub(start)
 	}
@@ -654,4 +670,77 @@ func (h *Hub) deliverBatch(ctx context.Context, to Endpoint, ds []Delivery) []At
 		out[i] = a
 	}
 	return out
+}
+
+// Wake makes the delivery worker look for due deliveries now.
+func (h *Hub) Wake() {
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+}
+
+// StatusArray returns a StandardResponseArray body of status items: the
+// form the DIP posts to status-message webhooks.
+func StatusArray(items [][]byte) []byte {
+	return append(append([]byte{'['}, bytes.Join(items, []byte{','})...), ']')
+}
+
+// SubmitStatus accepts asynchronous (L4) status messages: a
+// StandardResponseArray (already schema-checked) sent by a recipient about
+// messages it received. Each item names the DIP transaction it is about; it
+// is forwarded to that message's sender on the status channel. An item whose
+// transaction the caller did not receive is refused (MSG3002).
+func (h *Hub) SubmitStatus(ctx context.Context, from *Participant, body []byte) ([]Item, error) {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return []Item{{Code: catalogue.MSG1002, Detail: err.Error()}}, nil
+	}
+	now := h.cfg.Now()
+	items := make([]Item, len(raw))
+	var msgs []*Message
+	var idx []int
+	for i, r := range raw {
+		var head struct {
+			TransactionID         *string `json:"transactionID"`
+			SenderUniqueReference *string `json:"senderUniqueReference"`
+		}
+		json.Unmarshal(r, &head)
+		it := &items[i]
+		if head.SenderUniqueReference != nil {
+			it.SenderUniqueReference = *head.SenderUniqueReference
+		}
+		if head.TransactionID == nil {
+			it.Code, it.Detail = catalogue.MSG1001, "a status message names the DIP transactionID it is about"
+			continue
+		}
+		it.TransactionID = *head.TransactionID
+		orig, _, err := h.store.Replay(ctx, ReplayQuery{Recipient: from.DIPID, TransactionIDs: []string{*head.TransactionID}, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(orig) == 0 {
+			it.Code, it.Detail = catalogue.MSG3002, "participant "+from.DIPID+" did not receive transaction "+*head.TransactionID
+			continue
+		}
+		o := orig[0]
+		m := &Message{
+			TransactionID: NewTransactionID("ST", from.DIPID, "STA", now), Channel: StatusChannel, EventCode: o.EventCode,
+			SenderDIPID: from.DIPID, SenderRole: "STATUS", SenderUniqueReference: "STATUS-" + NewTransactionID("", "", "", now),
+			MPAN: o.MPAN, AcceptedAt: now, Body: []byte(r),
+			Recipients: []Recipient{{DIPID: o.SenderDIPID, Role: o.SenderRole, Route: Primary}},
+		}
+		msgs = append(msgs, m)
+		idx = append(idx, i)
+	}
+	if len(msgs) > 0 {
+		if _, err := h.commit(ctx, msgs); err != nil {
+			return nil, err
+		}
+		for _, i := range idx {
+			items[i].Code = catalogue.MSG0000
+		}
+		h.Wake()
+	}
+	return items, nil
 }

@@ -122,7 +122,7 @@ type Rejection struct {
 
 // ReplayQuery selects a recipient's messages on a channel.
 type ReplayQuery struct {
-	Channel        string
+	Channel        string // "" for every channel
 	Recipient      string
 	From, To       time.Time // zero: unbounded
 	EventCode      string

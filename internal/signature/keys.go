@@ -115,3 +115,7 @@ func GenerateSelfSigned(commonName string, bits int, now time.Time) (keyPEM, cer
 	certPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	return keyPEM, certPEM, nil
 }
+
+// ParseCertificatePEM parses a PEM document holding one certificate (the
+// form participants register and send in X-DIP-Signature-Certificate).
+func ParseCertificatePEM(p []byte) (*x509.Certificate, error) { return parseCertificatePEM(p) }

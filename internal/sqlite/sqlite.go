@@ -247,15 +247,9 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 		}
 		defer insDel.Close()
 		for i, m := range msgs {
-			updated := false
-			if m.UpdateParties != nil && m.MPAN != "" {
-				if updated, err = updateParties(ctx, tx, m); err != nil {
-					return err
-				}
-			}
 			var seq int64
 			err := insMsg.QueryRowContext(ctx, m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference,
-				m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), updated, dip.EncodeRecipients(m.Recipients), m.Body).Scan(&seq)
+				m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), false, dip.EncodeRecipients(m.Recipients), m.Body).Scan(&seq)
 			if errors.Is(err, sql.ErrNoRows) {
 				out[i] = dip.AcceptResult{Duplicate: true}
 				continue
@@ -265,6 +259,17 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 			}
 			m.Seq = seq
 			out[i] = dip.AcceptResult{Seq: seq}
+			if m.UpdateParties != nil && m.MPAN != "" {
+				updated, err := updateParties(ctx, tx, m)
+				if err != nil {
+					return err
+				}
+				if updated {
+					if _, err := tx.ExecContext(ctx, `UPDATE messages SET mpan_updated = 1 WHERE seq = ?`, seq); err != nil {
+						return err
+					}
+				}
+			}
 			for _, r := range m.Recipients {
 				if _, err := insDel.ExecContext(ctx, r.DIPID, seq, r.Role, string(r.Route), m.Channel, nullable(m.MPAN), dip.Micros(m.AcceptedAt)); err != nil {
 					return err
@@ -563,8 +568,11 @@ func (db *DB) Journal(ctx context.Context, sender, sur string) (dip.JournalRecor
 
 // Replay returns a recipient's messages on a channel.
 func (db *DB) Replay(ctx context.Context, q dip.ReplayQuery) ([]dip.Message, bool, error) {
-	where := []string{"d.recipient = ?", "m.channel = ?", "m.seq > ?"}
-	args := []any{q.Recipient, q.Channel, q.AfterSeq}
+	where := []string{"d.recipient = ?", "m.seq > ?"}
+	args := []any{q.Recipient, q.AfterSeq}
+	if q.Channel != "" {
+		where, args = append(where, "m.channel = ?"), append(args, q.Channel)
+	}
 	if !q.From.IsZero() {
 		where, args = append(where, "m.accepted_at >= ?"), append(args, dip.Micros(q.From))
 	}

@@ -176,6 +176,12 @@ func testParties(t *testing.T, s dip.Store) {
 		return true
 	}
 	accept(t, s, m, n)
+	// A duplicate's registration update is not applied.
+	dup := msg("2200000001", "S-1", "1200023305967", t0, "2300000001")
+	dup.UpdateParties = func(p *dip.Parties) bool { p.Supplier = "2399999999"; return true }
+	if res := accept(t, s, dup); !res[0].Duplicate {
+		t.Fatal("duplicate accepted")
+	}
 	got, err := s.Parties(ctx(), []string{"1200023305967", "1100000000017"})
 	must(t, err)
 	want := map[string]dip.Parties{

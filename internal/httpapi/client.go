@@ -1,0 +1,110 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/mhhs/mhhs/internal/catalogue"
+	"github.com/mhhs/mhhs/internal/signature"
+)
+
+// Client calls a DIP's API as one participant: every request carries the
+// participant's X-API-Key and is signed with its key.
+type Client struct {
+	BaseURL string // e.g. http://127.0.0.1:8080
+	APIKey  string
+	Signer  *signature.Signer
+	HTTP    *http.Client // default http.DefaultClient
+}
+
+// Response is a DIP answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// StandardResponse decodes the body as a StandardResponse.
+func (r *Response) StandardResponse() (catalogue.StandardResponse, error) {
+	var sr catalogue.StandardResponse
+	err := json.Unmarshal(r.Body, &sr)
+	return sr, err
+}
+
+// Do sends a signed request to path (which starts with /).
+func (c *Client) Do(ctx context.Context, method, path string, body []byte, header http.Header) (*Response, error) {
+	url := strings.TrimSuffix(c.BaseURL, "/") + path
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-API-Key", c.APIKey)
+	if c.Signer != nil {
+		if err := c.Signer.SignRequest(req, body); err != nil {
+			return nil, err
+		}
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, err
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+}
+
+// Send posts a message array to a channel (POST /dip-channel/{id}).
+func (c *Client) Send(ctx context.Context, channel string, body []byte) (*Response, error) {
+	return c.Do(ctx, http.MethodPost, "/dip-channel/"+channel, body, nil)
+}
+
+// ConfigureWebhook sets the caller's webhook for a channel
+// (POST /dip-channel/{id}/pubconfig/{recipient-id}); channel "statusmessage"
+// configures the status-message webhook.
+func (c *Client) ConfigureWebhook(ctx context.Context, channel, recipient, callbackURL string) error {
+	body, _ := json.Marshal(map[string]any{"callbackURL": callbackURL})
+	path := "/dip-channel/" + channel + "/pubconfig/" + recipient
+	if channel == "statusmessage" {
+		path = "/statusmessage/config/" + recipient
+	}
+	resp, err := c.Do(ctx, http.MethodPost, path, body, nil)
+	if err != nil {
+		return err
+	}
+	if resp.Status != http.StatusCreated {
+		return fmt.Errorf("configure webhook: %d %s", resp.Status, resp.Body)
+	}
+	return nil
+}
+
+// DeliveryStatus returns the journal of the caller's message by its
+// senderUniqueReference; ok is false when the DIP has none (204).
+func (c *Client) DeliveryStatus(ctx context.Context, channel, recipient, sur string) (rec catalogue.DIPJournalRecord, ok bool, err error) {
+	resp, err := c.Do(ctx, http.MethodGet, "/dip-channel/"+channel+"/deliveryStatus/"+recipient+"/"+sur, nil, nil)
+	if err != nil {
+		return rec, false, err
+	}
+	switch resp.Status {
+	case http.StatusNoContent:
+		return rec, false, nil
+	case http.StatusOK:
+		return rec, true, json.Unmarshal(resp.Body, &rec)
+	}
+	return rec, false, fmt.Errorf("deliveryStatus: %d %s", resp.Status, resp.Body)
+}

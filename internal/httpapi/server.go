@@ -1,0 +1,700 @@
+// Package httpapi serves the DIP API of Elexon's DIP v2.2.1 over a dip.Hub
+// (paths, bodies, headers and status codes as in the contract's http
+// section), publishes its OpenAPI document, and provides the client the CLI
+// uses. Errors become HTTP answers in one place, writeError.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mhhs/mhhs/internal/catalogue"
+	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/market"
+	"github.com/mhhs/mhhs/internal/signature"
+)
+
+// Config configures the server.
+type Config struct {
+	Hub      *dip.Hub
+	Verifier *signature.Verifier // signature checks; MaxSkew is the replay window
+	// DIPID is the DIP's own participant id, the senderID of its answers
+	// when no participant is known (default "0000000000").
+	DIPID string
+	// MaxBodyBytes bounds request bodies (default 32 MiB: a 200-day IF-021 is
+	// under 1 MiB). Larger requests get 413 MSG4005.
+	MaxBodyBytes int64
+	// ReplayPage is the number of messages per replay page (default 100).
+	ReplayPage int
+	// SkipSignature turns off signature checks (API key only). For local
+	// sandboxes; never the default.
+	SkipSignature bool
+	Logger        *slog.Logger
+	Now           func() time.Time
+	ServerURL     string // in the OpenAPI document
+}
+
+// Server is the DIP API as an http.Handler.
+type Server struct {
+	cfg     Config
+	mux     *http.ServeMux
+	openapi []byte
+
+	mu       sync.Mutex
+	requeues map[string]*requeueJob // by requeue id
+	active   map[string]string      // recipient+channel -> running requeue id
+}
+
+// New returns the server.
+func New(cfg Config) (*Server, error) {
+	if cfg.DIPID == "" {
+		cfg.DIPID = "0000000000"
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 32 << 20
+	}
+	if cfg.ReplayPage == 0 {
+		cfg.ReplayPage = 100
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Verifier == nil {
+		cfg.Verifier = &signature.Verifier{Now: cfg.Now}
+	}
+	doc, err := OpenAPI(cfg.Hub.Catalogue(), cfg.ServerURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), openapi: doc, requeues: map[string]*requeueJob{}, active: map[string]string{}}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(s.openapi)
+	})
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := s.cfg.Hub.Store().Participants(r.Context()); err != nil {
+			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	s.mux.Handle("POST /dip-channel/{id}", s.auth(s.send))
+	s.mux.Handle("POST /dip-channel/{id}/pubconfig/{recipient}", s.auth(s.putWebhook))
+	s.mux.Handle("DELETE /dip-channel/{id}/pubconfig/{recipient}", s.auth(s.deleteWebhook))
+	s.mux.Handle("POST /dip-channel/{id}/replay/{recipient}", s.auth(s.replay))
+	s.mux.Handle("POST /dip-channel/{id}/requeue/{recipient}", s.auth(s.requeue))
+	s.mux.Handle("GET /dip-channel/{id}/requeueStatus/{recipient}", s.auth(s.requeueStatus))
+	s.mux.Handle("GET /dip-channel/{id}/deliveryStatus/{recipient}/{message}", s.auth(s.deliveryStatus))
+	s.mux.Handle("POST /statusmessage", s.auth(s.statusMessage))
+	s.mux.Handle("POST /statusmessage/config/{recipient}", s.auth(s.putWebhook))
+	s.mux.Handle("DELETE /statusmessage/config/{recipient}", s.auth(s.deleteWebhook))
+	s.mux.Handle("POST /statusmessage/replay/{recipient}", s.auth(s.replay))
+	s.mux.Handle("POST /statusmessage/requeue/{recipient}", s.auth(s.requeue))
+	s.mux.Handle("GET /statusmessage/requeueStatus/{recipient}", s.auth(s.requeueStatus))
+	s.mux.Handle("POST /validate/{iface}/{event}", s.auth(s.validate))
+}
+
+// apiError is an answer the API gives instead of a result.
+type apiError struct {
+	status int
+	code   catalogue.Code
+	detail string
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.code, e.detail) }
+
+func fail(status int, code catalogue.Code, format string, a ...any) error {
+	return &apiError{status: status, code: code, detail: fmt.Sprintf(format, a...)}
+}
+
+// writeError is the one place errors become HTTP answers: a StandardResponse
+// with one item carrying the MSG code. Anything that is not an apiError is an
+// internal error (500 MSG5001) and is logged, not shown.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, sender string, err error) {
+	var ae *apiError
+	if !errors.As(err, &ae) {
+		s.cfg.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		ae = &apiError{status: http.StatusInternalServerError, code: catalogue.MSG5001, detail: "the DIP could not process the request; nothing was accepted"}
+	}
+	if sender == "" {
+		sender = s.cfg.DIPID
+	}
+	s.writeJSON(w, ae.status, s.response([]catalogue.StandardResponseBodyType{s.item(sender, dip.Item{Code: ae.code, Detail: ae.detail})}))
+}
+
+func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) response(items []catalogue.StandardResponseBodyType) catalogue.StandardResponse {
+	ts := market.FormatDateTime(s.cfg.Now().UTC())
+	return catalogue.StandardResponse{MessageArray: &items, Timestamp: &ts}
+}
+
+func ptr(s string, max int) *string {
+	if s == "" {
+		return nil
+	}
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max-1]) + "…"
+	}
+	return &s
+}
+
+// item builds one StandardResponse item.
+func (s *Server) item(sender string, it dip.Item) catalogue.StandardResponseBodyType {
+	msg := it.Code.Message()
+	help := it.Detail
+	if len(it.Findings) > 1 {
+		var parts []string
+		for _, f := range it.Findings {
+			parts = append(parts, string(f.Code)+" "+f.Path+": "+f.Detail)
+		}
+		help = strings.Join(parts, "; ")
+	}
+	return catalogue.StandardResponseBodyType{
+		TransactionID:         ptr(it.TransactionID, 65),
+		SenderUniqueReference: ptr(it.SenderUniqueReference, 200),
+		CorrelationID:         ptr(it.CorrelationID, 60),
+		SentTimestamp:         market.FormatDateTime(s.cfg.Now().UTC()),
+		SenderID:              sender,
+		Message:               &msg,
+		Help:                  ptr(help, 500),
+	}
+}
+
+type ctxKey struct{}
+
+// caller returns the authenticated participant.
+func caller(ctx context.Context) *dip.Participant {
+	p, _ := ctx.Value(ctxKey{}).(*dip.Participant)
+	return p
+}
+
+type handler func(w http.ResponseWriter, r *http.Request, body []byte) error
+
+// auth reads the body (bounded), authenticates the participant by X-API-Key,
+// verifies the X-DIP-Signature headers over the exact body and full URL, and
+// requires the signing certificate to be the participant's registered one.
+func (s *Server) auth(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				s.writeError(w, r, "", fail(http.StatusRequestEntityTooLarge, catalogue.MSG4005, "request body exceeds %d bytes", s.cfg.MaxBodyBytes))
+				return
+			}
+			s.writeError(w, r, "", fail(http.StatusBadRequest, catalogue.MSG1002, "reading body: %v", err))
+			return
+		}
+		p, ok := s.cfg.Hub.Authenticate(r.Context(), r.Header.Get("X-API-Key"))
+		if !ok {
+			s.writeError(w, r, "", fail(http.StatusUnauthorized, catalogue.MSG4001, "missing or unknown X-API-Key"))
+			return
+		}
+		if !s.cfg.SkipSignature {
+			if err := s.verify(r, body, p); err != nil {
+				s.writeError(w, r, p.DIPID, err)
+				return
+			}
+		}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, p))
+		if err := h(w, r, body); err != nil {
+			s.writeError(w, r, p.DIPID, err)
+		}
+	})
+}
+
+func (s *Server) verify(r *http.Request, body []byte, p *dip.Participant) error {
+	hs, err := signature.HeadersFrom(r.Header)
+	if err != nil {
+		return fail(http.StatusUnauthorized, catalogue.MSG4002, "%v", err)
+	}
+	cert, err := s.cfg.Verifier.Verify(r.Method, signature.RequestURL(r), hs, body)
+	if err != nil {
+		if errors.Is(err, signature.StaleDate) {
+			return fail(http.StatusUnauthorized, catalogue.MSG4003, "%v", err)
+		}
+		return fail(http.StatusUnauthorized, catalogue.MSG4002, "%v", err)
+	}
+	if !strings.EqualFold(signature.CertificateFingerprint(cert), p.CertFingerprint) {
+		return fail(http.StatusUnauthorized, catalogue.MSG4002, "the signing certificate is not %s's registered certificate", p.DIPID)
+	}
+	return nil
+}
+
+// send is POST /dip-channel/{id}: 201 all accepted, 207 some, 400 none.
+func (s *Server) send(w http.ResponseWriter, r *http.Request, body []byte) error {
+	channel := r.PathValue("id")
+	if _, ok := s.cfg.Hub.Catalogue().Interface(channel); !ok {
+		return fail(http.StatusNotFound, catalogue.MSG1003, "no channel %q", channel)
+	}
+	p := caller(r.Context())
+	items, err := s.cfg.Hub.Submit(r.Context(), p, channel, body)
+	if err != nil {
+		return err
+	}
+	out := make([]catalogue.StandardResponseBodyType, len(items))
+	accepted := 0
+	for i, it := range items {
+		out[i] = s.item(p.DIPID, it)
+		if it.Accepted() {
+			accepted++
+		}
+	}
+	status := http.StatusCreated
+	switch {
+	case accepted == 0:
+		status = http.StatusBadRequest
+	case accepted < len(items):
+		status = http.StatusMultiStatus
+	}
+	s.writeJSON(w, status, s.response(out))
+	return nil
+}
+
+// channelOf is the channel of a request: {id}, or the status channel.
+func channelOf(r *http.Request) string {
+	if id := r.PathValue("id"); id != "" {
+		return id
+	}
+	return dip.StatusChannel
+}
+
+// ownRecipient requires {recipient} to be the caller: a participant
+// configures, replays and requeues only its own publications.
+func ownRecipient(r *http.Request) (string, error) {
+	rec := r.PathValue("recipient")
+	if p := caller(r.Context()); p.DIPID != rec {
+		return "", fail(http.StatusForbidden, catalogue.MSG4004, "participant %s may not act for recipient %s", p.DIPID, rec)
+	}
+	return rec, nil
+}
+
+func (s *Server) checkEnvelope(name string, body []byte) error {
+	v, err := catalogue.NewValidator(s.cfg.Hub.Catalogue()).ValidateEnvelope(name, body)
+	if err != nil {
+		var se *catalogue.SyntaxError
+		if errors.As(err, &se) {
+			return fail(http.StatusBadRequest, catalogue.MSG1002, "%v", se)
+		}
+		return err
+	}
+	if !v.OK() {
+		f := v.Findings[0]
+		return fail(http.StatusBadRequest, f.Code, "%s: %s", f.Path, f.Detail)
+	}
+	return nil
+}
+
+func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request, body []byte) error {
+	rec, err := ownRecipient(r)
+	if err != nil {
+		return err
+	}
+	channel := channelOf(r)
+	if channel != dip.StatusChannel {
+		if _, ok := s.cfg.Hub.Catalogue().Interface(channel); !ok {
+			return fail(http.StatusNotFound, catalogue.MSG1003, "no channel %q", channel)
+		}
+	}
+	if err := s.checkEnvelope("WebhookConfig", body); err != nil {
+		return err
+	}
+	var cfg struct {
+		CallbackURL     string  `json:"callbackURL"`
+		MaxMessageCount float64 `json:"maxMessageCount"`
+		MaxPayloadSize  float64 `json:"maxPayloadSize"`
+	}
+	json.Unmarshal(body, &cfg)
+	if cfg.CallbackURL == "" {
+		return fail(http.StatusBadRequest, catalogue.MSG1001, "callbackURL is required to configure a webhook")
+	}
+	if err := s.cfg.Hub.Store().PutWebhook(r.Context(), dip.Webhook{Channel: channel, Recipient: rec, CallbackURL: cfg.CallbackURL,
+		MaxMessageCount: int(cfg.MaxMessageCount), MaxPayloadSize: int(cfg.MaxPayloadSize)}); err != nil {
+		return err
+	}
+	if err := s.cfg.Hub.Refresh(r.Context()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, _ []byte) error {
+	rec, err := ownRecipient(r)
+	if err != nil {
+		return err
+	}
+	err = s.cfg.Hub.Store().DeleteWebhook(r.Context(), channelOf(r), rec)
+	if err != nil && !errors.Is(err, dip.ErrNotFound) {
+		return err
+	}
+	if err := s.cfg.Hub.Refresh(r.Context()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// replayQuery reads a MessageRequest (or StatusMessageRequest) body.
+func (s *Server) replayQuery(r *http.Request, body []byte, rec string) (dip.ReplayQuery, error) {
+	channel := channelOf(r)
+	q := dip.ReplayQuery{Channel: channel, Recipient: rec, Limit: s.cfg.ReplayPage}
+	schema := "MessageRequest"
+	if channel == dip.StatusChannel {
+		schema = "StatusMessageRequest"
+	}
+	if err := s.checkEnvelope(schema, body); err != nil {
+		return q, err
+	}
+	var req struct {
+		From           *string  `json:"datetimeFrom"`
+		To             *string  `json:"datetimeTo"`
+		EventCode      *string  `json:"eventCode"`
+		MPAN           *string  `json:"MPAN"`
+		TransactionIDs []string `json:"transactionIDs"`
+		TransactionID  *string  `json:"transactionID"`
+	}
+	json.Unmarshal(body, &req)
+	for _, f := range []struct {
+		s   *string
+		dst *time.Time
+	}{{req.From, &q.From}, {req.To, &q.To}} {
+		if f.s != nil {
+			t, err := market.ParseDateTime(*f.s)
+			if err != nil {
+				return q, fail(http.StatusBadRequest, catalogue.MSG2004, "%v", err)
+			}
+			*f.dst = t
+		}
+	}
+	if req.EventCode != nil {
+		q.EventCode = *req.EventCode
+		if !strings.HasPrefix(q.EventCode, "[") {
+			q.EventCode = "[" + q.EventCode + "]"
+		}
+	}
+	if req.MPAN != nil {
+		q.MPAN = *req.MPAN
+	}
+	q.TransactionIDs = req.TransactionIDs
+	if req.TransactionID != nil {
+		q.TransactionIDs = append(q.TransactionIDs, *req.TransactionID)
+	}
+	if tok := r.Header.Get("X-Continuation-Token"); tok != "" {
+		n, err := strconv.ParseInt(tok, 36, 64)
+		if err != nil || n < 0 {
+			return q, fail(http.StatusBadRequest, catalogue.MSG1001, "bad X-Continuation-Token")
+		}
+		q.AfterSeq = n
+	}
+	return q, nil
+}
+
+// replay answers a page of a recipient's messages: 200 when complete, 206
+// with X-Continuation-Token when more follow. Bodies carry
+// D0.replayIndicator true.
+func (s *Server) replay(w http.ResponseWriter, r *http.Request, body []byte) error {
+	rec, err := ownRecipient(r)
+	if err != nil {
+		return err
+	}
+	q, err := s.replayQuery(r, body, rec)
+	if err != nil {
+		return err
+	}
+	ms, more, err := s.cfg.Hub.Store().Replay(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	bodies := make([][]byte, len(ms))
+	for i, m := range ms {
+		bodies[i] = dip.WithReplayIndicator(m.Body)
+	}
+	status := http.StatusOK
+	if more {
+		w.Header().Set("X-Continuation-Token", strconv.FormatInt(ms[len(ms)-1].Seq, 36))
+		status = http.StatusPartialContent
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if q.Channel == dip.StatusChannel {
+		w.Write(dip.StatusArray(bodies))
+	} else {
+		w.Write(dip.EgressArray(bodies))
+	}
+	return nil
+}
+
+// requeueJob is an asynchronous requeue; its state lives in memory (a
+// restart forgets finished jobs, not the requeued deliveries).
+type requeueJob struct {
+	mu                   sync.Mutex
+	id, status           string
+	total, processed     int
+	recipient, channel   string
+	started, lastUpdated time.Time
+}
+
+func (s *Server) requeue(w http.ResponseWriter, r *http.Request, body []byte) error {
+	rec, err := ownRecipient(r)
+	if err != nil {
+		return err
+	}
+	q, err := s.replayQuery(r, body, rec)
+	if err != nil {
+		return err
+	}
+	key := rec + " " + q.Channel
+	s.mu.Lock()
+	if id, busy := s.active[key]; busy {
+		s.mu.Unlock()
+		w.Header().Set("Retry-After", "1")
+		return fail(http.StatusTooManyRequests, catalogue.MSG4004, "requeue %s is still running for %s", id, rec)
+	}
+	job := &requeueJob{id: "RQ-" + strconv.FormatInt(s.cfg.Now().UnixNano(), 36), status: "Processing", recipient: rec, channel: q.Channel, started: s.cfg.Now()}
+	s.requeues[job.id] = job
+	s.active[key] = job.id
+	s.mu.Unlock()
+	go s.runRequeue(context.WithoutCancel(r.Context()), job, q, key)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusAccepted)
+	json.NewEncoder(w).Encode(job.id)
+	return nil
+}
+
+func (s *Server) runRequeue(ctx context.Context, job *requeueJob, q dip.ReplayQuery, key string) {
+	defer func() {
+		s.mu.Lock()
+		delete(s.active, key)
+		s.mu.Unlock()
+	}()
+	q.Limit = 500
+	status := "Completed"
+	for {
+		ms, more, err := s.cfg.Hub.Store().Replay(ctx, q)
+		if err != nil {
+			status = "Failed"
+			if job.processed > 0 {
+				status = "PartialCompletion"
+			}
+			break
+		}
+		seqs := make([]int64, len(ms))
+		for i, m := range ms {
+			seqs[i] = m.Seq
+		}
+		n, err := s.cfg.Hub.Store().Requeue(ctx, job.recipient, seqs, s.cfg.Now())
+		job.mu.Lock()
+		job.total += len(ms)
+		job.processed += n
+		job.lastUpdated = s.cfg.Now()
+		job.mu.Unlock()
+		if err != nil {
+			status = "PartialCompletion"
+			break
+		}
+		if !more {
+			break
+		}
+		q.AfterSeq = ms[len(ms)-1].Seq
+	}
+	s.cfg.Hub.Wake()
+	job.mu.Lock()
+	job.status = status
+	job.mu.Unlock()
+}
+
+func (s *Server) requeueStatus(w http.ResponseWriter, r *http.Request, _ []byte) error {
+	rec, err := ownRecipient(r)
+	if err != nil {
+		return err
+	}
+	id := r.URL.Query().Get("requeue-id")
+	s.mu.Lock()
+	var jobs []*requeueJob
+	for _, j := range s.requeues {
+		if j.recipient == rec && j.channel == channelOf(r) && (id == "" || j.id == id) {
+			jobs = append(jobs, j)
+		}
+	}
+	s.mu.Unlock()
+	if len(jobs) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	out := make([]catalogue.RequeueStatus, len(jobs))
+	for i, j := range jobs {
+		j.mu.Lock()
+		pct := 100.0
+		if j.total > 0 && j.status == "Processing" {
+			pct = float64(j.processed) / float64(j.total) * 100
+		}
+		id, st := j.id, j.status
+		total, processed := float64(j.total), float64(j.processed)
+		out[i] = catalogue.RequeueStatus{RequeueId: &id, Status: &st, PercentComplete: &pct, TotalTransactions: &total, ProcessedTransactions: &processed}
+		j.mu.Unlock()
+	}
+	s.writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// deliveryStatus returns the journal of one of the caller's messages by its
+// senderUniqueReference.
+func (s *Server) deliveryStatus(w http.ResponseWriter, r *http.Request, _ []byte) error {
+	rec, err := ownRecipient(r)
+	if err != nil {
+		return err
+	}
+	jr, err := s.cfg.Hub.Store().Journal(r.Context(), rec, r.PathValue("message"))
+	if errors.Is(err, dip.ErrNotFound) {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, http.StatusOK, JournalRecord(jr))
+	return nil
+}
+
+// JournalRecord renders a journal in the DIPJournalRecord shape.
+func JournalRecord(jr dip.JournalRecord) catalogue.DIPJournalRecord {
+	m := jr.Message
+	out := catalogue.DIPJournalRecord{
+		SentDateTime: journalTime(m.AcceptedAt), Interface: m.Channel, SenderUniqueReference: m.SenderUniqueReference,
+		DIPTransactionID: m.TransactionID, MPANCore: m.MPAN,
+	}
+	if len(jr.Entries) > 0 && out.SentDateTime == "" {
+		out.SentDateTime = journalTime(jr.Entries[0].At)
+	}
+	if m.CorrelationID != "" {
+		out.DIPCorrelationID = &m.CorrelationID
+	}
+	for i, e := range jr.Entries {
+		ev := m.EventCode
+		je := catalogue.JournalEntry{
+			TimeGenerated: journalTime(e.At), SenderDIPID: m.SenderDIPID, Interface: m.Channel, EventCode: ptr(ev, 50),
+			SentDateTime: out.SentDateTime, Duration: e.Duration.Milliseconds(), MessageDelayInMilliSeconds: e.At.Sub(m.AcceptedAt).Milliseconds(),
+			SenderUniqueReference: ptr(m.SenderUniqueReference, 200), DIPTransactionID: ptr(m.TransactionID, 65), MPANCore: ptr(m.MPAN, 13),
+			DIPStage: e.Stage, Status: e.Status, StatusCode: int64(e.StatusCode), Rn: int64(i + 1),
+		}
+		if jr.Rejected {
+			je.MessageDelayInMilliSeconds = 0
+		}
+		if e.Reason != "" {
+			je.Reason = &e.Reason
+		}
+		if e.Recipient != "" {
+			je.Recipient = &e.Recipient
+		}
+		if e.Stage == "Addressing" {
+			je.Reason = ptr(e.Reason, 10000)
+			var rm catalogue.JournalEntryRecipientMap
+			for _, rc := range m.Recipients {
+				entry := catalogue.RecipientMapEntry{Role: rc.Role, DipId: rc.DIPID}
+				switch rc.Route {
+				case dip.Primary:
+					rm.Primary = append(rm.Primary, entry)
+				case dip.Secondary:
+					rm.Secondary = append(rm.Secondary, entry)
+				case dip.Always:
+					rm.Always = append(rm.Always, entry)
+				}
+			}
+			je.RecipientMap = &rm
+		}
+		out.JournalEntries = append(out.JournalEntries, je)
+	}
+	return out
+}
+
+// journalTime is the journal's plain time form ("2026-07-01 09:58:08.692").
+func journalTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05.000")
+}
+
+// statusMessage is POST /statusmessage: a recipient's asynchronous (L4)
+// status messages about messages it received, forwarded to each original
+// sender's status webhook.
+func (s *Server) statusMessage(w http.ResponseWriter, r *http.Request, body []byte) error {
+	if err := s.checkEnvelope("StandardResponseArray", body); err != nil {
+		return err
+	}
+	p := caller(r.Context())
+	items, err := s.cfg.Hub.SubmitStatus(r.Context(), p, body)
+	if err != nil {
+		return err
+	}
+	out := make([]catalogue.StandardResponseBodyType, len(items))
+	accepted := 0
+	for i, it := range items {
+		out[i] = s.item(p.DIPID, it)
+		if it.Accepted() {
+			accepted++
+		}
+	}
+	status := http.StatusCreated
+	if accepted == 0 {
+		status = http.StatusBadRequest
+	}
+	s.writeJSON(w, status, s.response(out))
+	return nil
+}
+
+// validate is POST /validate/{IF}/{event}: 201 "Message OK" or 400 with the
+// findings, one per line.
+func (s *Server) validate(w http.ResponseWriter, r *http.Request, body []byte) error {
+	v, ok := s.cfg.Hub.Catalogue().Variant(r.PathValue("iface"), r.PathValue("event"))
+	if !ok {
+		return fail(http.StatusNotFound, catalogue.MSG1003, "no variant %s %s", r.PathValue("iface"), r.PathValue("event"))
+	}
+	verdicts, err := catalogue.NewValidator(s.cfg.Hub.Catalogue()).ValidateArrayFor(v, body)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, "%s: %v\n", catalogue.MSG1002.Message(), err)
+		return nil
+	}
+	var lines []string
+	for _, vd := range verdicts {
+		for _, f := range vd.Findings {
+			lines = append(lines, f.String())
+		}
+	}
+	if len(lines) > 0 {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintln(w, strings.Join(lines, "\n"))
+		return nil
+	}
+	w.WriteHeader(http.StatusCreated)
+	fmt.Fprintln(w, "Message OK")
+	return nil
+}

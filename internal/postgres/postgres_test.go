@@ -1,0 +1,138 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/postgres"
+	"github.com/mhhs/mhhs/internal/storetest"
+)
+
+// baseURL is the database the tests use, from MHHS_TEST_POSTGRES; each test
+// works in a schema of its own, dropped when it ends.
+func baseURL(t *testing.T) string {
+	t.Helper()
+	u := os.Getenv("MHHS_TEST_POSTGRES")
+	if u == "" {
+		t.Skip("MHHS_TEST_POSTGRES not set: set it to a PostgreSQL URL, e.g. postgres://postgres@127.0.0.1:5432/test, to run the PostgreSQL store tests")
+	}
+	return u
+}
+
+// newSchema creates an empty schema, dropped at the end of the test, and
+// returns the URL of the database with search_path set to it.
+func newSchema(t *testing.T) string {
+	t.Helper()
+	base := baseURL(t)
+	b := make([]byte, 8)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	if err := exec(base, `CREATE SCHEMA `+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := exec(base, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
+			t.Error(err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func exec(dsn, sql string) error {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	return err
+}
+
+func open(t *testing.T, dsn string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestStore(t *testing.T) {
+	baseURL(t)
+	var last string
+	opener := func(t *testing.T) dip.Store {
+		last = newSchema(t)
+		return open(t, last)
+	}
+	// shared is a second hub process on the same database.
+	shared := func(t *testing.T) dip.Store { return open(t, last) }
+	storetest.Run(t, opener, shared)
+}
+
+// TestConcurrentOpen: processes starting together on a fresh schema all
+// succeed; the advisory lock lets one apply the migrations.
+func TestConcurrentOpen(t *testing.T) {
+	dsn := newSchema(t)
+	const n = 4
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	dbs := make([]*postgres.DB, n)
+	for i := range n {
+		wg.Go(func() { dbs[i], errs[i] = postgres.Open(context.Background(), dsn) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("open %d: %v", i, err)
+			continue
+		}
+		dbs[i].Close()
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var versions int
+	if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if versions != 1 {
+		t.Errorf("%d migrations recorded, want 1", versions)
+	}
+}
+
+func TestReopenKeepsData(t *testing.T) {
+	dsn := newSchema(t)
+	ctx := context.Background()
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutParticipant(ctx, dip.Participant{DIPID: "1800000001", Name: "MDS", Roles: []string{"MDS"}}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = open(t, dsn) // migrations run again: no-op
+	ps, err := db.Participants(ctx)
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("after reopen: %v %v", ps, err)
+	}
+}
