@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
@@ -138,6 +139,7 @@ type Hub struct {
 
 	commits chan *commitReq
 	wake    chan struct{}
+	stats   struct{ commits, committed, commitNanos atomic.Int64 }
 
 	mu        sync.RWMutex
 	byID      map[string]*Participant
@@ -466,12 +468,35 @@ func (h *Hub) commitLoop(ctx context.Context) {
 	}
 }
 
+// Stats are the hub's counters since it started.
+type Stats struct {
+	Commits    int64         // group commits
+	Committed  int64         // messages in them
+	CommitTime time.Duration // time spent in the store's Accept
+	MeanBatch  float64       // messages per commit
+	MeanCommit time.Duration // per commit
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() Stats {
+	s := Stats{Commits: h.stats.commits.Load(), Committed: h.stats.committed.Load(), CommitTime: time.Duration(h.stats.commitNanos.Load())}
+	if s.Commits > 0 {
+		s.MeanBatch = float64(s.Committed) / float64(s.Commits)
+		s.MeanCommit = s.CommitTime / time.Duration(s.Commits)
+	}
+	return s
+}
+
 func (h *Hub) commitBatch(batch []*commitReq) {
 	var all []*Message
 	for _, r := range batch {
 		all = append(all, r.msgs...)
 	}
+	start := time.Now()
 	results, err := h.store.Accept(context.Background(), all)
+	h.stats.commits.Add(1)
+	h.stats.committed.Add(int64(len(all)))
+	h.stats.commitNanos.Add(int64(time.Since(start)))
 	off := 0
 	for _, r := range batch {
 		if err != nil {

@@ -1,8 +1,10 @@
 // Package sqlite is the embedded store of mhhs on SQLite (pure Go,
 // modernc.org/sqlite): WAL journal, fsync on every commit
 // (synchronous=FULL), one writer connection (the hub's group committer
-// batches writers into it) and a pool of readers. Migrations are numbered
-// .sql files embedded in the binary.
+// batches writers into it) and a pool of readers. Message bodies live in an
+// append-only body log beside the database (bodies.go), made durable before
+// the rows that reference them commit. Migrations are numbered .sql files
+// embedded in the binary.
 package sqlite
 
 import (
@@ -15,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mhhs/mhhs/internal/dip"
@@ -24,9 +27,34 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// DB is the SQLite store. It implements dip.Store.
+// DB is the SQLite store. It implements dip.Store and isd.Store.
 type DB struct {
-	w, r *sql.DB
+	w, r   *sql.DB
+	bodies *bodyLog
+	stmts  sync.Map // SQL text -> *sql.Stmt, on w or r
+}
+
+// stmt returns a prepared statement for query on pool, cached: parsing SQL
+// cost more than running it in the intake profile. Statements whose text
+// depends on a row count are cached per count; counts are bounded by the
+// hub's commit batch.
+func (db *DB) stmt(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, error) {
+	key := query
+	if pool == db.r {
+		key = "r:" + query
+	}
+	if s, ok := db.stmts.Load(key); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := pool.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(key, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
 }
 
 var _ dip.Store = (*DB)(nil)
@@ -34,7 +62,7 @@ var _ dip.Store = (*DB)(nil)
 // Open opens (creating if needed) the database at path and applies
 // migrations.
 func Open(ctx context.Context, path string) (*DB, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(on)&_txlock=immediate"
+	dsn := "file:" + path + "?_pragma=page_size(65536)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(on)&_txlock=immediate"
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err
@@ -51,12 +79,26 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
 	}
+	db.bodies, err = openBodyLog(path+"-bodies", func(seg int64) (int64, error) {
+		var end int64
+		err := db.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(body_off + body_len), 0) FROM messages WHERE body_seg = ?`, seg).Scan(&end)
+		return end, err
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: body log of %s: %w", path, err)
+	}
 	return db, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
-	return errors.Join(db.r.Close(), db.w.Close())
+	var err error
+	if db.bodies != nil {
+		err = db.bodies.close()
+	}
+	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
+	return errors.Join(err, db.r.Close(), db.w.Close())
 }
 
 func (db *DB) migrate(ctx context.Context) error {
@@ -195,8 +237,11 @@ func (db *DB) Parties(ctx context.Context, mpans []string) (map[string]dip.Parti
 	if len(mpans) == 0 {
 		return out, nil
 	}
-	q := `SELECT mpan, supplier, data_service, metering_service, mdr FROM parties WHERE mpan IN (` + placeholders(len(mpans)) + `)`
-	rows, err := db.r.QueryContext(ctx, q, anys(mpans)...)
+	st, err := db.stmt(ctx, db.r, `SELECT mpan, supplier, data_service, metering_service, mdr FROM parties WHERE mpan IN (`+placeholders(len(mpans))+`)`)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, anys(mpans)...)
 	if err != nil {
 		return nil, err
 	}
@@ -231,47 +276,73 @@ func nullable(s string) any {
 }
 
 // Accept stores messages, their deliveries and registration updates in one
-// transaction.
+// transaction, set-wise: one query finds duplicates, then the messages and
+// their deliveries go in as multi-row INSERTs. Statements are prepared (and
+// cached) before the transaction starts, on the single writer connection.
+// The hub's group committer is the only writer of messages, so checking for
+// duplicates just before the transaction is sound; the UNIQUE constraint
+// stays as a backstop. The transaction holds SQLite's write lock, so Accept
+// assigns seq itself.
 func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResult, error) {
 	out := make([]dip.AcceptResult, len(msgs))
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		insMsg, err := tx.PrepareContext(ctx, `INSERT INTO messages (transaction_id, channel, event_code, sender, sender_role, sur, correlation_id, mpan, accepted_at, mpan_updated, recipients, body)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender, sur) DO NOTHING RETURNING seq`)
+	dup, err := db.existing(ctx, msgs)
+	if err != nil {
+		return nil, err
+	}
+	var kept []*dip.Message
+	deliveries := 0
+	for i, m := range msgs {
+		key := m.SenderDIPID + "\x00" + m.SenderUniqueReference
+		if dup[key] {
+			out[i] = dip.AcceptResult{Duplicate: true}
+			continue
+		}
+		dup[key] = true // a second copy in this batch is a duplicate too
+		kept = append(kept, m)
+		deliveries += len(m.Recipients)
+	}
+	if len(kept) == 0 {
+		return out, nil
+	}
+	msgStmts, err := db.insertStmts(ctx, insertMessageHead, messageCols15, len(kept))
+	if err != nil {
+		return nil, err
+	}
+	delStmts, err := db.insertStmts(ctx, insertDeliveryHead, 8, deliveries)
+	if err != nil {
+		return nil, err
+	}
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		var next int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages`).Scan(&next); err != nil {
+			return err
+		}
+		bodies := make([][]byte, len(kept))
+		for i, m := range kept {
+			next++
+			m.Seq = next
+			bodies[i] = m.Body
+		}
+		refs, err := db.bodies.append(bodies)
 		if err != nil {
 			return err
 		}
-		defer insMsg.Close()
-		insDel, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (recipient, seq, role, route, channel, mpan, status, next_attempt) VALUES (?, ?, ?, ?, ?, ?, 'Pending', ?)`)
-		if err != nil {
+		if err := db.insertMessages(ctx, tx, msgStmts, kept, refs); err != nil {
 			return err
 		}
-		defer insDel.Close()
-		for i, m := range msgs {
-			var seq int64
-			err := insMsg.QueryRowContext(ctx, m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference,
-				m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), false, dip.EncodeRecipients(m.Recipients), m.Body).Scan(&seq)
-			if errors.Is(err, sql.ErrNoRows) {
-				out[i] = dip.AcceptResult{Duplicate: true}
+		if err := db.insertDeliveries(ctx, tx, delStmts, kept); err != nil {
+			return err
+		}
+		for _, m := range kept {
+			if m.UpdateParties == nil || m.MPAN == "" {
 				continue
 			}
+			updated, err := updateParties(ctx, tx, m)
 			if err != nil {
 				return err
 			}
-			m.Seq = seq
-			out[i] = dip.AcceptResult{Seq: seq}
-			if m.UpdateParties != nil && m.MPAN != "" {
-				updated, err := updateParties(ctx, tx, m)
-				if err != nil {
-					return err
-				}
-				if updated {
-					if _, err := tx.ExecContext(ctx, `UPDATE messages SET mpan_updated = 1 WHERE seq = ?`, seq); err != nil {
-						return err
-					}
-				}
-			}
-			for _, r := range m.Recipients {
-				if _, err := insDel.ExecContext(ctx, r.DIPID, seq, r.Role, string(r.Route), m.Channel, nullable(m.MPAN), dip.Micros(m.AcceptedAt)); err != nil {
+			if updated {
+				if _, err := tx.ExecContext(ctx, `UPDATE messages SET mpan_updated = 1 WHERE seq = ?`, m.Seq); err != nil {
 					return err
 				}
 			}
@@ -281,7 +352,115 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 	if err != nil {
 		return nil, err
 	}
+	j := 0
+	for i := range out {
+		if !out[i].Duplicate {
+			out[i].Seq = kept[j].Seq
+			j++
+		}
+	}
 	return out, nil
+}
+
+// existing returns the sender+reference keys of msgs already stored.
+func (db *DB) existing(ctx context.Context, msgs []*dip.Message) (map[string]bool, error) {
+	found := map[string]bool{}
+	for lo := 0; lo < len(msgs); lo += 400 {
+		chunk := msgs[lo:min(lo+400, len(msgs))]
+		args := make([]any, 0, 2*len(chunk))
+		for _, m := range chunk {
+			args = append(args, m.SenderDIPID, m.SenderUniqueReference)
+		}
+		st, err := db.stmt(ctx, db.r, `SELECT sender, sur FROM messages WHERE (sender, sur) IN (VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?),", len(chunk)), ",")+`)`)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var s, r string
+			if err := rows.Scan(&s, &r); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[s+"\x00"+r] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return found, nil
+}
+
+const (
+	insertMessageHead  = `INSERT INTO messages (seq, transaction_id, channel, event_code, sender, sender_role, sur, correlation_id, mpan, accepted_at, mpan_updated, recipients, body_seg, body_off, body_len) VALUES `
+	messageCols15      = 15
+	insertDeliveryHead = `INSERT INTO deliveries (recipient, seq, role, route, channel, mpan, status, next_attempt) VALUES `
+)
+
+// insertChunk is a prepared multi-row INSERT of n rows.
+type insertChunk struct {
+	stmt *sql.Stmt
+	n    int
+}
+
+// insertStmts prepares the multi-row INSERTs for n rows of cols values, in
+// chunks under SQLite's bound on statement parameters.
+func (db *DB) insertStmts(ctx context.Context, head string, cols, n int) ([]insertChunk, error) {
+	per := 30000 / cols
+	var out []insertChunk
+	ph := "(" + placeholders(cols) + "),"
+	for lo := 0; lo < n; lo += per {
+		k := min(per, n-lo)
+		st, err := db.stmt(ctx, db.w, head+strings.TrimSuffix(strings.Repeat(ph, k), ","))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, insertChunk{st, k})
+	}
+	return out, nil
+}
+
+// insertRows runs prepared chunks in tx with the rows' values.
+func insertRows(ctx context.Context, tx *sql.Tx, chunks []insertChunk, cols int, row func(i int, args []any) []any) error {
+	i := 0
+	for _, c := range chunks {
+		args := make([]any, 0, c.n*cols)
+		for end := i + c.n; i < end; i++ {
+			args = row(i, args)
+		}
+		if _, err := tx.StmtContext(ctx, c.stmt).ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, chunks []insertChunk, ms []*dip.Message, refs []bodyRef) error {
+	return insertRows(ctx, tx, chunks, messageCols15, func(i int, args []any) []any {
+		m := ms[i]
+		return append(args, m.Seq, m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference,
+			m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), false, dip.EncodeRecipients(m.Recipients), refs[i].seg, refs[i].off, refs[i].n)
+	})
+}
+
+func (db *DB) insertDeliveries(ctx context.Context, tx *sql.Tx, chunks []insertChunk, ms []*dip.Message) error {
+	type ref struct{ m, r int }
+	var rows []ref
+	for i, m := range ms {
+		for j := range m.Recipients {
+			rows = append(rows, ref{i, j})
+		}
+	}
+	return insertRows(ctx, tx, chunks, 8, func(i int, args []any) []any {
+		m := ms[rows[i].m]
+		r := m.Recipients[rows[i].r]
+		return append(args, r.DIPID, m.Seq, r.Role, string(r.Route), m.Channel, nullable(m.MPAN), "Pending", dip.Micros(m.AcceptedAt))
+	})
 }
 
 func updateParties(ctx context.Context, tx *sql.Tx, m *dip.Message) (bool, error) {
@@ -316,15 +495,19 @@ func (db *DB) Reject(ctx context.Context, rs []dip.Rejection) error {
 
 const deliveryCols = `d.seq, d.recipient, d.role, d.route, d.channel, COALESCE(d.mpan, ''), d.status, d.attempts, d.next_attempt, d.last_error, m.event_code, m.transaction_id, m.accepted_at`
 
-func scanDelivery(rows *sql.Rows, withBody bool) (dip.Delivery, error) {
+func (db *DB) scanDelivery(rows *sql.Rows, withBody bool) (dip.Delivery, error) {
 	var d dip.Delivery
 	var next, accepted int64
 	var route, status string
+	var ref bodyRef
 	dest := []any{&d.Seq, &d.Recipient, &d.Role, &route, &d.Channel, &d.MPAN, &status, &d.Attempts, &next, &d.LastError, &d.EventCode, &d.TransactionID, &accepted}
 	if withBody {
-		dest = append(dest, &d.Body)
+		dest = append(dest, &ref.seg, &ref.off, &ref.n)
 	}
 	err := rows.Scan(dest...)
+	if err == nil && withBody {
+		d.Body, err = db.bodies.read(ref)
+	}
 	d.Route, d.Status, d.NextAttempt, d.AcceptedAt = dip.Route(route), dip.Status(status), dip.FromMicros(next), dip.FromMicros(accepted)
 	return d, err
 }
@@ -340,7 +523,7 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 		args := []any{now, now}
 		args = append(args, anys(q.Recipients)...)
 		args = append(args, q.Limit)
-		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+`, m.body FROM deliveries d JOIN messages m ON m.seq = d.seq
+		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+`, m.body_seg, m.body_off, m.body_len FROM deliveries d JOIN messages m ON m.seq = d.seq
 			WHERE d.status IN ('Pending', 'Retrying') AND d.next_attempt <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)
 			AND d.recipient IN (`+placeholders(len(q.Recipients))+`)
 			AND d.recipient NOT IN (SELECT recipient FROM recipients WHERE paused = 1)
@@ -350,7 +533,7 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 			return err
 		}
 		for rows.Next() {
-			d, err := scanDelivery(rows, true)
+			d, err := db.scanDelivery(rows, true)
 			if err != nil {
 				rows.Close()
 				return err
@@ -479,7 +662,7 @@ func (db *DB) Deliveries(ctx context.Context, recipient string, status dip.Statu
 	defer rows.Close()
 	var out []dip.Delivery
 	for rows.Next() {
-		d, err := scanDelivery(rows, false)
+		d, err := db.scanDelivery(rows, false)
 		if err != nil {
 			return nil, err
 		}
@@ -505,23 +688,27 @@ func (db *DB) Requeue(ctx context.Context, recipient string, seqs []int64, now t
 
 const messageCols = `m.seq, m.transaction_id, m.channel, m.event_code, m.sender, m.sender_role, m.sur, m.correlation_id, COALESCE(m.mpan, ''), m.accepted_at, m.mpan_updated, m.recipients`
 
-func scanMessage(row interface{ Scan(...any) error }, withBody bool) (dip.Message, bool, error) {
+func (db *DB) scanMessage(row interface{ Scan(...any) error }, withBody bool) (dip.Message, bool, error) {
 	var m dip.Message
 	var accepted int64
 	var updated bool
 	var recips string
+	var ref bodyRef
 	dest := []any{&m.Seq, &m.TransactionID, &m.Channel, &m.EventCode, &m.SenderDIPID, &m.SenderRole, &m.SenderUniqueReference, &m.CorrelationID, &m.MPAN, &accepted, &updated, &recips}
 	if withBody {
-		dest = append(dest, &m.Body)
+		dest = append(dest, &ref.seg, &ref.off, &ref.n)
 	}
 	err := row.Scan(dest...)
+	if err == nil && withBody {
+		m.Body, err = db.bodies.read(ref)
+	}
 	m.AcceptedAt, m.Recipients = dip.FromMicros(accepted), dip.DecodeRecipients(recips)
 	return m, updated, err
 }
 
 // Journal returns the journal of a sender's message.
 func (db *DB) Journal(ctx context.Context, sender, sur string) (dip.JournalRecord, error) {
-	m, updated, err := scanMessage(db.r.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages m WHERE sender = ? AND sur = ?`, sender, sur), false)
+	m, updated, err := db.scanMessage(db.r.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages m WHERE sender = ? AND sur = ?`, sender, sur), false)
 	if errors.Is(err, sql.ErrNoRows) {
 		rows, err := db.r.QueryContext(ctx, `SELECT channel, event_code, mpan, at, code, reason FROM rejections WHERE sender = ? AND sur = ? ORDER BY at`, sender, sur)
 		if err != nil {
@@ -589,7 +776,7 @@ func (db *DB) Replay(ctx context.Context, q dip.ReplayQuery) ([]dip.Message, boo
 		where, args = append(where, "m.transaction_id IN ("+placeholders(len(q.TransactionIDs))+")"), append(args, anys(q.TransactionIDs)...)
 	}
 	args = append(args, q.Limit+1)
-	rows, err := db.r.QueryContext(ctx, `SELECT `+messageCols+`, m.body FROM messages m JOIN deliveries d ON d.seq = m.seq
+	rows, err := db.r.QueryContext(ctx, `SELECT `+messageCols+`, m.body_seg, m.body_off, m.body_len FROM messages m JOIN deliveries d ON d.seq = m.seq
 		WHERE `+strings.Join(where, " AND ")+` ORDER BY m.seq LIMIT ?`, args...)
 	if err != nil {
 		return nil, false, err
@@ -597,7 +784,7 @@ func (db *DB) Replay(ctx context.Context, q dip.ReplayQuery) ([]dip.Message, boo
 	defer rows.Close()
 	var out []dip.Message
 	for rows.Next() {
-		m, _, err := scanMessage(rows, true)
+		m, _, err := db.scanMessage(rows, true)
 		if err != nil {
 			return nil, false, err
 		}
@@ -640,5 +827,21 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 		_, err = tx.ExecContext(ctx, `DELETE FROM rejections WHERE at < ?`, dip.Micros(cutoff))
 		return err
 	})
-	return int(n), err
+	if err != nil || n == 0 {
+		return int(n), err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT body_seg FROM messages`)
+	if err != nil {
+		return int(n), err
+	}
+	defer rows.Close()
+	used := map[int64]bool{}
+	for rows.Next() {
+		var seg int64
+		if err := rows.Scan(&seg); err != nil {
+			return int(n), err
+		}
+		used[seg] = true
+	}
+	return int(n), db.bodies.removeUnused(used)
 }

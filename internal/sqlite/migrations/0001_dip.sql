@@ -45,10 +45,13 @@ CREATE TABLE messages (
   accepted_at    INTEGER NOT NULL,
   mpan_updated   INTEGER NOT NULL DEFAULT 0,
   recipients     TEXT NOT NULL,  -- route:role:dipid;…
-  body           BLOB NOT NULL,
+  body_seg       INTEGER NOT NULL, -- the body, in the body log beside the database
+  body_off       INTEGER NOT NULL,
+  body_len       INTEGER NOT NULL,
   UNIQUE (sender, sur)
 );
 CREATE INDEX messages_accepted ON messages(accepted_at);
+CREATE INDEX messages_segment ON messages(body_seg);
 
 CREATE TABLE deliveries (
   recipient     TEXT NOT NULL,
