@@ -74,7 +74,7 @@ type Config struct {
 	BatchSize       int           // messages per webhook POST (default 50)
 	Concurrency     int           // parallel POSTs (default 16)
 	PollInterval    time.Duration // claim poll when idle (default 100 ms)
-	Lease           time.Duration // delivery claim lease (default 2 min)
+	Lease           time.Duration // delivery claim lease (default 30 s; longer than a batch's POST timeout)
 	RefreshInterval time.Duration // participants and webhooks cache (default 1 s)
 	DrainTimeout    time.Duration // on shutdown (default 10 s)
 	Now             func() time.Time
@@ -113,7 +113,7 @@ func (c *Config) defaults() {
 		c.PollInterval = 100 * time.Millisecond
 	}
 	if c.Lease == 0 {
-		c.Lease = 2 * time.Minute
+		c.Lease = 30 * time.Second
 	}
 	if c.RefreshInterval == 0 {
 		c.RefreshInterval = time.Second
@@ -169,6 +169,11 @@ func (h *Hub) Store() Store { return h.store }
 func (h *Hub) Run(ctx context.Context) error {
 	if err := h.Refresh(ctx); err != nil {
 		return err
+	}
+	if r, ok := h.store.(ClaimReleaser); ok {
+		if err := r.ReleaseClaims(ctx); err != nil {
+			return err
+		}
 	}
 	var wg sync.WaitGroup
 	for i := 0; i < h.cfg.Committers; i++ {

@@ -132,6 +132,13 @@ type ReplayQuery struct {
 	Limit          int
 }
 
+// ClaimReleaser is the optional capability of a store that only one hub
+// uses (embedded SQLite): the hub releases every delivery claim when it
+// starts, since any claim it finds is a crashed predecessor's.
+type ClaimReleaser interface {
+	ReleaseClaims(ctx context.Context) error
+}
+
 // Store keeps the DIP's durable state. Each method is one business operation
 // and one transaction. internal/storetest holds the conformance suite every
 // implementation passes.

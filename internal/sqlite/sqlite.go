@@ -159,6 +159,16 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// ReleaseClaims releases every delivery claim. An embedded database has one
+// hub: when that hub starts, a claim it finds was held by a hub that is gone
+// (a crash), so its deliveries need not wait for the lease to expire. The
+// hub calls it at start (dip.ClaimReleaser); PostgreSQL, shared by live
+// hubs, has no such method.
+func (db *DB) ReleaseClaims(ctx context.Context) error {
+	_, err := db.w.ExecContext(ctx, `UPDATE deliveries SET claimed_until = NULL, claimed_by = NULL WHERE claimed_until IS NOT NULL`)
+	return err
+}
+
 // PutParticipant inserts or replaces a participant.
 func (db *DB) PutParticipant(ctx context.Context, p dip.Participant) error {
 	_, err := db.w.ExecContext(ctx, `INSERT INTO participants (dip_id, name, roles, mpids, cert_fingerprint, cert_pem, api_key_hash, disabled, created)
