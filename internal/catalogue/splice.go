@@ -123,3 +123,131 @@ type KeyValue struct {
 	Key   string
 	Value []byte
 }
+
+// MaskFields returns payload with the given keys of every object held under
+// key block (anywhere in the payload, e.g. "B022") set to null; every other
+// byte is kept. The DIP uses it to withhold personal data (addresses) from
+// roles not entitled to it; the masked keys must be nullable for the result
+// to stay valid. payload must be well-formed (validated) JSON.
+func MaskFields(payload []byte, block string, fields []string) ([]byte, error) {
+	if !bytes.Contains(payload, []byte(`"`+block+`"`)) {
+		return payload, nil
+	}
+	var out bytes.Buffer
+	out.Grow(len(payload))
+	sc := scanner{data: payload}
+	if err := maskValue(&sc, &out, block, fields, false, 0); err != nil {
+		return nil, err
+	}
+	out.Write(payload[sc.i:])
+	return out.Bytes(), nil
+}
+
+// maskValue copies the value at sc to out; inBlock says the value is the
+// object under the masked block key.
+func maskValue(sc *scanner, out *bytes.Buffer, block string, fields []string, inBlock bool, depth int) error {
+	if depth > maxDepth {
+		return sc.fail("nesting too deep")
+	}
+	start := sc.i
+	sc.ws()
+	out.Write(sc.data[start:sc.i])
+	switch sc.peek() {
+	case '{':
+		sc.i++
+		out.WriteByte('{')
+		for {
+			ws := sc.i
+			sc.ws()
+			out.Write(sc.data[ws:sc.i])
+			if sc.peek() == '}' {
+				sc.i++
+				out.WriteByte('}')
+				return nil
+			}
+			ks := sc.i
+			key, _, err := sc.rawString()
+			if err != nil {
+				return err
+			}
+			out.Write(sc.data[ks:sc.i])
+			ws = sc.i
+			sc.ws()
+			if sc.peek() != ':' {
+				return sc.fail("expected :")
+			}
+			sc.i++
+			out.Write(sc.data[ws:sc.i])
+			mask := false
+			if inBlock {
+				for _, f := range fields {
+					if string(key) == f {
+						mask = true
+					}
+				}
+			}
+			if mask {
+				vs := sc.i
+				sc.ws()
+				out.Write(sc.data[vs:sc.i])
+				if err := sc.skipValue(); err != nil {
+					return err
+				}
+				out.WriteString("null")
+			} else if err := maskValue(sc, out, block, fields, string(key) == block, depth+1); err != nil {
+				return err
+			}
+			ws = sc.i
+			sc.ws()
+			out.Write(sc.data[ws:sc.i])
+			switch sc.peek() {
+			case ',':
+				sc.i++
+				out.WriteByte(',')
+			case '}':
+				sc.i++
+				out.WriteByte('}')
+				return nil
+			default:
+				return sc.fail("expected , or }")
+			}
+		}
+	case '[':
+		sc.i++
+		out.WriteByte('[')
+		for {
+			ws := sc.i
+			sc.ws()
+			out.Write(sc.data[ws:sc.i])
+			if sc.peek() == ']' {
+				sc.i++
+				out.WriteByte(']')
+				return nil
+			}
+			if err := maskValue(sc, out, block, fields, inBlock, depth+1); err != nil {
+				return err
+			}
+			ws = sc.i
+			sc.ws()
+			out.Write(sc.data[ws:sc.i])
+			switch sc.peek() {
+			case ',':
+				sc.i++
+				out.WriteByte(',')
+			case ']':
+				sc.i++
+				out.WriteByte(']')
+				return nil
+			default:
+				return sc.fail("expected , or ]")
+			}
+		}
+	default:
+		vs := sc.i
+		if err := sc.skipValue(); err != nil {
+			return err
+		}
+		out.Write(sc.data[vs:sc.i])
+		return nil
+	}
+}

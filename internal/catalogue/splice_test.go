@@ -42,3 +42,36 @@ func TestSetCommonBlocks(t *testing.T) {
 		t.Errorf("empty CommonBlock: %s %v", out, err)
 	}
 }
+
+func TestMaskFields(t *testing.T) {
+	c := Default()
+	v, _ := c.Variant("IF-001", "[InitialRegistration]")
+	p := c.Example(v, ExampleOptions{Full: true})
+	fields := []string{"meteringPointPostcode", "addressLine1", "addressLine2", "addressLine3", "addressLine4", "addressLine5", "addressLine6", "addressLine7", "addressLine8", "addressLine9"}
+	out, err := MaskFields(p, "B022", fields)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want map[string]any
+	json.Unmarshal(out, &got)
+	json.Unmarshal(p, &want)
+	b022 := want["CustomBlock"].(map[string]any)["B022"].(map[string]any)
+	if b022["addressLine1"] == nil {
+		t.Fatal("example has no address to mask")
+	}
+	for _, f := range fields {
+		b022[f] = nil
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("masked payload (-want +got):\n%s", diff)
+	}
+	if vd, err := NewValidator(c).ValidatePayload("IF-001", out); err != nil || !vd.OK() {
+		t.Errorf("masked payload invalid: %v %v", err, vd.Findings)
+	}
+	// No B022: the payload comes back unchanged.
+	v21, _ := c.Variant("IF-021", "[ActivePower]")
+	p21 := c.Example(v21, ExampleOptions{})
+	if out, _ := MaskFields(p21, "B022", fields); string(out) != string(p21) {
+		t.Error("payload without the block changed")
+	}
+}

@@ -62,6 +62,7 @@ type Config struct {
 	Catalogue *catalogue.Catalogue // default catalogue.Default()
 	Routing   *RoutingTable        // default DefaultRouting
 	Retry     RetryPolicy          // default DefaultRetryPolicy
+	Masking   *Masking             // default DefaultMasking
 	// Webhooks delivers to recipients with a webhook configured.
 	Webhooks Deliverer
 	// Local delivers to co-located services by DIP id, as a function call.
@@ -90,6 +91,9 @@ func (c *Config) defaults() {
 	}
 	if c.Retry.MaxAttempts == 0 {
 		c.Retry = DefaultRetryPolicy()
+	}
+	if c.Masking == nil {
+		c.Masking = DefaultMasking()
 	}
 	if c.Owner == "" {
 		c.Owner = "hub"
@@ -657,7 +661,12 @@ func EgressArray(bodies [][]byte) []byte {
 func (h *Hub) deliverBatch(ctx context.Context, to Endpoint, ds []Delivery) []Attempt {
 	bodies := make([][]byte, len(ds))
 	for i := range ds {
-		bodies[i] = ds[i].Body
+		b, err := h.cfg.Masking.Apply(ds[i].Body, ds[i].Role)
+		if err != nil { // stored bodies are valid JSON: this is a fault
+			h.cfg.Logger.Error("mask", "err", err, "seq", ds[i].Seq)
+			b = ds[i].Body
+		}
+		bodies[i] = b
 	}
 	d := h.cfg.Webhooks
 	if local, ok := h.cfg.Local[to.Recipient]; ok {
@@ -701,6 +710,10 @@ func (h *Hub) deliverBatch(ctx context.Context, to Endpoint, ds []Delivery) []At
 	}
 	return out
 }
+
+// Mask returns a stored body as a recipient with role may see it: the
+// API's replay uses it, deliveries mask on their own.
+func (h *Hub) Mask(body []byte, role string) ([]byte, error) { return h.cfg.Masking.Apply(body, role) }
 
 // Wake makes the delivery worker look for due deliveries now.
 func (h *Hub) Wake() {
