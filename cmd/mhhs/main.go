@@ -55,6 +55,8 @@ Commands:
                                         delivery health: pause, resume, dead letters
   journal [--remote] SENDER-UNIQUE-REFERENCE
                                         the DIP journal of a message
+  isd init|import|export|diff|versions|publish
+                                        Industry Standing Data: versions, CSV/JSON import and export, IF-047 publication
   version                               print the version
 
 Run 'mhhs COMMAND -h' for a command's flags.
@@ -85,6 +87,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return participantCmd(env, args[1:])
 	case "recipient":
 		return recipientCmd(env, args[1:])
+	case "isd":
+		return isdCmd(env, args[1:])
 	case "version":
 		fmt.Fprintln(stdout, "mhhs", version)
 		return exitOK

@@ -17,6 +17,7 @@ import (
 
 	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/httpapi"
+	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/signature"
 	"github.com/mhhs/mhhs/internal/webhook"
 )
@@ -140,8 +141,12 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 	if err := hub.Refresh(ctx); err != nil {
 		return err
 	}
+	var standing isd.Store
+	if is, ok := store.(isd.Store); ok {
+		standing = is
+	}
 	api, err := httpapi.New(httpapi.Config{Hub: hub, Verifier: &signature.Verifier{MaxSkew: cfg.Skew}, DIPID: cfg.DIPID,
-		MaxBodyBytes: cfg.MaxBody, SkipSignature: cfg.SkipSignature, ReplayPage: cfg.ReplayPage, Logger: log})
+		MaxBodyBytes: cfg.MaxBody, SkipSignature: cfg.SkipSignature, ReplayPage: cfg.ReplayPage, Logger: log, ISD: standing})
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mhhs/mhhs/internal/catalogue"
 	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/market"
 	"github.com/mhhs/mhhs/internal/signature"
 )
@@ -41,6 +42,9 @@ type Config struct {
 	Logger        *slog.Logger
 	Now           func() time.Time
 	ServerURL     string // in the OpenAPI document
+	// ISD serves the standing data versions publicly under /isd/versions
+	// (see isd.go); nil: those routes answer 404.
+	ISD isd.Store
 }
 
 // Server is the DIP API as an http.Handler.
@@ -112,6 +116,9 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /statusmessage/requeue/{recipient}", s.auth(s.requeue))
 	s.mux.Handle("GET /statusmessage/requeueStatus/{recipient}", s.auth(s.requeueStatus))
 	s.mux.Handle("POST /validate/{iface}/{event}", s.auth(s.validate))
+	if s.cfg.ISD != nil {
+		s.isdRoutes()
+	}
 }
 
 // apiError is an answer the API gives instead of a result.

@@ -19,7 +19,7 @@
 //   - import and export of a Dataset as one JSON document or as one CSV file
 //     per table, validation with errors that name file, row and column
 //     (FieldError), versions (Version) and differences between versions
-//     (Diff);
+//     (Diff), and Store, the seam through which adapters keep versions;
 //   - the settlement timetable as data: the run types II, SF, R1, R2, R3,
 //     RF, DR and DF with their offsets from the settlement date, and the
 //     mapping both ways between settlement dates and run dates
@@ -31,7 +31,7 @@
 // The package is pure domain code: it reads and writes only through the
 // io.Reader, io.Writer and fs.FS values it is given, keeps no
 // package-level mutable state and has no init functions. It imports only
-// the standard library and internal/market. Storage, download, the CLI and
-// the IF-047 publication live elsewhere and build on Tables, the codecs and
-// Diff.
+// the standard library and internal/market. Storage (internal/sqlite and
+// internal/postgres implement Store), download, the CLI and the IF-047
+// publication live elsewhere and build on Tables, the codecs and Diff.
 package isd

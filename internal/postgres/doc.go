@@ -1,10 +1,12 @@
 // Package postgres is the store of mhhs on PostgreSQL (github.com/jackc/pgx/v5
-// with pgxpool): it implements dip.Store with the same tables and behaviour as
-// internal/sqlite, for several hub processes sharing one database. Deliveries
-// are claimed with SELECT … FOR UPDATE SKIP LOCKED so processes share work
-// without claiming a delivery twice; migrations are numbered .sql files
-// embedded in the binary and applied under an advisory lock.
+// with pgxpool): it implements dip.Store and isd.Store with the same tables
+// and behaviour as internal/sqlite, for several hub processes sharing one
+// database. Deliveries are claimed with SELECT … FOR UPDATE SKIP LOCKED so
+// processes share work without claiming a delivery twice; migrations are
+// numbered .sql files embedded in the binary and applied under an advisory
+// lock.
 //
 // It is an adapter: SQL only, no domain logic. It imports the standard
-// library, pgx and internal/dip; internal/storetest is the suite it passes.
+// library, pgx, internal/dip and internal/isd; internal/storetest is the
+// suite it passes.
 package postgres

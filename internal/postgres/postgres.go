@@ -26,7 +26,7 @@ const (
 	lockMPAN    int32 = 0x6d686874 // an MPAN's registration parties; second key: the MPAN
 )
 
-// DB is the PostgreSQL store. It implements dip.Store.
+// DB is the PostgreSQL store. It implements dip.Store and isd.Store.
 type DB struct {
 	pool *pgxpool.Pool
 }

@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/postgres"
 	"github.com/mhhs/mhhs/internal/storetest"
 )
@@ -85,6 +87,11 @@ func TestStore(t *testing.T) {
 	storetest.Run(t, opener, shared)
 }
 
+func TestISDStore(t *testing.T) {
+	baseURL(t)
+	storetest.RunISD(t, func(t *testing.T) isd.Store { return open(t, newSchema(t)) })
+}
+
 // TestConcurrentOpen: processes starting together on a fresh schema all
 // succeed; the advisory lock lets one apply the migrations.
 func TestConcurrentOpen(t *testing.T) {
@@ -114,8 +121,12 @@ func TestConcurrentOpen(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&versions); err != nil {
 		t.Fatal(err)
 	}
-	if versions != 1 {
-		t.Errorf("%d migrations recorded, want 1", versions)
+	files, err := filepath.Glob("migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if versions != len(files) {
+		t.Errorf("%d migrations recorded, want %d", versions, len(files))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/sqlite"
 	"github.com/mhhs/mhhs/internal/storetest"
 )
@@ -51,4 +52,15 @@ func TestReopenKeepsData(t *testing.T) {
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("after reopen: %v %v", ps, err)
 	}
+}
+
+func TestISDStore(t *testing.T) {
+	storetest.RunISD(t, func(t *testing.T) isd.Store {
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "mhhs.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
 }

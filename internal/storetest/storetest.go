@@ -1,6 +1,7 @@
-// Package storetest is the conformance suite every dip.Store implementation
-// passes (internal/sqlite, internal/postgres): the same tests, run against a
-// real database of each kind.
+// Package storetest is the conformance suite every dip.Store and isd.Store
+// implementation passes (internal/sqlite, internal/postgres): the same
+// tests, run against a real database of each kind. Run is the DIP's suite,
+// RunISD the standing data's.
 package storetest
 
 import (
