@@ -522,37 +522,50 @@ func (db *DB) scanDelivery(rows *sql.Rows, withBody bool) (dip.Delivery, error) 
 	return d, err
 }
 
-// ClaimDue leases due deliveries.
+// ClaimDue leases due deliveries. It claims recipient by recipient, walking
+// each one's pending deliveries in seq order on the partial index
+// deliveries_pending and stopping at the limit, so a claim costs what it
+// returns (plus deliveries in flight), not the size of the backlog.
 func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, error) {
 	if len(q.Recipients) == 0 || q.Limit <= 0 {
 		return nil, nil
 	}
+	paused := map[string]bool{}
+	states, err := db.RecipientStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range states {
+		paused[s.Recipient] = s.Paused
+	}
 	now := dip.Micros(q.Now)
 	var out []dip.Delivery
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		args := []any{now, now}
-		args = append(args, anys(q.Recipients)...)
-		args = append(args, q.Limit)
-		rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+`, m.body_seg, m.body_off, m.body_len FROM deliveries d JOIN messages m ON m.seq = d.seq
-			WHERE d.status IN ('Pending', 'Retrying') AND d.next_attempt <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)
-			AND d.recipient IN (`+placeholders(len(q.Recipients))+`)
-			AND d.recipient NOT IN (SELECT recipient FROM recipients WHERE paused = 1)
-			AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.recipient = d.recipient AND e.mpan = d.mpan AND e.seq < d.seq AND e.status IN ('Pending', 'Retrying'))
-			ORDER BY d.seq LIMIT ?`, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			d, err := db.scanDelivery(rows, true)
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		for _, r := range q.Recipients {
+			if paused[r] || len(out) >= q.Limit {
+				continue
+			}
+			// INDEXED BY: left to itself the planner walks the primary key,
+			// i.e. every delivery the recipient ever had.
+			rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+`, m.body_seg, m.body_off, m.body_len FROM deliveries d INDEXED BY deliveries_pending JOIN messages m ON m.seq = d.seq
+				WHERE d.recipient = ? AND d.status IN ('Pending', 'Retrying') AND d.next_attempt <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)
+				AND NOT EXISTS (SELECT 1 FROM deliveries e INDEXED BY deliveries_order WHERE e.recipient = d.recipient AND e.mpan = d.mpan AND e.seq < d.seq AND e.status IN ('Pending', 'Retrying'))
+				ORDER BY d.seq LIMIT ?`, r, now, now, q.Limit-len(out))
 			if err != nil {
-				rows.Close()
 				return err
 			}
-			out = append(out, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+			for rows.Next() {
+				d, err := db.scanDelivery(rows, true)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				out = append(out, d)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
 		upd, err := tx.PrepareContext(ctx, `UPDATE deliveries SET claimed_until = ?, claimed_by = ? WHERE recipient = ? AND seq = ?`)
 		if err != nil {
@@ -567,6 +580,7 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 		}
 		return nil
 	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
 	return out, err
 }
 

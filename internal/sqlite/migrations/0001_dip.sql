@@ -68,7 +68,7 @@ CREATE TABLE deliveries (
   last_error    TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (recipient, seq)
 ) WITHOUT ROWID;
-CREATE INDEX deliveries_due ON deliveries(next_attempt, seq) WHERE status IN ('Pending', 'Retrying');
+CREATE INDEX deliveries_pending ON deliveries(recipient, seq) WHERE status IN ('Pending', 'Retrying');
 CREATE INDEX deliveries_order ON deliveries(recipient, mpan, seq) WHERE status IN ('Pending', 'Retrying');
 CREATE INDEX deliveries_seq ON deliveries(seq);
 
