@@ -239,7 +239,7 @@ func wrap(t *testing.T, payloads ...[]byte) []byte {
 func if001(t *testing.T) []byte {
 	c := catalogue.Default()
 	v, _ := c.Variant("IF-001", "[InitialRegistration]")
-	p, err := c.Decode(c.Example(v, catalogue.ExampleOptions{SenderDIPID: regsID, SenderRole: "REGS", MPAN: mpan}))
+	p, err := c.Decode(c.Example(v, catalogue.ExampleOptions{Full: true, SenderDIPID: regsID, SenderRole: "REGS", MPAN: mpan}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,6 +364,25 @@ func TestDIPEndToEnd(t *testing.T) {
 		inboxes[mdsID].wait(t, 1)  // Always
 		if n := inboxes[lssID].count(); n != 0 {
 			t.Errorf("LSS received IF-001 (%d messages): not a recipient", n)
+		}
+		// Personal data: the supplier sees the premises address, the MDS does not.
+		address := func(m catalogue.Message) any {
+			var p struct {
+				CustomBlock struct {
+					B022 map[string]any `json:"B022"`
+				} `json:"CustomBlock"`
+			}
+			json.Unmarshal(m.Payload, &p)
+			return p.CustomBlock.B022["addressLine1"]
+		}
+		if address(inboxes[supID].last()) == nil || address(inboxes[mdsID].last()) != nil {
+			t.Errorf("address to SUP %v, to MDS %v: want shown, masked", address(inboxes[supID].last()), address(inboxes[mdsID].last()))
+		}
+		// Replay masks the same way.
+		r, err = mds.client.Do(ctx, "POST", "/dip-channel/IF-001/replay/"+mdsID, []byte(`{"datetimeFrom":null,"datetimeTo":null,"eventCode":null,"MPAN":null,"version":null}`), nil)
+		var replayed []catalogue.Message
+		if err != nil || json.Unmarshal(r.Body, &replayed) != nil || len(replayed) != 1 || address(replayed[0]) != nil {
+			t.Errorf("replay to MDS: %v %d %s", err, r.Status, r.Body)
 		}
 	})
 

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mhhs/mhhs/internal/catalogue"
 	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/httpapi"
 	"github.com/mhhs/mhhs/internal/isd"
@@ -42,6 +43,7 @@ type serveConfig struct {
 	Owner         string
 	Retry         dip.RetryPolicy
 	ReplayPage    int
+	MaskingFile   string
 }
 
 func (c *serveConfig) validate() error {
@@ -98,6 +100,7 @@ func serve(env *cmdEnv, args []string) int {
 	fs.IntVar(&cfg.Retry.MaxAttempts, "retry-attempts", cfg.Retry.MaxAttempts, "attempts before a delivery is RetriesExhausted")
 	fs.IntVar(&cfg.Retry.PauseAfter, "pause-after", cfg.Retry.PauseAfter, "pause a recipient after this many consecutive failures (0: never)")
 	fs.IntVar(&cfg.ReplayPage, "replay-page", 100, "messages per replay page")
+	fs.StringVar(&cfg.MaskingFile, "masking", env.getenv("MHHS_MASKING_FILE"), "personal-data masking rules (JSON); default docs/routing.md")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -129,6 +132,18 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	var masking *dip.Masking
+	if cfg.MaskingFile != "" {
+		f, err := os.Open(cfg.MaskingFile)
+		if err != nil {
+			return err
+		}
+		masking, err = dip.LoadMasking(f, catalogue.Default())
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopHub()
 	hub := dip.NewHub(store, dip.Config{
@@ -136,6 +151,7 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 		Owner:        cfg.Owner,
 		PollInterval: cfg.PollInterval,
 		Retry:        cfg.Retry,
+		Masking:      masking,
 		Logger:       log,
 	})
 	if err := hub.Refresh(ctx); err != nil {

@@ -440,7 +440,17 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, body []byte) err
 	}
 	bodies := make([][]byte, len(ms))
 	for i, m := range ms {
-		bodies[i] = dip.WithReplayIndicator(m.Body)
+		role := ""
+		for _, r := range m.Recipients {
+			if r.DIPID == rec {
+				role = r.Role
+			}
+		}
+		b, err := s.cfg.Hub.Mask(m.Body, role)
+		if err != nil {
+			return err
+		}
+		bodies[i] = dip.WithReplayIndicator(b)
 	}
 	status := http.StatusOK
 	if more {
