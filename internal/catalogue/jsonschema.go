@@ -195,3 +195,14 @@ func anys(s []string) []any {
 	}
 	return out
 }
+
+// DataTypeSchema returns the JSON Schema of a data type, as JSONSchema states
+// it in its $defs (the published OpenAPI document reuses it).
+func DataTypeSchema(dt *DataType) map[string]any { return dataTypeSchema(dt) }
+
+// EnvelopeArray returns a named array schema of the DIP API envelope
+// (DIPMessageArray, StandardResponseArray, …).
+func (c *Catalogue) EnvelopeArray(name string) (*EnvelopeArray, bool) {
+	a, ok := c.arrays[name]
+	return a, ok
+}

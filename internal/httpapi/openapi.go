@@ -116,18 +116,6 @@ var openAPIEnvelopeNames = []string{
 	"DIPJournalRecord", "JournalEntry", "RecipientMapEntry", "DIPStatusValue", "DIPStage",
 }
 
-// openAPIEnvelopeArrays are the array schemas of the envelope. The catalogue
-// keeps them unexported; these are the contract's (envelope section).
-var openAPIEnvelopeArrays = map[string]struct {
-	items    string
-	minItems int
-}{
-	"DIPMessageArray":       {"DIPMessage", 1},
-	"DIPMessageEgressArray": {"DIPMessageEgress", 1},
-	"RequeueStatusArray":    {"RequeueStatus", 1},
-	"StandardResponseArray": {"StandardResponseBodyType", 1},
-}
-
 type openAPIBuilder struct {
 	c        *catalogue.Catalogue
 	schemas  map[string]any    // components.schemas
@@ -222,13 +210,13 @@ func (b *openAPIBuilder) ensure(name string) error {
 		return nil
 	}
 	if dt, ok := b.c.DataType(name); ok {
-		return b.put(name, openAPIDataTypeSchema(dt))
+		return b.put(name, catalogue.DataTypeSchema(dt))
 	}
-	if arr, ok := openAPIEnvelopeArrays[name]; ok {
-		if err := b.ensure(arr.items); err != nil {
+	if arr, ok := b.c.EnvelopeArray(name); ok {
+		if err := b.ensure(arr.Items); err != nil {
 			return err
 		}
-		return b.put(name, map[string]any{"type": "array", "items": openAPIRef(arr.items), "minItems": arr.minItems})
+		return b.put(name, map[string]any{"type": "array", "items": openAPIRef(arr.Items), "minItems": arr.MinItems})
 	}
 	blk, ok := b.c.EnvelopeBlock(name)
 	if !ok {
@@ -345,44 +333,6 @@ func openAPIType(kind string, nullable bool) any {
 		return []any{kind, "null"}
 	}
 	return kind
-}
-
-// openAPIDataTypeSchema states a data type as Catalogue.JSONSchema does, so
-// that a data type used by both payloads and the envelope has one schema.
-func openAPIDataTypeSchema(dt *catalogue.DataType) map[string]any {
-	m := map[string]any{"type": openAPIType(dt.Kind.String(), dt.Nullable)}
-	if dt.MinLength != catalogue.Unset {
-		m["minLength"] = dt.MinLength
-	}
-	if dt.MaxLength != catalogue.Unset {
-		m["maxLength"] = dt.MaxLength
-	}
-	if dt.Pattern != "" {
-		m["pattern"] = dt.Pattern
-	}
-	if dt.Enum != nil {
-		e := make([]any, 0, len(dt.Enum)+1)
-		for _, x := range dt.Enum {
-			e = append(e, x)
-		}
-		if dt.Nullable {
-			e = append(e, nil)
-		}
-		m["enum"] = e
-	}
-	if dt.HasMinimum {
-		m["minimum"] = dt.Minimum
-	}
-	if dt.HasMaximum {
-		m["maximum"] = dt.Maximum
-	}
-	if dt.MultipleOf != 0 {
-		m["multipleOf"] = dt.MultipleOf
-	}
-	if dt.Format != "" {
-		m["format"] = dt.Format
-	}
-	return m
 }
 
 // openAPIParam is a parameter of the DIP API, named as on the wire.
