@@ -48,10 +48,7 @@ func isdCmd(env *cmdEnv, args []string) int {
 	}
 	fs := flag.NewFlagSet("isd "+args[0], flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
-	sf := isdStoreFlags{
-		data:  fs.String("data", envOr(env.getenv, "MHHS_DATA", "./mhhs-data"), "data directory of the embedded store"),
-		store: fs.String("store", env.getenv("MHHS_STORE"), "store URL (postgres://…); default the SQLite database in --data"),
-	}
+	sf := addStoreFlags(fs, env.getenv)
 	c := &isdCommand{env: env, fs: fs, sf: sf}
 	switch args[0] {
 	case "init":
@@ -81,17 +78,12 @@ func isdCmd(env *cmdEnv, args []string) int {
 	return exitUsage
 }
 
-// isdStoreFlags name the store, as for mhhs serve.
-type isdStoreFlags struct {
-	data, store *string
-}
-
 // isdCommand is one run of an isd subcommand: its flags and, once opened,
 // the store.
 type isdCommand struct {
 	env   *cmdEnv
 	fs    *flag.FlagSet
-	sf    isdStoreFlags
+	sf    storeFlags
 	store isd.Store
 	close func() error
 
@@ -135,7 +127,7 @@ func (c *isdCommand) open() (isd.Store, error) {
 	if c.store != nil {
 		return c.store, nil
 	}
-	s, err := openStore(c.env.ctx, *c.sf.store, *c.sf.data)
+	s, err := c.sf.open(c.env.ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -18,8 +18,7 @@ import (
 func journal(env *cmdEnv, args []string) int {
 	fs := flag.NewFlagSet("journal", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
-	data := fs.String("data", envOr(env.getenv, "MHHS_DATA", "./mhhs-data"), "data directory of the embedded store")
-	storeURL := fs.String("store", env.getenv("MHHS_STORE"), "store URL (postgres://…)")
+	sf := addStoreFlags(fs, env.getenv)
 	sender := fs.String("sender", "", "the sender's DIP id; default the one in the reference (S-IF-nnn-<DIP id>-…)")
 	remote := fs.Bool("remote", false, "ask the DIP at --url (deliveryStatus) instead of the local store")
 	channel := fs.String("channel", "", "with --remote: the channel; default the one in the reference")
@@ -57,7 +56,7 @@ func journal(env *cmdEnv, args []string) int {
 		}
 		rec = r
 	} else {
-		store, err := openStore(env.ctx, *storeURL, *data)
+		store, err := sf.open(env.ctx)
 		if err != nil {
 			fmt.Fprintln(env.stderr, "mhhs journal:", err)
 			return exitFail

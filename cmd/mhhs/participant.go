@@ -30,8 +30,7 @@ func participantCmd(env *cmdEnv, args []string) int {
 	}
 	fs := flag.NewFlagSet("participant "+args[0], flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
-	data := fs.String("data", envOr(env.getenv, "MHHS_DATA", "./mhhs-data"), "data directory of the embedded store")
-	storeURL := fs.String("store", env.getenv("MHHS_STORE"), "store URL (postgres://…); default the SQLite database in --data")
+	sf := addStoreFlags(fs, env.getenv)
 	id := fs.String("dip-id", "", "the participant's 10-character DIP id")
 	name := fs.String("name", "", "display name")
 	roles := fs.String("roles", "", "comma-separated DIP role codes (SUP, SDS, MDS, …)")
@@ -43,7 +42,7 @@ func participantCmd(env *cmdEnv, args []string) int {
 		return exitUsage
 	}
 	ctx := env.ctx
-	store, err := openStore(ctx, *storeURL, *data)
+	store, err := sf.open(ctx)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "mhhs participant:", err)
 		return exitFail

@@ -24,12 +24,11 @@ func recipientCmd(env *cmdEnv, args []string) int {
 	}
 	fs := flag.NewFlagSet("recipient "+args[0], flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
-	data := fs.String("data", envOr(env.getenv, "MHHS_DATA", "./mhhs-data"), "data directory of the embedded store")
-	storeURL := fs.String("store", env.getenv("MHHS_STORE"), "store URL (postgres://…)")
+	sf := addStoreFlags(fs, env.getenv)
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitUsage
 	}
-	store, err := openStore(env.ctx, *storeURL, *data)
+	store, err := sf.open(env.ctx)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "mhhs recipient:", err)
 		return exitFail

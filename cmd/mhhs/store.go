@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -29,6 +30,21 @@ func openStore(ctx context.Context, url, dataDir string) (dip.Store, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	return db, nil
+}
+
+// storeFlags are the --data and --store flags of the commands that open the
+// store directly (participant, recipient, journal, isd).
+type storeFlags struct{ data, url *string }
+
+func addStoreFlags(fs *flag.FlagSet, getenv func(string) string) storeFlags {
+	return storeFlags{
+		data: fs.String("data", envOr(getenv, "MHHS_DATA", "./mhhs-data"), "data directory of the embedded store"),
+		url:  fs.String("store", getenv("MHHS_STORE"), "store URL (postgres://…); default the SQLite database in --data"),
+	}
+}
+
+func (f storeFlags) open(ctx context.Context) (dip.Store, error) {
+	return openStore(ctx, *f.url, *f.data)
 }
 
 // envOr returns the environment value of key, or def.

@@ -264,10 +264,19 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, body []byte) error
 	if err != nil {
 		return err
 	}
+	s.writeItems(w, p.DIPID, items, true)
+	return nil
+}
+
+// writeItems answers one StandardResponse item per message: 201 when every
+// message was accepted, 400 when none was, and in between 207 where the
+// endpoint has it (the Send API) or 201 (POST /statusmessage, which the
+// contract gives only 201 and 400).
+func (s *Server) writeItems(w http.ResponseWriter, sender string, items []dip.Item, multiStatus bool) {
 	out := make([]catalogue.StandardResponseBodyType, len(items))
 	accepted := 0
 	for i, it := range items {
-		out[i] = s.item(p.DIPID, it)
+		out[i] = s.item(sender, it)
 		if it.Accepted() {
 			accepted++
 		}
@@ -276,11 +285,10 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, body []byte) error
 	switch {
 	case accepted == 0:
 		status = http.StatusBadRequest
-	case accepted < len(items):
+	case accepted < len(items) && multiStatus:
 		status = http.StatusMultiStatus
 	}
 	s.writeJSON(w, status, s.response(out))
-	return nil
 }
 
 // channelOf is the channel of a request: {id}, or the status channel.
@@ -670,19 +678,7 @@ func (s *Server) statusMessage(w http.ResponseWriter, r *http.Request, body []by
 	if err != nil {
 		return err
 	}
-	out := make([]catalogue.StandardResponseBodyType, len(items))
-	accepted := 0
-	for i, it := range items {
-		out[i] = s.item(p.DIPID, it)
-		if it.Accepted() {
-			accepted++
-		}
-	}
-	status := http.StatusCreated
-	if accepted == 0 {
-		status = http.StatusBadRequest
-	}
-	s.writeJSON(w, status, s.response(out))
+	s.writeItems(w, p.DIPID, items, false)
 	return nil
 }
 
