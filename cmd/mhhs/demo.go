@@ -1,12 +1,22 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
+	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/market"
+	"github.com/mhhs/mhhs/internal/sqlite"
 )
 
 // demo shows, on the embedded default, what this build of mhhs can do. It
@@ -80,9 +90,131 @@ func demo(env *cmdEnv, args []string) int {
 	cal := market.NewCalendar()
 	fmt.Fprintf(w, "   working day? %v; +5 working days is %s.\n\n", cal.IsWorkingDay(day), cal.AddWorkingDays(day, 5))
 
-	fmt.Fprintln(w, "Not in this build yet: the DIP hub (mhhs serve), registration, data services,")
-	fmt.Fprintln(w, "load shaping, market-wide data and volume allocation. See README.md.")
+	if err := demoISD(w, day, cal); err != nil {
+		fmt.Fprintln(env.stderr, "mhhs demo:", err)
+		return exitFail
+	}
+	if err := demoDIP(env, w, msg); err != nil {
+		fmt.Fprintln(env.stderr, "mhhs demo:", err)
+		return exitFail
+	}
+	fmt.Fprintln(w, "Not in this build yet: registration, data services, load shaping,")
+	fmt.Fprintln(w, "market-wide data and volume allocation. See README.md.")
 	return exitOK
+}
+
+// demoISD shows the default standing data and the settlement timetable.
+func demoISD(w io.Writer, day market.SettlementDate, cal *market.Calendar) error {
+	ds, err := isd.Default()
+	if err != nil {
+		return err
+	}
+	t := ds.As(day)
+	fmt.Fprintf(w, "4. Industry Standing Data on %s: %d GSP groups, %d distributors, %d participants, %d BM units, %d LLFCs, %d CCCs.\n",
+		day, len(t.GSPGroups), len(t.Distributors), len(t.Participants), len(t.BMUnits), len(t.LLFCs), len(t.CCCs))
+	if len(t.LLFCs) > 0 {
+		c := t.LLFCs[0]
+		night, _ := ds.LossFactor(c.Distributor, c.ID, day, 8)
+		peak, _ := ds.LossFactor(c.Distributor, c.ID, day, 36)
+		fmt.Fprintf(w, "   LLFC %s/%s (%s): loss factor %s at period 8, %s at period 36.\n", c.Distributor, c.ID, c.Description, night, peak)
+	}
+	tt, err := isd.DefaultTimetable()
+	if err != nil {
+		return err
+	}
+	var runs []string
+	for _, r := range tt.Schedule(day, cal) {
+		runs = append(runs, fmt.Sprintf("%s %s", r.Type, r.Date))
+	}
+	fmt.Fprintf(w, "   settlement runs of %s: %s.\n\n", day, strings.Join(runs, ", "))
+	return nil
+}
+
+// demoDIP runs the DIP in-process on a throwaway SQLite store: a data
+// service sends the IF-021, the DIP routes it to the MDS and LSS (Always),
+// the LDSO (Secondary, from M0) and nobody else, and delivers it to those
+// co-located services as function calls.
+func demoDIP(env *cmdEnv, w io.Writer, msg *catalogue.IF021ActivePower) error {
+	dir, err := os.MkdirTemp("", "mhhs-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	ctx, cancel := context.WithCancel(env.ctx)
+	defer cancel()
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "mhhs.db"))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	sender := msg.CommonBlock.S1.SenderDIPID
+	parties := []dip.Participant{
+		{DIPID: sender, Name: "Smart Data Service", Roles: []string{"SDS"}},
+		{DIPID: "1800000001", Name: "Market-wide Data Service", Roles: []string{"MDS"}},
+		{DIPID: "1900000001", Name: "Load Shaping Service", Roles: []string{"LSS"}},
+		{DIPID: msg.CommonBlock.M0.DistributorDIPID, Name: "Distributor 12", Roles: []string{"LDSO"}},
+		{DIPID: "2300000001", Name: "Supplier", Roles: []string{"SUP"}},
+	}
+	var mu sync.Mutex
+	got := map[string]int{}
+	local := map[string]dip.Deliverer{}
+	for _, p := range parties {
+		if err := store.PutParticipant(ctx, p); err != nil {
+			return err
+		}
+		local[p.DIPID] = dip.DelivererFunc(func(ctx context.Context, to dip.Endpoint, body []byte) dip.Result {
+			var msgs []catalogue.Message
+			json.Unmarshal(body, &msgs)
+			mu.Lock()
+			got[to.Recipient] += len(msgs)
+			mu.Unlock()
+			return dip.Result{Outcome: dip.Delivered, StatusCode: 201}
+		})
+	}
+	hub := dip.NewHub(store, dip.Config{Local: local, PollInterval: 10 * time.Millisecond})
+	done := make(chan struct{})
+	go func() { hub.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	if err := hub.Refresh(ctx); err != nil {
+		return err
+	}
+	p, _ := hub.Participant(sender)
+	payload, err := catalogue.Encode(msg)
+	if err != nil {
+		return err
+	}
+	body := dip.EgressArray([][]byte{payload, []byte(strings.Replace(string(payload), `"GSPGroupID":"_C"`, `"GSPGroupID":"_I"`, 1))})
+	items, err := hub.Submit(ctx, p, "IF-021", body)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "5. The DIP (in-process, SQLite in a temporary directory) takes a batch of two IF-021 messages:\n")
+	for i, it := range items {
+		fmt.Fprintf(w, "   [%d] %s %s\n", i, it.Code.Message(), it.TransactionID+it.Detail)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := got["1800000001"] + got["1900000001"] + got[msg.CommonBlock.M0.DistributorDIPID]
+		mu.Unlock()
+		if n == 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	rec, err := store.Journal(ctx, sender, msg.CommonBlock.S1.SenderUniqueReference)
+	if err != nil {
+		return err
+	}
+	for _, e := range rec.Entries {
+		who := e.Recipient
+		if who == "" {
+			who = e.Reason
+		}
+		fmt.Fprintf(w, "   journal: %-10s %-12s %s\n", e.Stage, e.Status, who)
+	}
+	fmt.Fprintf(w, "   the supplier received %d: the DIP does not know this MPAN's supplier until REGS registers one (IF-001).\n\n", got["2300000001"])
+	return nil
 }
 
 // sampleIF021 builds the IF-021 a smart data service sends for one MPAN-day:

@@ -88,7 +88,9 @@ func TestDemo(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("demo exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"146 of 146 pass", "MSG0000 - Success", "MSG1001 - Schema Failure", "local clock day has 50"} {
+	for _, want := range []string{"146 of 146 pass", "MSG0000 - Success", "MSG1001 - Schema Failure", "local clock day has 50",
+		"14 GSP groups", "settlement runs of 2025-10-26: II", "Addressing SentToTopic  Primary:[];Secondary:[LDSO:2500000012];Always:[LSS:1900000001,MDS:1800000001]",
+		"Outbound   Delivered    1800000001", "the supplier received 0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
