@@ -1,34 +1,41 @@
 package dip
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// EncodeRecipients writes recipients in the stored form route:role:dipid;…
-// (shared by the store adapters).
+// EncodeRecipients writes recipients in the stored form, a JSON array of
+// [route, role, DIP id] (shared by the store adapters; SQLite derives the
+// delivery rows from it with json_each).
 func EncodeRecipients(rs []Recipient) string {
-	var b strings.Builder
+	b := []byte{'['}
 	for i, r := range rs {
 		if i > 0 {
-			b.WriteByte(';')
+			b = append(b, ',')
 		}
-		b.WriteString(string(r.Route) + ":" + r.Role + ":" + r.DIPID)
+		b = append(b, '[')
+		b = strconv.AppendQuote(b, string(r.Route))
+		b = append(b, ',')
+		b = strconv.AppendQuote(b, r.Role)
+		b = append(b, ',')
+		b = strconv.AppendQuote(b, r.DIPID)
+		b = append(b, ']')
 	}
-	return b.String()
+	return string(append(b, ']'))
 }
 
 // DecodeRecipients reads EncodeRecipients' form.
 func DecodeRecipients(s string) []Recipient {
-	if s == "" {
+	var rows [][3]string
+	if json.Unmarshal([]byte(s), &rows) != nil {
 		return nil
 	}
-	var out []Recipient
-	for _, part := range strings.Split(s, ";") {
-		f := strings.SplitN(part, ":", 3)
-		if len(f) == 3 {
-			out = append(out, Recipient{Route: Route(f[0]), Role: f[1], DIPID: f[2]})
-		}
+	out := make([]Recipient, len(rows))
+	for i, r := range rows {
+		out[i] = Recipient{Route: Route(r[0]), Role: r[1], DIPID: r[2]}
 	}
 	return out
 }

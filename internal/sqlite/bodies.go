@@ -97,36 +97,43 @@ type bodyRef struct {
 	seg, off, n int64
 }
 
-// append writes bodies at the end of the current segment, makes them durable
-// and returns where each is.
-func (l *bodyLog) append(bodies [][]byte) ([]bodyRef, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// append writes bodies at the end of the current segment and returns where
+// each will be at once, with a wait function that reports when they are
+// durable: the caller writes the rows referencing them meanwhile and waits
+// before it commits. wait must be called exactly once.
+func (l *bodyLog) append(bodies [][]byte) ([]bodyRef, func() error) {
+	l.mu.Lock() // held until the write is durable: appends are serial
 	total := int64(0)
 	for _, b := range bodies {
 		total += int64(len(b))
 	}
 	if l.size > 0 && l.size+total > l.maxSize {
 		if err := l.rotate(); err != nil {
-			return nil, err
+			l.mu.Unlock()
+			return nil, func() error { return err }
 		}
 	}
 	buf := make([]byte, 0, total)
 	refs := make([]bodyRef, len(bodies))
-	off := l.size
+	start, off := l.size, l.size
 	for i, b := range bodies {
 		refs[i] = bodyRef{seg: l.id, off: off, n: int64(len(b))}
 		buf = append(buf, b...)
 		off += int64(len(b))
 	}
-	if _, err := l.cur.WriteAt(buf, l.size); err != nil {
-		return nil, err
-	}
-	if err := fdatasync(l.cur); err != nil {
-		return nil, err
-	}
-	l.size = off
-	return refs, nil
+	done := make(chan error, 1)
+	go func() {
+		defer l.mu.Unlock()
+		_, err := l.cur.WriteAt(buf, start)
+		if err == nil {
+			err = fdatasync(l.cur)
+		}
+		if err == nil {
+			l.size = off
+		}
+		done <- err
+	}()
+	return refs, func() error { return <-done }
 }
 
 func (l *bodyLog) rotate() error {

@@ -300,7 +300,6 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 		return nil, err
 	}
 	var kept []*dip.Message
-	deliveries := 0
 	for i, m := range msgs {
 		key := m.SenderDIPID + "\x00" + m.SenderUniqueReference
 		if dup[key] {
@@ -309,7 +308,6 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 		}
 		dup[key] = true // a second copy in this batch is a duplicate too
 		kept = append(kept, m)
-		deliveries += len(m.Recipients)
 	}
 	if len(kept) == 0 {
 		return out, nil
@@ -318,7 +316,7 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 	if err != nil {
 		return nil, err
 	}
-	delStmts, err := db.insertStmts(ctx, insertDeliveryHead, 8, deliveries)
+	delStmt, err := db.stmt(ctx, db.w, insertDeliveries)
 	if err != nil {
 		return nil, err
 	}
@@ -333,14 +331,25 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 			m.Seq = next
 			bodies[i] = m.Body
 		}
-		refs, err := db.bodies.append(bodies)
-		if err != nil {
-			return err
+		// The bodies become durable while the rows are written; the
+		// transaction commits only after both.
+		refs, durable := db.bodies.append(bodies)
+		waited := false
+		defer func() {
+			if !waited {
+				durable()
+			}
+		}()
+		if refs == nil {
+			waited = true
+			return durable()
 		}
 		if err := db.insertMessages(ctx, tx, msgStmts, kept, refs); err != nil {
 			return err
 		}
-		if err := db.insertDeliveries(ctx, tx, delStmts, kept); err != nil {
+		// The delivery rows come from the message rows just written, in SQL:
+		// one statement per group instead of eight bound values per row.
+		if _, err := tx.StmtContext(ctx, delStmt).ExecContext(ctx, kept[0].Seq, kept[len(kept)-1].Seq); err != nil {
 			return err
 		}
 		for _, m := range kept {
@@ -357,7 +366,8 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 				}
 			}
 		}
-		return nil
+		waited = true
+		return durable()
 	})
 	if err != nil {
 		return nil, err
@@ -407,9 +417,11 @@ func (db *DB) existing(ctx context.Context, msgs []*dip.Message) (map[string]boo
 }
 
 const (
-	insertMessageHead  = `INSERT INTO messages (seq, transaction_id, channel, event_code, sender, sender_role, sur, correlation_id, mpan, accepted_at, mpan_updated, recipients, body_seg, body_off, body_len) VALUES `
-	messageCols15      = 15
-	insertDeliveryHead = `INSERT INTO deliveries (recipient, seq, role, route, channel, mpan, status, next_attempt) VALUES `
+	insertMessageHead = `INSERT INTO messages (seq, transaction_id, channel, event_code, sender, sender_role, sur, correlation_id, mpan, accepted_at, mpan_updated, recipients, body_seg, body_off, body_len) VALUES `
+	messageCols15     = 15
+	insertDeliveries  = `INSERT INTO deliveries (recipient, seq, role, route, channel, mpan, status, next_attempt)
+		SELECT r.value ->> 2, m.seq, r.value ->> 1, r.value ->> 0, m.channel, m.mpan, 'Pending', m.accepted_at
+		FROM messages m, json_each(m.recipients) r WHERE m.seq BETWEEN ? AND ?`
 )
 
 // insertChunk is a prepared multi-row INSERT of n rows.
@@ -455,21 +467,6 @@ func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, chunks []insertChu
 		m := ms[i]
 		return append(args, m.Seq, m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference,
 			m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), false, dip.EncodeRecipients(m.Recipients), refs[i].seg, refs[i].off, refs[i].n)
-	})
-}
-
-func (db *DB) insertDeliveries(ctx context.Context, tx *sql.Tx, chunks []insertChunk, ms []*dip.Message) error {
-	type ref struct{ m, r int }
-	var rows []ref
-	for i, m := range ms {
-		for j := range m.Recipients {
-			rows = append(rows, ref{i, j})
-		}
-	}
-	return insertRows(ctx, tx, chunks, 8, func(i int, args []any) []any {
-		m := ms[rows[i].m]
-		r := m.Recipients[rows[i].r]
-		return append(args, r.DIPID, m.Seq, r.Role, string(r.Route), m.Channel, nullable(m.MPAN), "Pending", dip.Micros(m.AcceptedAt))
 	})
 }
 

@@ -45,7 +45,7 @@ CREATE TABLE messages (
   mpan           TEXT,
   accepted_at    BIGINT NOT NULL,
   mpan_updated   BOOLEAN NOT NULL DEFAULT false,
-  recipients     TEXT NOT NULL,  -- route:role:dipid;…
+  recipients     TEXT NOT NULL,  -- JSON [[route, role, dipid], …]
   body           BYTEA NOT NULL,
   UNIQUE (sender, sur)
 );

@@ -44,7 +44,7 @@ CREATE TABLE messages (
   mpan           TEXT,
   accepted_at    INTEGER NOT NULL,
   mpan_updated   INTEGER NOT NULL DEFAULT 0,
-  recipients     TEXT NOT NULL,  -- route:role:dipid;…
+  recipients     TEXT NOT NULL,  -- JSON [[route, role, dipid], …]
   body_seg       INTEGER NOT NULL, -- the body, in the body log beside the database
   body_off       INTEGER NOT NULL,
   body_len       INTEGER NOT NULL,
