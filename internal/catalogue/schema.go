@@ -373,8 +373,6 @@ func (n *node) inEnum(s []byte) bool {
 	return false
 }
 
-const maxSafeInteger = 1 << 53
-
 func withinInt32(f float64) bool { return f >= math.MinInt32 && f <= math.MaxInt32 }
 
 // envelopeNode compiles a named envelope object or array.

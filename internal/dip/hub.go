@@ -145,12 +145,13 @@ type Hub struct {
 	wake    chan struct{}
 	stats   struct{ commits, committed, commitNanos atomic.Int64 }
 
+	refreshMu sync.Mutex // one refresh at a time
 	mu        sync.RWMutex
 	byID      map[string]*Participant
 	byKey     map[string]*Participant
 	byRole    map[string][]*Participant
 	webhooks  map[string]Webhook // "channel recipient"
-	refreshed time.Time
+	refreshed time.Time          // when the last completed refresh started
 }
 
 // NewHub returns a hub over store.
@@ -207,6 +208,27 @@ func (h *Hub) Run(ctx context.Context) error {
 
 // Refresh reloads participants and webhooks from the store.
 func (h *Hub) Refresh(ctx context.Context) error {
+	h.refreshMu.Lock()
+	defer h.refreshMu.Unlock()
+	return h.refresh(ctx)
+}
+
+// refreshSince reloads unless a refresh that started at or after t has
+// completed: concurrent callers share one reload.
+func (h *Hub) refreshSince(ctx context.Context, t time.Time) error {
+	h.refreshMu.Lock()
+	defer h.refreshMu.Unlock()
+	h.mu.RLock()
+	fresh := !h.refreshed.Before(t)
+	h.mu.RUnlock()
+	if fresh {
+		return nil
+	}
+	return h.refresh(ctx)
+}
+
+func (h *Hub) refresh(ctx context.Context) error {
+	start := time.Now()
 	ps, err := h.store.Participants(ctx)
 	if err != nil {
 		return err
@@ -233,7 +255,7 @@ func (h *Hub) Refresh(ctx context.Context) error {
 		whs[w.Channel+" "+w.Recipient] = w
 	}
 	h.mu.Lock()
-	h.byID, h.byKey, h.byRole, h.webhooks, h.refreshed = byID, byKey, byRole, whs, h.cfg.Now()
+	h.byID, h.byKey, h.byRole, h.webhooks, h.refreshed = byID, byKey, byRole, whs, start
 	h.mu.Unlock()
 	return nil
 }
@@ -254,16 +276,18 @@ func (h *Hub) HoldersOf(role string) []*Participant {
 }
 
 // Authenticate returns the enabled participant whose API key this is. An
-// unknown key makes the hub reload the registry first (at most every 100 ms),
-// so a participant added by `mhhs participant add` works at once.
+// unknown key makes the hub reload the registry unless a reload began after
+// the request arrived, so a participant added by `mhhs participant add`
+// works at once; requests with unknown keys share reloads, so a flood of
+// them costs at most one reload at a time.
 func (h *Hub) Authenticate(ctx context.Context, apiKey string) (*Participant, bool) {
+	arrived := time.Now()
 	hash := HashAPIKey(apiKey)
 	h.mu.RLock()
 	p, ok := h.byKey[hash]
-	stale := h.cfg.Now().Sub(h.refreshed) > 100*time.Millisecond
 	h.mu.RUnlock()
-	if !ok && stale && apiKey != "" {
-		if err := h.Refresh(ctx); err == nil {
+	if !ok && apiKey != "" {
+		if err := h.refreshSince(ctx, arrived); err == nil {
 			h.mu.RLock()
 			p, ok = h.byKey[hash]
 			h.mu.RUnlock()
@@ -296,9 +320,6 @@ type Item struct {
 
 // Accepted reports whether the item was accepted.
 func (i *Item) Accepted() bool { return i.Code == catalogue.MSG0000 }
-
-// ErrShutdown is returned by Submit while the hub stops.
-var ErrShutdown = errors.New("dip: hub is shutting down")
 
 // Submit validates, routes and durably accepts a message array sent by
 // sender on channel. It returns one item per message (one item for a body
@@ -767,9 +788,12 @@ func (h *Hub) SubmitStatus(ctx context.Context, from *Participant, body []byte) 
 			continue
 		}
 		o := orig[0]
+		tx := NewTransactionID("ST", from.DIPID, "STA", now)
 		m := &Message{
-			TransactionID: NewTransactionID("ST", from.DIPID, "STA", now), Channel: StatusChannel, EventCode: o.EventCode,
-			SenderDIPID: from.DIPID, SenderRole: "STATUS", SenderUniqueReference: "STATUS-" + NewTransactionID("", "", "", now),
+			TransactionID: tx, Channel: StatusChannel, EventCode: o.EventCode,
+			// A status item has no reference of its own: it is keyed by the
+			// DIP's id for it, so status messages never collide with messages.
+			SenderDIPID: from.DIPID, SenderRole: "STATUS", SenderUniqueReference: "STATUS-" + tx,
 			MPAN: o.MPAN, AcceptedAt: now, Body: []byte(r),
 			Recipients: []Recipient{{DIPID: o.SenderDIPID, Role: o.SenderRole, Route: Primary}},
 		}

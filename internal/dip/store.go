@@ -6,12 +6,9 @@ import (
 	"time"
 )
 
-// Errors the store returns.
-var (
-	ErrNotFound  = errors.New("dip: not found")
-	ErrDuplicate = errors.New("dip: duplicate sender unique reference")
-	ErrConflict  = errors.New("dip: conflict")
-)
+// ErrNotFound is returned by stores for a missing webhook, recipient or
+// journal.
+var ErrNotFound = errors.New("dip: not found")
 
 // Status is a journal status (reference §2d). The delivery statuses are the
 // Outbound ones; Pending is mhhs's own: accepted, not yet attempted.

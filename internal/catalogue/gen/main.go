@@ -665,7 +665,7 @@ func (g *gen) blockSetStruct(name, doc string, s rawBlockSet) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "// %s %s\ntype %s struct {\n", name, doc, name)
 	add := func(key string, required bool) error {
-		schema, array, maxItems := key, false, ""
+		schema, array := key, false
 		if r, ok := s.BlockRefs[key]; ok {
 			schema = r
 		}
@@ -674,7 +674,7 @@ func (g *gen) blockSetStruct(name, doc string, s rawBlockSet) (string, error) {
 			if err != nil {
 				return err
 			}
-			schema, array, maxItems = r.block, r.array, r.maxItems
+			schema, array = r.block, r.array
 		}
 		if _, ok := g.c.Blocks[schema]; !ok {
 			return fmt.Errorf("%s: key %s uses unknown block %q", name, key, schema)
@@ -683,8 +683,7 @@ func (g *gen) blockSetStruct(name, doc string, s rawBlockSet) (string, error) {
 		tag := key
 		switch {
 		case array:
-			t = "[]" + t
-			_ = maxItems
+			t = "[]" + t // item bounds are the validator's business, not the type's
 		case !required:
 			t = "*" + t
 		}
