@@ -644,6 +644,21 @@ func TestDIPEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("validate endpoint", func(t *testing.T) {
+		r, err := sds.client.Do(ctx, "POST", "/validate/IF-021/ActivePower", if021(t, 900), nil)
+		if err != nil || r.Status != 201 || !strings.Contains(string(r.Body), "Message OK") {
+			t.Errorf("valid message: %v %d %s", err, r.Status, r.Body)
+		}
+		r, _ = sds.client.Do(ctx, "POST", "/validate/IF-021/ReactivePower", if021(t, 900), nil)
+		if r.Status != 400 || !strings.Contains(string(r.Body), "S0.eventCode") {
+			t.Errorf("ActivePower message against ReactivePower: %d %s", r.Status, r.Body)
+		}
+		// Validation stores nothing: the reference is still free.
+		if r, _ := sds.client.Send(ctx, "IF-021", if021(t, 900)); r.Status != 201 {
+			t.Errorf("send after validate: %d %s", r.Status, r.Body)
+		}
+	})
+
 	t.Run("journal command and OpenAPI", func(t *testing.T) {
 		code, out, errOut := runCLI(t, "", "journal", "--data", data, fmt.Sprintf("S-IF-021-%s-SDS-20250401-1", sdsID))
 		if code != exitOK || !strings.Contains(out, "Addressing") || !strings.Contains(out, "Delivered") {
