@@ -24,6 +24,7 @@ var migrations embed.FS
 const (
 	lockMigrate int32 = 0x6d686873 // "mhhs": a schema's migrations; second key: the schema
 	lockMPAN    int32 = 0x6d686874 // an MPAN's registration parties; second key: the MPAN
+	lockAccept  int32 = 0x6d686875 // accepting messages, so seq follows commit order; second key: the schema
 )
 
 // DB is the PostgreSQL store. It implements dip.Store and isd.Store.
@@ -241,9 +242,19 @@ const upsertParties = `INSERT INTO parties (mpan, supplier, data_service, meteri
 // transaction: every message with its deliveries goes to the server as one
 // batch, then the registration updates of the messages that were not
 // duplicates.
+//
+// It first takes a transaction-level advisory lock, so that accepting
+// transactions, in every process, take their seq values and commit one at a
+// time: seq is then in commit order, and a reader paging by "seq greater
+// than the last seen" (replay, requeue) can never skip a row that commits
+// later with a smaller seq. Group commit still batches many messages into
+// each transaction.
 func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResult, error) {
 	out := make([]dip.AcceptResult, len(msgs))
 	err := db.tx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, lockAccept); err != nil {
+			return err
+		}
 		b := &pgx.Batch{}
 		for _, m := range msgs {
 			ids, roles, routes := make([]string, len(m.Recipients)), make([]string, len(m.Recipients)), make([]string, len(m.Recipients))
