@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -429,10 +430,7 @@ func (h *Hub) Submit(ctx context.Context, sender *Participant, channel string, b
 			}
 			it.Code, it.TransactionID = catalogue.MSG0000, msgs[j].TransactionID
 		}
-		select {
-		case h.wake <- struct{}{}:
-		default:
-		}
+		h.Wake()
 	}
 	if len(rejections) > 0 {
 		if err := h.store.Reject(context.WithoutCancel(ctx), rejections); err != nil {
@@ -564,24 +562,28 @@ func (h *Hub) deliverLoop(ctx context.Context) {
 	}
 }
 
-// deliverable returns the recipients this hub can deliver to.
-func (h *Hub) deliverable() []string {
+// deliverable returns what this hub can deliver: co-located services on
+// every channel, webhook recipients on the channels they configured.
+func (h *Hub) deliverable() []Target {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	set := map[string]bool{}
+	channels := map[string][]string{}
 	if h.cfg.Webhooks != nil {
 		for _, w := range h.webhooks {
-			set[w.Recipient] = true
+			if _, local := h.cfg.Local[w.Recipient]; !local {
+				channels[w.Recipient] = append(channels[w.Recipient], w.Channel)
+			}
 		}
 	}
+	out := make([]Target, 0, len(channels)+len(h.cfg.Local))
 	for id := range h.cfg.Local {
-		set[id] = true
+		out = append(out, Target{Recipient: id})
 	}
-	out := make([]string, 0, len(set))
-	for id := range set {
-		out = append(out, id)
+	for id, chs := range channels {
+		slices.Sort(chs)
+		out = append(out, Target{Recipient: id, Channels: chs})
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b Target) int { return strings.Compare(a.Recipient, b.Recipient) })
 	return out
 }
 
@@ -590,12 +592,12 @@ func (h *Hub) deliverable() []string {
 // round finishes even when ctx ends (up to DrainTimeout), so that shutdown
 // does not abandon in-flight deliveries.
 func (h *Hub) DeliverOnce(ctx context.Context) (int, error) {
-	recipients := h.deliverable()
-	if len(recipients) == 0 {
+	targets := h.deliverable()
+	if len(targets) == 0 {
 		return 0, nil
 	}
 	now := h.cfg.Now()
-	ds, err := h.store.ClaimDue(ctx, ClaimQuery{Now: now, Limit: h.cfg.ClaimBatch, Owner: h.cfg.Owner, Lease: h.cfg.Lease, Recipients: recipients})
+	ds, err := h.store.ClaimDue(ctx, ClaimQuery{Now: now, Limit: h.cfg.ClaimBatch, Owner: h.cfg.Owner, Lease: h.cfg.Lease, Targets: targets})
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}

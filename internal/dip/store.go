@@ -72,11 +72,20 @@ type AcceptResult struct {
 
 // ClaimQuery selects due deliveries for a worker.
 type ClaimQuery struct {
-	Now        time.Time
-	Limit      int
-	Owner      string        // the claiming process, for diagnostics
-	Lease      time.Duration // a claim expires after this: at-least-once after a crash
-	Recipients []string      // only these recipients (those a deliverer exists for)
+	Now     time.Time
+	Limit   int
+	Owner   string        // the claiming process, for diagnostics
+	Lease   time.Duration // a claim expires after this: at-least-once after a crash
+	Targets []Target      // only what a deliverer exists for
+}
+
+// Target is a recipient the hub can deliver to and the channels it can
+// deliver on (nil: every channel, for a co-located service). A delivery on a
+// channel the recipient has no webhook for is not claimed: it waits for a
+// webhook or a replay.
+type Target struct {
+	Recipient string
+	Channels  []string
 }
 
 // RecipientState is a recipient's delivery health.
@@ -162,8 +171,9 @@ type Store interface {
 	Reject(ctx context.Context, r []Rejection) error
 
 	// ClaimDue leases due deliveries (Pending or Retrying, next attempt due,
-	// recipient not paused, no earlier undelivered message for the same
-	// recipient and MPAN) and returns them with their bodies, oldest first.
+	// on a target's channels, recipient not paused, no earlier undelivered
+	// message for the same recipient, channel and MPAN) and returns them with
+	// their bodies, oldest first.
 	ClaimDue(ctx context.Context, q ClaimQuery) ([]Delivery, error)
 	// Complete records attempts: journal lines, new delivery statuses, and the
 	// recipients' failure counts; a recipient reaching pauseAfter consecutive

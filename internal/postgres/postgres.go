@@ -420,9 +420,9 @@ func scanDelivery(rows pgx.Rows, withBody bool) (dip.Delivery, error) {
 const claimDue = `WITH c AS (
 	SELECT d.recipient, d.seq FROM deliveries d
 	WHERE d.status IN ('Pending', 'Retrying') AND d.next_attempt <= $1 AND (d.claimed_until IS NULL OR d.claimed_until < $1)
-	AND d.recipient = ANY($2)
+	AND EXISTS (SELECT 1 FROM unnest($2::text[], $6::text[]) AS t (recipient, channel) WHERE t.recipient = d.recipient AND (t.channel = '' OR t.channel = d.channel))
 	AND d.recipient NOT IN (SELECT recipient FROM recipients WHERE paused)
-	AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.recipient = d.recipient AND e.mpan = d.mpan AND e.seq < d.seq AND e.status IN ('Pending', 'Retrying'))
+	AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.recipient = d.recipient AND e.channel = d.channel AND e.mpan = d.mpan AND e.seq < d.seq AND e.status IN ('Pending', 'Retrying'))
 	ORDER BY d.seq LIMIT $3
 	FOR UPDATE OF d SKIP LOCKED
 ), u AS (
@@ -434,11 +434,21 @@ SELECT ` + deliveryCols + `, m.body FROM u d JOIN messages m ON m.seq = d.seq OR
 
 // ClaimDue leases due deliveries.
 func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, error) {
-	if len(q.Recipients) == 0 || q.Limit <= 0 {
+	if len(q.Targets) == 0 || q.Limit <= 0 {
 		return nil, nil
 	}
+	// Targets as (recipient, channel) pairs; channel "" stands for every channel.
+	var recipients, channels []string
+	for _, t := range q.Targets {
+		if t.Channels == nil {
+			recipients, channels = append(recipients, t.Recipient), append(channels, "")
+		}
+		for _, c := range t.Channels {
+			recipients, channels = append(recipients, t.Recipient), append(channels, c)
+		}
+	}
 	now := dip.Micros(q.Now)
-	rows, err := db.pool.Query(ctx, claimDue, now, q.Recipients, q.Limit, dip.Micros(q.Now.Add(q.Lease)), q.Owner)
+	rows, err := db.pool.Query(ctx, claimDue, now, recipients, q.Limit, dip.Micros(q.Now.Add(q.Lease)), q.Owner, channels)
 	if err != nil {
 		return nil, err
 	}

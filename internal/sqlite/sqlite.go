@@ -524,7 +524,7 @@ func (db *DB) scanDelivery(rows *sql.Rows, withBody bool) (dip.Delivery, error) 
 // deliveries_pending and stopping at the limit, so a claim costs what it
 // returns (plus deliveries in flight), not the size of the backlog.
 func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, error) {
-	if len(q.Recipients) == 0 || q.Limit <= 0 {
+	if len(q.Targets) == 0 || q.Limit <= 0 {
 		return nil, nil
 	}
 	paused := map[string]bool{}
@@ -538,16 +538,22 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 	now := dip.Micros(q.Now)
 	var out []dip.Delivery
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		for _, r := range q.Recipients {
-			if paused[r] || len(out) >= q.Limit {
+		for _, tg := range q.Targets {
+			if paused[tg.Recipient] || len(out) >= q.Limit {
 				continue
 			}
+			channels, args := "", []any{tg.Recipient, now, now}
+			if tg.Channels != nil {
+				channels = ` AND d.channel IN (` + placeholders(len(tg.Channels)) + `)`
+				args = append(args, anys(tg.Channels)...)
+			}
+			args = append(args, q.Limit-len(out))
 			// INDEXED BY: left to itself the planner walks the primary key,
 			// i.e. every delivery the recipient ever had.
 			rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+`, m.body_seg, m.body_off, m.body_len FROM deliveries d INDEXED BY deliveries_pending JOIN messages m ON m.seq = d.seq
-				WHERE d.recipient = ? AND d.status IN ('Pending', 'Retrying') AND d.next_attempt <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)
-				AND NOT EXISTS (SELECT 1 FROM deliveries e INDEXED BY deliveries_order WHERE e.recipient = d.recipient AND e.mpan = d.mpan AND e.seq < d.seq AND e.status IN ('Pending', 'Retrying'))
-				ORDER BY d.seq LIMIT ?`, r, now, now, q.Limit-len(out))
+				WHERE d.recipient = ? AND d.status IN ('Pending', 'Retrying') AND d.next_attempt <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)`+channels+`
+				AND NOT EXISTS (SELECT 1 FROM deliveries e INDEXED BY deliveries_order WHERE e.recipient = d.recipient AND e.channel = d.channel AND e.mpan = d.mpan AND e.seq < d.seq AND e.status IN ('Pending', 'Retrying'))
+				ORDER BY d.seq LIMIT ?`, args...)
 			if err != nil {
 				return err
 			}

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener, shared Shared) {
 		"AcceptAndDedupe":     testAcceptAndDedupe,
 		"Parties":             testParties,
 		"ClaimOrderAndLease":  testClaimOrderAndLease,
+		"ClaimByChannel":      testClaimByChannel,
 		"CompleteAndPause":    testCompleteAndPause,
 		"DeadLettersRequeue":  testDeadLettersRequeue,
 		"Journal":             testJournal,
@@ -90,7 +91,11 @@ func accept(t *testing.T, s dip.Store, ms ...*dip.Message) []dip.AcceptResult {
 
 func claim(t *testing.T, s dip.Store, now time.Time, recips ...string) []dip.Delivery {
 	t.Helper()
-	ds, err := s.ClaimDue(ctx(), dip.ClaimQuery{Now: now, Limit: 100, Owner: "test", Lease: time.Minute, Recipients: recips})
+	var targets []dip.Target
+	for _, r := range recips {
+		targets = append(targets, dip.Target{Recipient: r})
+	}
+	ds, err := s.ClaimDue(ctx(), dip.ClaimQuery{Now: now, Limit: 100, Owner: "test", Lease: time.Minute, Targets: targets})
 	must(t, err)
 	return ds
 }
@@ -227,6 +232,29 @@ func testClaimOrderAndLease(t *testing.T, s dip.Store) {
 	expired := claim(t, s, t0.Add(2*time.Minute), r)
 	if diff := cmp.Diff([]int64{res[1].Seq, res[2].Seq, res[3].Seq, res[4].Seq}, seqs(expired)); diff != "" {
 		t.Errorf("after lease expiry (-want +got):\n%s", diff)
+	}
+}
+
+// testClaimByChannel: a recipient is claimed for only on the channels it has
+// a deliverer for, and a message waiting on one channel does not hold back
+// the same MPAN's messages on another.
+func testClaimByChannel(t *testing.T, s dip.Store) {
+	const r = "2300000001"
+	onIF001 := msg("2200000001", "S-1", "1200023305967", t0, r)
+	onIF001.Channel, onIF001.SenderRole = "IF-001", "REGS"
+	onIF021 := msg("1200000001", "S-2", "1200023305967", t0, r)
+	res := accept(t, s, onIF001, onIF021)
+	ds, err := s.ClaimDue(ctx(), dip.ClaimQuery{Now: t0, Limit: 10, Owner: "test", Lease: time.Minute,
+		Targets: []dip.Target{{Recipient: r, Channels: []string{"IF-021"}}}})
+	must(t, err)
+	if !slices.Equal(seqs(ds), []int64{res[1].Seq}) {
+		t.Errorf("claimed %v on IF-021 only, want just the IF-021 message %d (the IF-001 one waits, on its own channel)", seqs(ds), res[1].Seq)
+	}
+	ds, err = s.ClaimDue(ctx(), dip.ClaimQuery{Now: t0, Limit: 10, Owner: "test", Lease: time.Minute,
+		Targets: []dip.Target{{Recipient: r, Channels: []string{"IF-001"}}}})
+	must(t, err)
+	if !slices.Equal(seqs(ds), []int64{res[0].Seq}) {
+		t.Errorf("claimed %v on IF-001, want %d", seqs(ds), res[0].Seq)
 	}
 }
 
@@ -440,7 +468,7 @@ func testTwoProcesses(t *testing.T, a, b dip.Store) {
 		go func() {
 			defer wg.Done()
 			for {
-				ds, err := s.store.ClaimDue(ctx(), dip.ClaimQuery{Now: t0, Limit: 7, Owner: s.name, Lease: time.Minute, Recipients: []string{r}})
+				ds, err := s.store.ClaimDue(ctx(), dip.ClaimQuery{Now: t0, Limit: 7, Owner: s.name, Lease: time.Minute, Targets: []dip.Target{{Recipient: r}}})
 				if err != nil {
 					t.Error(err)
 					return

@@ -67,7 +67,7 @@ CREATE TABLE deliveries (
   PRIMARY KEY (recipient, seq)
 );
 CREATE INDEX deliveries_due ON deliveries (next_attempt, seq) WHERE status IN ('Pending', 'Retrying');
-CREATE INDEX deliveries_order ON deliveries (recipient, mpan, seq) WHERE status IN ('Pending', 'Retrying');
+CREATE INDEX deliveries_order ON deliveries (recipient, channel, mpan, seq) WHERE status IN ('Pending', 'Retrying');
 CREATE INDEX deliveries_seq ON deliveries (seq);
 
 CREATE TABLE attempts (

@@ -69,7 +69,7 @@ CREATE TABLE deliveries (
   PRIMARY KEY (recipient, seq)
 ) WITHOUT ROWID;
 CREATE INDEX deliveries_pending ON deliveries(recipient, seq) WHERE status IN ('Pending', 'Retrying');
-CREATE INDEX deliveries_order ON deliveries(recipient, mpan, seq) WHERE status IN ('Pending', 'Retrying');
+CREATE INDEX deliveries_order ON deliveries(recipient, channel, mpan, seq) WHERE status IN ('Pending', 'Retrying');
 CREATE INDEX deliveries_seq ON deliveries(seq);
 
 CREATE TABLE attempts (
