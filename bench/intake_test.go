@@ -3,11 +3,15 @@ package bench
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/postgres"
 	"github.com/mhhs/mhhs/internal/sqlite"
 )
 
@@ -19,11 +23,17 @@ import (
 // commit of message + 3 delivery rows.
 func startHub(tb testing.TB, dir string) (*dip.Hub, *dip.Participant) {
 	tb.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "mhhs.db"))
+	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "mhhs.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return startHubOn(tb, store, dip.Config{})
+}
+
+// startHubOn runs a hub on store with the benchmark's participants.
+func startHubOn(tb testing.TB, store dip.Store, cfg dip.Config) (*dip.Hub, *dip.Participant) {
+	tb.Helper()
+	ctx := context.Background()
 	now := time.Now()
 	for _, p := range []dip.Participant{
 		{DIPID: if021Sender, Name: "SDS", Roles: []string{"SDS"}, Created: now},
@@ -35,7 +45,7 @@ func startHub(tb testing.TB, dir string) (*dip.Hub, *dip.Participant) {
 			tb.Fatal(err)
 		}
 	}
-	hub := dip.NewHub(store, dip.Config{})
+	hub := dip.NewHub(store, cfg)
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { hub.Run(runCtx); close(done) }()
@@ -45,6 +55,34 @@ func startHub(tb testing.TB, dir string) (*dip.Hub, *dip.Participant) {
 	}
 	sender, _ := hub.Participant(if021Sender)
 	return hub, sender
+}
+
+// postgresStore opens the store in a fresh schema of the database at base,
+// dropped when the benchmark ends.
+func postgresStore(tb testing.TB, base string) dip.Store {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatal(err)
+	}
+	u, _ := url.Parse(base)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	store, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		store.Close()
+		conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+		conn.Close(ctx)
+	})
+	return store
 }
 
 func submitter(hub *dip.Hub, sender *dip.Participant) sendFunc {
@@ -66,6 +104,16 @@ func submitter(hub *dip.Hub, sender *dip.Participant) sendFunc {
 // fsync per message (sync-always) and in its default mode. 64 concurrent
 // senders each wait for their message to be durable before sending the next.
 func BenchmarkIntake(b *testing.B) {
+	if base := os.Getenv("MHHS_TEST_POSTGRES"); base != "" {
+		b.Run("mhhs-postgres", func(b *testing.B) {
+			store := postgresStore(b, base)
+			hub, sender := startHubOn(b, store, dip.Config{Committers: 2})
+			runSenders(b, Senders, submitter(hub, sender))
+			st := hub.Stats()
+			b.ReportMetric(st.MeanBatch, "msgs/commit")
+			b.ReportMetric(float64(st.MeanCommit.Microseconds()), "µs/commit")
+		})
+	}
 	b.Run("mhhs-sqlite", func(b *testing.B) {
 		hub, sender := startHub(b, b.TempDir())
 		runSenders(b, Senders, submitter(hub, sender))
