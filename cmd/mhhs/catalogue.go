@@ -52,7 +52,7 @@ func catalogueCmd(env *cmdEnv, args []string) int {
 		return exitOK
 	case *seed:
 		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SEED ARTEFACT\tKIND\tNAME\tFINAL INTERFACES\tCONF\tNOTE")
+		fmt.Fprintln(tw, "SEED ARTEFACT\tKIND\tNAME\tFINAL INTERFACES\tCONF\tIN THIS BUILD\tNOTE")
 		for _, a := range c.Seed() {
 			final := strings.Join(a.Final, " ")
 			if final == "" {
@@ -61,7 +61,7 @@ func catalogueCmd(env *cmdEnv, args []string) int {
 			if len(a.Final) > 12 {
 				final = fmt.Sprintf("%d interfaces (%s …)", len(a.Final), strings.Join(a.Final[:4], " "))
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Ref, a.Kind, a.Name, final, dash(a.Confidence), a.Note)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Ref, a.Kind, a.Name, final, dash(a.Confidence), built(a), a.Note)
 		}
 		tw.Flush()
 		return exitOK
@@ -81,6 +81,32 @@ func catalogueCmd(env *cmdEnv, args []string) int {
 	tw.Flush()
 	fmt.Fprintf(env.stdout, "%d interfaces, %d event variants (DIP API v2.2.1)\n", len(c.Interfaces()), variants)
 	return exitOK
+}
+
+// builtServices are the services of the target design this build runs, by
+// role. Keep it true as services land.
+var builtServices = map[string]string{"ISD": "Industry Standing Data (mhhs isd)"}
+
+// built says how much of a seed artefact this build implements.
+func built(a catalogue.SeedArtefact) string {
+	switch {
+	case a.Kind == "service":
+		if what, ok := builtServices[a.Role]; ok {
+			return "built: " + what
+		}
+		return "not yet"
+	case a.Kind == "technical" && strings.HasPrefix(a.Ref, "DIP Functional"), a.Kind == "technical" && strings.HasPrefix(a.Ref, "Security"):
+		return "built: the DIP (mhhs serve)"
+	case a.Kind == "technical" && strings.HasPrefix(a.Ref, "DIP Non"):
+		return "measured: BENCHMARKS.md"
+	case a.Kind == "global" && (a.Ref == "Data Catalogue" || a.Ref == "Interface List"):
+		return "built: the message catalogue"
+	case a.Kind == "global", a.Kind == "technical":
+		return "not yet"
+	case len(a.Final) == 0:
+		return "-"
+	}
+	return "messages: validated and carried by the DIP"
 }
 
 func dash(s string) string {

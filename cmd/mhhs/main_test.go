@@ -75,7 +75,8 @@ func TestCatalogueListings(t *testing.T) {
 		t.Fatalf("catalogue: exit %d\n%s", code, out)
 	}
 	code, out, _ = runCLI(t, "", "catalogue", "--seed")
-	if code != exitOK || !strings.Contains(out, "MHHSP-IF-026") || !strings.Contains(out, "IF-047") {
+	if code != exitOK || !strings.Contains(out, "MHHSP-IF-026") || !strings.Contains(out, "IF-047") ||
+		!strings.Contains(out, "built: Industry Standing Data") || !strings.Contains(out, "built: the DIP") {
 		t.Fatalf("catalogue --seed: exit %d\n%s", code, out)
 	}
 	if code, _, _ := runCLI(t, "", "catalogue", "--example", "IF-999"); code != exitUsage {
