@@ -61,42 +61,26 @@ func NewTransactionID(channel, sender, role string, at time.Time) string {
 
 var lastTxClock atomic.Uint64
 
-// a0JSON is the routing block the DIP completes.
-type a0JSON struct {
-	Primary   []string `json:"primaryRecipients"`
-	Secondary []string `json:"secondaryRecipients"`
-	Always    []string `json:"always"`
-}
-
-// d0JSON is the DIP block added to every egress payload.
-type d0JSON struct {
-	TransactionID        string  `json:"transactionID"`
-	TransactionTimestamp string  `json:"transactionTimestamp"`
-	PublicationID        string  `json:"publicationID"`
-	InitialCorrelationID *string `json:"initialCorrelationID"`
-	ReplayIndicator      bool    `json:"replayIndicator"`
-	ServiceTicketURL     *string `json:"serviceTicketURL"`
-}
-
 // EgressBody completes A0 (all recipients by route) and D0 in the sender's
 // payload. publication is the channel's PUB-nnn; where the spec gives none
 // (IF-051, REP-xxx) the channel id stands in, as D0.publicationID is required.
 func EgressBody(payload []byte, m *Message, publication string, replay bool) ([]byte, error) {
-	a0 := a0JSON{Primary: []string{}, Secondary: []string{}, Always: []string{}}
-	for _, r := range m.Recipients {
+	a0 := catalogue.A0{PrimaryRecipients: []*string{}, SecondaryRecipients: []*string{}, Always: []*string{}}
+	for i := range m.Recipients {
+		r := &m.Recipients[i]
 		switch r.Route {
 		case Primary:
-			a0.Primary = append(a0.Primary, r.DIPID)
+			a0.PrimaryRecipients = append(a0.PrimaryRecipients, &r.DIPID)
 		case Secondary:
-			a0.Secondary = append(a0.Secondary, r.DIPID)
+			a0.SecondaryRecipients = append(a0.SecondaryRecipients, &r.DIPID)
 		case Always:
-			a0.Always = append(a0.Always, r.DIPID)
+			a0.Always = append(a0.Always, &r.DIPID)
 		}
 	}
 	if publication == "" {
 		publication = m.Channel
 	}
-	d0 := d0JSON{TransactionID: m.TransactionID, TransactionTimestamp: market.FormatDateTime(m.AcceptedAt),
+	d0 := catalogue.D0{TransactionID: m.TransactionID, TransactionTimestamp: market.FormatDateTime(m.AcceptedAt),
 		PublicationID: publication, ReplayIndicator: replay}
 	if m.CorrelationID != "" {
 		d0.InitialCorrelationID = &m.CorrelationID
