@@ -24,13 +24,12 @@ import (
 
 // dipHarness is a running `mhhs serve` on port 0 with its data directory.
 type dipHarness struct {
-	t       *testing.T
-	data    string
-	url     string
-	stop    context.CancelFunc
-	done    chan int
-	dipCert *signature.Signer // only the certificate is used
-	stderr  *syncBuffer
+	t      *testing.T
+	data   string
+	url    string
+	stop   context.CancelFunc
+	done   chan int
+	stderr *syncBuffer
 }
 
 type syncBuffer struct {

@@ -34,13 +34,12 @@ type node struct {
 	looseObject bool
 
 	// arrays
-	items            *node
-	itemNullable     bool
-	minItems         int
-	maxItems         int
-	stateless        check // L2 check of the value
-	requiredMask     uint64
-	requiredPositive bool
+	items        *node
+	itemNullable bool
+	minItems     int
+	maxItems     int
+	stateless    check // L2 check of the value
+	requiredMask uint64
 }
 
 type nodeField struct {

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
-	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -209,5 +208,3 @@ func wantFieldError(t *testing.T, err error, file, table string, row int, column
 	}
 	t.Errorf("no error at %s %s row %d column %s; got:\n%v", file, table, row, column, err)
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -753,11 +753,7 @@ func (g *gen) messages() ([]byte, error) {
 			if _, ok := commons[name]; ok {
 				continue
 			}
-			var doc []string
-			for _, k := range v.CommonBlock.Required {
-				doc = append(doc, k)
-			}
-			s, err := g.blockSetStruct(name, fmt.Sprintf("is a CommonBlock with %s (A0 and D0 are set by the DIP).", strings.Join(doc, ", ")), v.CommonBlock)
+			s, err := g.blockSetStruct(name, fmt.Sprintf("is a CommonBlock with %s (A0 and D0 are set by the DIP).", strings.Join(v.CommonBlock.Required, ", ")), v.CommonBlock)
 			if err != nil {
 				return nil, err
 			}
