@@ -734,9 +734,30 @@ func (h *Hub) deliverBatch(ctx context.Context, to Endpoint, ds []Delivery) []At
 	return out
 }
 
-// Mask returns a stored body as a recipient with role may see it: the
-// API's replay uses it, deliveries mask on their own.
-func (h *Hub) Mask(body []byte, role string) ([]byte, error) { return h.cfg.Masking.Apply(body, role) }
+// ReplayBody returns a stored message as a replay sends it to recipient:
+// D0 rebuilt with replayIndicator true by EgressBody, as on intake, and the
+// payload masked for the recipient's role. Status items carry no D0 and go as
+// stored.
+func (h *Hub) ReplayBody(m *Message, recipient string) ([]byte, error) {
+	role := ""
+	for _, r := range m.Recipients {
+		if r.DIPID == recipient {
+			role = r.Role
+		}
+	}
+	body := m.Body
+	if m.Channel != StatusChannel {
+		publication := ""
+		if in, ok := h.cfg.Catalogue.Interface(m.Channel); ok {
+			publication = in.Publication
+		}
+		var err error
+		if body, err = EgressBody(m.Body, m, publication, true); err != nil {
+			return nil, err
+		}
+	}
+	return h.cfg.Masking.Apply(body, role)
+}
 
 // Wake makes the delivery worker look for due deliveries now.
 func (h *Hub) Wake() {

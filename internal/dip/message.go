@@ -90,12 +90,6 @@ func EgressBody(payload []byte, m *Message, publication string, replay bool) ([]
 	return catalogue.SetCommonBlocks(payload, []catalogue.KeyValue{{Key: "A0", Value: a0b}, {Key: "D0", Value: d0b}})
 }
 
-// WithReplayIndicator returns an egress body with D0.replayIndicator true.
-func WithReplayIndicator(body []byte) []byte {
-	out := []byte(strings.Replace(string(body), `"replayIndicator":false`, `"replayIndicator":true`, 1))
-	return out
-}
-
 // RegistrationUpdate returns the change a message makes to its MPAN's
 // parties, or nil. The DIP learns an MPAN's supplier from IF-001, its
 // appointed services from IF-036 and their removal from IF-037. Effective

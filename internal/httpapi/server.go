@@ -447,18 +447,10 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, body []byte) err
 		return err
 	}
 	bodies := make([][]byte, len(ms))
-	for i, m := range ms {
-		role := ""
-		for _, r := range m.Recipients {
-			if r.DIPID == rec {
-				role = r.Role
-			}
-		}
-		b, err := s.cfg.Hub.Mask(m.Body, role)
-		if err != nil {
+	for i := range ms {
+		if bodies[i], err = s.cfg.Hub.ReplayBody(&ms[i], rec); err != nil {
 			return err
 		}
-		bodies[i] = dip.WithReplayIndicator(b)
 	}
 	status := http.StatusOK
 	if more {
