@@ -183,9 +183,9 @@ func (l *bodyLog) reader(seg int64) (*os.File, error) {
 	return f, nil
 }
 
-// removeUnused deletes segments older than the current one that no row
-// references any more (after a purge).
-func (l *bodyLog) removeUnused(used map[int64]bool) error {
+// removeBelow deletes the segments older than oldest and than the current
+// one (after a purge: oldest is the segment of the oldest message left).
+func (l *bodyLog) removeBelow(oldest int64) error {
 	ids, err := l.segments()
 	if err != nil {
 		return err
@@ -194,7 +194,7 @@ func (l *bodyLog) removeUnused(used map[int64]bool) error {
 	cur := l.id
 	l.mu.Unlock()
 	for _, id := range ids {
-		if id >= cur || used[id] {
+		if id >= cur || id >= oldest {
 			continue
 		}
 		l.rmu.Lock()

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,8 +81,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
 	}
 	db.bodies, err = openBodyLog(path+"-bodies", func(seg int64) (int64, error) {
-		var end int64
-		err := db.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(body_off + body_len), 0) FROM messages WHERE body_seg = ?`, seg).Scan(&end)
+		// Bodies are appended in seq order, so the newest message holds
+		// the end of the newest segment's committed bytes, if it is in
+		// that segment at all.
+		var last, end int64
+		err := db.w.QueryRowContext(ctx, `SELECT body_seg, body_off + body_len FROM messages ORDER BY seq DESC LIMIT 1`).Scan(&last, &end)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && last != seg {
+			return 0, nil
+		}
 		return end, err
 	})
 	if err != nil {
@@ -165,7 +172,8 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // hub calls it at start (dip.ClaimReleaser); PostgreSQL, shared by live
 // hubs, has no such method.
 func (db *DB) ReleaseClaims(ctx context.Context) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE deliveries SET claimed_until = NULL, claimed_by = NULL WHERE claimed_until IS NOT NULL`)
+	_, err := db.w.ExecContext(ctx, `UPDATE deliveries INDEXED BY deliveries_pending SET claimed_until = NULL, claimed_by = NULL
+		WHERE status IN ('Pending', 'Retrying') AND claimed_until IS NOT NULL`)
 	return err
 }
 
@@ -286,33 +294,21 @@ func nullable(s string) any {
 }
 
 // Accept stores messages, their deliveries and registration updates in one
-// transaction, set-wise: one query finds duplicates, then the messages and
-// their deliveries go in as multi-row INSERTs. Statements are prepared (and
-// cached) before the transaction starts, on the single writer connection.
-// The hub's group committer is the only writer of messages, so checking for
-// duplicates just before the transaction is sound; the UNIQUE constraint
-// stays as a backstop. The transaction holds SQLite's write lock, so Accept
-// assigns seq itself.
+// transaction, set-wise, with few B-tree entries per message (migration
+// 0003): the message row and its (sender, sur) key, then one delivery row
+// and one pending-index entry per recipient. The messages go in as one
+// multi-row INSERT that skips duplicates (ON CONFLICT DO NOTHING) and
+// returns the seqs it stored, so finding duplicates costs no extra query;
+// the delivery rows are derived in SQL from the stored rows. Statements are
+// prepared (and cached) on the single writer connection. The transaction
+// holds SQLite's write lock, so Accept assigns seq itself; a duplicate
+// leaves a gap in seq, and its body bytes stay unreferenced in the log.
 func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResult, error) {
 	out := make([]dip.AcceptResult, len(msgs))
-	dup, err := db.existing(ctx, msgs)
-	if err != nil {
-		return nil, err
-	}
-	var kept []*dip.Message
-	for i, m := range msgs {
-		key := m.SenderDIPID + "\x00" + m.SenderUniqueReference
-		if dup[key] {
-			out[i] = dip.AcceptResult{Duplicate: true}
-			continue
-		}
-		dup[key] = true // a second copy in this batch is a duplicate too
-		kept = append(kept, m)
-	}
-	if len(kept) == 0 {
+	if len(msgs) == 0 {
 		return out, nil
 	}
-	msgStmts, err := db.insertStmts(ctx, insertMessageHead, messageCols15, len(kept))
+	msgStmts, err := db.insertStmts(ctx, insertMessageHead, messageCols15, insertMessageTail, len(msgs))
 	if err != nil {
 		return nil, err
 	}
@@ -320,13 +316,15 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 	if err != nil {
 		return nil, err
 	}
+	stored := make(map[int64]bool, len(msgs))
 	err = db.tx(ctx, func(tx *sql.Tx) error {
+		clear(stored)
 		var next int64
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages`).Scan(&next); err != nil {
 			return err
 		}
-		bodies := make([][]byte, len(kept))
-		for i, m := range kept {
+		bodies := make([][]byte, len(msgs))
+		for i, m := range msgs {
 			next++
 			m.Seq = next
 			bodies[i] = m.Body
@@ -344,16 +342,17 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 			waited = true
 			return durable()
 		}
-		if err := db.insertMessages(ctx, tx, msgStmts, kept, refs); err != nil {
+		if err := db.insertMessages(ctx, tx, msgStmts, msgs, refs, stored); err != nil {
 			return err
 		}
-		// The delivery rows come from the message rows just written, in SQL:
-		// one statement per group instead of eight bound values per row.
-		if _, err := tx.StmtContext(ctx, delStmt).ExecContext(ctx, kept[0].Seq, kept[len(kept)-1].Seq); err != nil {
-			return err
+		if len(stored) > 0 {
+			// One statement per group instead of bound values per row.
+			if _, err := tx.StmtContext(ctx, delStmt).ExecContext(ctx, msgs[0].Seq, msgs[len(msgs)-1].Seq); err != nil {
+				return err
+			}
 		}
-		for _, m := range kept {
-			if m.UpdateParties == nil || m.MPAN == "" {
+		for _, m := range msgs {
+			if m.UpdateParties == nil || m.MPAN == "" || !stored[m.Seq] {
 				continue
 			}
 			updated, err := updateParties(ctx, tx, m)
@@ -372,55 +371,22 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 	if err != nil {
 		return nil, err
 	}
-	j := 0
-	for i := range out {
-		if !out[i].Duplicate {
-			out[i].Seq = kept[j].Seq
-			j++
+	for i, m := range msgs {
+		if stored[m.Seq] {
+			out[i].Seq = m.Seq
+		} else {
+			out[i].Duplicate = true
 		}
 	}
 	return out, nil
 }
 
-// existing returns the sender+reference keys of msgs already stored.
-func (db *DB) existing(ctx context.Context, msgs []*dip.Message) (map[string]bool, error) {
-	found := map[string]bool{}
-	for lo := 0; lo < len(msgs); lo += 400 {
-		chunk := msgs[lo:min(lo+400, len(msgs))]
-		args := make([]any, 0, 2*len(chunk))
-		for _, m := range chunk {
-			args = append(args, m.SenderDIPID, m.SenderUniqueReference)
-		}
-		st, err := db.stmt(ctx, db.r, `SELECT sender, sur FROM messages WHERE (sender, sur) IN (VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?),", len(chunk)), ",")+`)`)
-		if err != nil {
-			return nil, err
-		}
-		rows, err := st.QueryContext(ctx, args...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var s, r string
-			if err := rows.Scan(&s, &r); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			found[s+"\x00"+r] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return found, nil
-}
-
 const (
 	insertMessageHead = `INSERT INTO messages (seq, transaction_id, channel, event_code, sender, sender_role, sur, correlation_id, mpan, accepted_at, mpan_updated, recipients, body_seg, body_off, body_len) VALUES `
+	insertMessageTail = ` ON CONFLICT (sender, sur) DO NOTHING RETURNING seq`
 	messageCols15     = 15
-	insertDeliveries  = `INSERT INTO deliveries (recipient, seq, role, route, channel, mpan, status, next_attempt)
-		SELECT r.value ->> 2, m.seq, r.value ->> 1, r.value ->> 0, m.channel, m.mpan, 'Pending', m.accepted_at
+	insertDeliveries  = `INSERT INTO deliveries (recipient, seq, status, next_attempt)
+		SELECT r.value ->> 2, m.seq, 'Pending', m.accepted_at
 		FROM messages m, json_each(m.recipients) r WHERE m.seq BETWEEN ? AND ?`
 )
 
@@ -432,13 +398,13 @@ type insertChunk struct {
 
 // insertStmts prepares the multi-row INSERTs for n rows of cols values, in
 // chunks under SQLite's bound on statement parameters.
-func (db *DB) insertStmts(ctx context.Context, head string, cols, n int) ([]insertChunk, error) {
+func (db *DB) insertStmts(ctx context.Context, head string, cols int, tail string, n int) ([]insertChunk, error) {
 	per := 30000 / cols
 	var out []insertChunk
 	ph := "(" + placeholders(cols) + "),"
 	for lo := 0; lo < n; lo += per {
 		k := min(per, n-lo)
-		st, err := db.stmt(ctx, db.w, head+strings.TrimSuffix(strings.Repeat(ph, k), ","))
+		st, err := db.stmt(ctx, db.w, head+strings.TrimSuffix(strings.Repeat(ph, k), ",")+tail)
 		if err != nil {
 			return nil, err
 		}
@@ -447,27 +413,35 @@ func (db *DB) insertStmts(ctx context.Context, head string, cols, n int) ([]inse
 	return out, nil
 }
 
-// insertRows runs prepared chunks in tx with the rows' values.
-func insertRows(ctx context.Context, tx *sql.Tx, chunks []insertChunk, cols int, row func(i int, args []any) []any) error {
+// insertMessages runs the prepared chunks in tx and notes in stored the
+// seqs they inserted (the others were duplicates).
+func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, chunks []insertChunk, ms []*dip.Message, refs []bodyRef, stored map[int64]bool) error {
 	i := 0
 	for _, c := range chunks {
-		args := make([]any, 0, c.n*cols)
+		args := make([]any, 0, c.n*messageCols15)
 		for end := i + c.n; i < end; i++ {
-			args = row(i, args)
+			m := ms[i]
+			args = append(args, m.Seq, m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference,
+				m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), false, dip.EncodeRecipients(m.Recipients), refs[i].seg, refs[i].off, refs[i].n)
 		}
-		if _, err := tx.StmtContext(ctx, c.stmt).ExecContext(ctx, args...); err != nil {
+		rows, err := tx.StmtContext(ctx, c.stmt).QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var seq int64
+			if err := rows.Scan(&seq); err != nil {
+				rows.Close()
+				return err
+			}
+			stored[seq] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, chunks []insertChunk, ms []*dip.Message, refs []bodyRef) error {
-	return insertRows(ctx, tx, chunks, messageCols15, func(i int, args []any) []any {
-		m := ms[i]
-		return append(args, m.Seq, m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference,
-			m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), false, dip.EncodeRecipients(m.Recipients), refs[i].seg, refs[i].off, refs[i].n)
-	})
 }
 
 func updateParties(ctx context.Context, tx *sql.Tx, m *dip.Message) (bool, error) {
@@ -500,29 +474,49 @@ func (db *DB) Reject(ctx context.Context, rs []dip.Rejection) error {
 	})
 }
 
-const deliveryCols = `d.seq, d.recipient, d.role, d.route, d.channel, COALESCE(d.mpan, ''), d.status, d.attempts, d.next_attempt, d.last_error, m.event_code, m.transaction_id, m.accepted_at`
+const deliveryCols = `d.seq, d.recipient, m.recipients, m.channel, COALESCE(m.mpan, ''), d.status, d.attempts, d.next_attempt, d.claimed_until, d.last_error, m.event_code, m.transaction_id, m.accepted_at, m.body_seg, m.body_off, m.body_len`
 
-func (db *DB) scanDelivery(rows *sql.Rows, withBody bool) (dip.Delivery, error) {
-	var d dip.Delivery
+// deliveryRow is a row of deliveryCols.
+type deliveryRow struct {
+	dip.Delivery
+	recipients string
+	claimed    int64 // the claim's end; 0: not claimed
+	body       bodyRef
+}
+
+func scanDelivery(rows *sql.Rows) (deliveryRow, error) {
+	var d deliveryRow
 	var next, accepted int64
-	var route, status string
-	var ref bodyRef
-	dest := []any{&d.Seq, &d.Recipient, &d.Role, &route, &d.Channel, &d.MPAN, &status, &d.Attempts, &next, &d.LastError, &d.EventCode, &d.TransactionID, &accepted}
-	if withBody {
-		dest = append(dest, &ref.seg, &ref.off, &ref.n)
-	}
-	err := rows.Scan(dest...)
-	if err == nil && withBody {
-		d.Body, err = db.bodies.read(ref)
-	}
-	d.Route, d.Status, d.NextAttempt, d.AcceptedAt = dip.Route(route), dip.Status(status), dip.FromMicros(next), dip.FromMicros(accepted)
+	var claimed sql.NullInt64
+	var status string
+	err := rows.Scan(&d.Seq, &d.Recipient, &d.recipients, &d.Channel, &d.MPAN, &status, &d.Attempts, &next, &claimed, &d.LastError,
+		&d.EventCode, &d.TransactionID, &accepted, &d.body.seg, &d.body.off, &d.body.n)
+	d.Status, d.NextAttempt, d.AcceptedAt, d.claimed = dip.Status(status), dip.FromMicros(next), dip.FromMicros(accepted), claimed.Int64
 	return d, err
+}
+
+// delivery completes the delivery with its role and route, from its
+// message's recipients.
+func (d *deliveryRow) delivery() dip.Delivery {
+	for _, r := range dip.DecodeRecipients(d.recipients) {
+		if r.DIPID == d.Recipient {
+			d.Role, d.Route = r.Role, r.Route
+			break
+		}
+	}
+	return d.Delivery
 }
 
 // ClaimDue leases due deliveries. It claims recipient by recipient, walking
 // each one's pending deliveries in seq order on the partial index
 // deliveries_pending and stopping at the limit, so a claim costs what it
-// returns (plus deliveries in flight), not the size of the backlog.
+// returns plus the pending deliveries it passes over (in flight, or waiting
+// for a retry), not the size of the recipient's history.
+//
+// Per-MPAN order: a delivery is claimable only if no earlier pending
+// delivery to the same recipient on the same channel has the same MPAN, so
+// the walk blocks the (channel, MPAN) of every pending delivery it meets,
+// claimed or not.
 func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, error) {
 	if len(q.Targets) == 0 || q.Limit <= 0 {
 		return nil, nil
@@ -537,33 +531,45 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 	}
 	now := dip.Micros(q.Now)
 	var out []dip.Delivery
+	var refs []bodyRef
 	err = db.tx(ctx, func(tx *sql.Tx) error {
+		out, refs = out[:0], refs[:0]
 		for _, tg := range q.Targets {
 			if paused[tg.Recipient] || len(out) >= q.Limit {
 				continue
 			}
-			channels, args := "", []any{tg.Recipient, now, now}
+			var channels map[string]bool
 			if tg.Channels != nil {
-				channels = ` AND d.channel IN (` + placeholders(len(tg.Channels)) + `)`
-				args = append(args, anys(tg.Channels)...)
+				channels = make(map[string]bool, len(tg.Channels))
+				for _, c := range tg.Channels {
+					channels[c] = true
+				}
 			}
-			args = append(args, q.Limit-len(out))
 			// INDEXED BY: left to itself the planner walks the primary key,
 			// i.e. every delivery the recipient ever had.
-			rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+`, m.body_seg, m.body_off, m.body_len FROM deliveries d INDEXED BY deliveries_pending JOIN messages m ON m.seq = d.seq
-				WHERE d.recipient = ? AND d.status IN ('Pending', 'Retrying') AND d.next_attempt <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)`+channels+`
-				AND NOT EXISTS (SELECT 1 FROM deliveries e INDEXED BY deliveries_order WHERE e.recipient = d.recipient AND e.channel = d.channel AND e.mpan = d.mpan AND e.seq < d.seq AND e.status IN ('Pending', 'Retrying'))
-				ORDER BY d.seq LIMIT ?`, args...)
+			rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d INDEXED BY deliveries_pending JOIN messages m ON m.seq = d.seq
+				WHERE d.recipient = ? AND d.status IN ('Pending', 'Retrying') ORDER BY d.seq`, tg.Recipient)
 			if err != nil {
 				return err
 			}
-			for rows.Next() {
-				d, err := db.scanDelivery(rows, true)
+			blocked := map[string]bool{}
+			for len(out) < q.Limit && rows.Next() {
+				d, err := scanDelivery(rows)
 				if err != nil {
 					rows.Close()
 					return err
 				}
-				out = append(out, d)
+				key := d.Channel + "\x00" + d.MPAN
+				if d.MPAN != "" {
+					if blocked[key] {
+						continue
+					}
+					blocked[key] = true
+				}
+				if dip.Micros(d.NextAttempt) > now || d.claimed >= now || channels != nil && !channels[d.Channel] {
+					continue
+				}
+				out, refs = append(out, d.delivery()), append(refs, d.body)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
@@ -583,8 +589,16 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].Body, err = db.bodies.read(refs[i]); err != nil {
+			return nil, err
+		}
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
-	return out, err
+	return out, nil
 }
 
 // Complete records attempts.
@@ -689,11 +703,11 @@ func (db *DB) Deliveries(ctx context.Context, recipient string, status dip.Statu
 	defer rows.Close()
 	var out []dip.Delivery
 	for rows.Next() {
-		d, err := db.scanDelivery(rows, false)
+		d, err := scanDelivery(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, d)
+		out = append(out, d.delivery())
 	}
 	return out, rows.Err()
 }
@@ -824,23 +838,33 @@ func (db *DB) Replay(ctx context.Context, q dip.ReplayQuery) ([]dip.Message, boo
 	return out, more, rows.Err()
 }
 
-// Purge deletes old messages whose deliveries are all final.
+// Purge deletes old messages whose deliveries are all final. Messages are
+// found by seq, without an index on accepted_at: seq follows acceptance
+// (the committer assigns it to messages accepted within milliseconds of each
+// other), so a binary search over seq finds where the old ones end, and the
+// accepted_at test on that range stays exact. Body segments older than the
+// oldest message left are removed.
 func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int, error) {
+	bound, err := db.firstSeqAtOrAfter(ctx, dip.Micros(cutoff))
+	if err != nil {
+		return 0, err
+	}
 	var n int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS purge_seqs (seq INTEGER PRIMARY KEY)`); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM purge_seqs`); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO purge_seqs SELECT seq FROM messages m WHERE accepted_at < ?
-			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = m.seq AND d.status NOT IN ('Delivered', 'RejectedByRecipient', 'RetriesExhausted'))`, dip.Micros(cutoff)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO purge_seqs SELECT seq FROM messages m WHERE seq < ? AND accepted_at < ?
+			AND NOT EXISTS (SELECT 1 FROM json_each(m.recipients) r JOIN deliveries d ON d.recipient = r.value ->> 2 AND d.seq = m.seq
+				WHERE d.status NOT IN ('Delivered', 'RejectedByRecipient', 'RetriesExhausted'))`, bound, dip.Micros(cutoff)); err != nil {
 			return err
 		}
 		for _, q := range []string{
 			`DELETE FROM attempts WHERE seq IN (SELECT seq FROM purge_seqs)`,
-			`DELETE FROM deliveries WHERE seq IN (SELECT seq FROM purge_seqs)`,
+			`DELETE FROM deliveries WHERE (recipient, seq) IN (SELECT r.value ->> 2, m.seq FROM purge_seqs p JOIN messages m ON m.seq = p.seq, json_each(m.recipients) r)`,
 		} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
@@ -857,18 +881,38 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 	if err != nil || n == 0 {
 		return int(n), err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT DISTINCT body_seg FROM messages`)
-	if err != nil {
+	var oldest sql.NullInt64
+	if err := db.r.QueryRowContext(ctx, `SELECT body_seg FROM messages ORDER BY seq LIMIT 1`).Scan(&oldest); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return int(n), err
 	}
-	defer rows.Close()
-	used := map[int64]bool{}
-	for rows.Next() {
-		var seg int64
-		if err := rows.Scan(&seg); err != nil {
-			return int(n), err
-		}
-		used[seg] = true
+	if !oldest.Valid { // no message left: every segment but the current one goes
+		oldest.Int64 = math.MaxInt64
 	}
-	return int(n), db.bodies.removeUnused(used)
+	return int(n), db.bodies.removeBelow(oldest.Int64)
+}
+
+// firstSeqAtOrAfter returns the first seq whose message was accepted at or
+// after micros (one past the last seq if none), by binary search over seq.
+func (db *DB) firstSeqAtOrAfter(ctx context.Context, micros int64) (int64, error) {
+	var lo, hi int64
+	if err := db.r.QueryRowContext(ctx, `SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) + 1 FROM messages`).Scan(&lo, &hi); err != nil {
+		return 0, err
+	}
+	st, err := db.stmt(ctx, db.r, `SELECT seq, accepted_at FROM messages WHERE seq >= ? ORDER BY seq LIMIT 1`)
+	if err != nil {
+		return 0, err
+	}
+	for lo < hi { // invariant: the answer is in [lo, hi]
+		mid := lo + (hi-lo)/2
+		var seq, at int64
+		if err := st.QueryRowContext(ctx, mid).Scan(&seq, &at); err != nil {
+			return 0, err // mid < hi <= MAX(seq)+1, so a row exists
+		}
+		if at >= micros {
+			hi = mid
+		} else {
+			lo = seq + 1
+		}
+	}
+	return lo, nil
 }
