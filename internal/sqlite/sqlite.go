@@ -30,9 +30,10 @@ var migrations embed.FS
 
 // DB is the SQLite store. It implements dip.Store and isd.Store.
 type DB struct {
-	w, r   *sql.DB
-	bodies *bodyLog
-	stmts  sync.Map // SQL text -> *sql.Stmt, on w or r
+	w, r    *sql.DB
+	bodies  *bodyLog
+	stmts   sync.Map   // SQL text -> *sql.Stmt, on w or r
+	parties *keyFilter // the MPANs of the parties table (filter.go)
 }
 
 // stmt returns a prepared statement for query on pool, cached: parsing SQL
@@ -75,10 +76,14 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	r.SetMaxOpenConns(4)
-	db := &DB{w: w, r: r}
+	db := &DB{w: w, r: r, parties: newKeyFilter()}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: migrate %s: %w", path, err)
+	}
+	if err := db.loadPartyFilter(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
 	db.bodies, err = openBodyLog(path+"-bodies", func(seg int64) (int64, error) {
 		// Bodies are appended in seq order, so the newest message holds
@@ -246,13 +251,37 @@ func (db *DB) Webhooks(ctx context.Context) ([]dip.Webhook, error) {
 	return out, rows.Err()
 }
 
-// Parties returns the registration state of MPANs.
+// loadPartyFilter fills the party filter from the parties table. This
+// process is the table's only writer (the store is embedded), so from here
+// on Accept keeps the filter current.
+func (db *DB) loadPartyFilter(ctx context.Context) error {
+	rows, err := db.r.QueryContext(ctx, `SELECT mpan FROM parties`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var mpan string
+		if err := rows.Scan(&mpan); err != nil {
+			return err
+		}
+		db.parties.add(mpan)
+	}
+	return rows.Err()
+}
+
+// Parties returns the registration state of MPANs. MPANs the party filter
+// rules out are answered without a query.
 func (db *DB) Parties(ctx context.Context, mpans []string) (map[string]dip.Parties, error) {
 	out := make(map[string]dip.Parties, len(mpans))
+	var maybe []string
 	for _, m := range mpans {
 		out[m] = dip.Parties{MPAN: m}
+		if db.parties.mayContain(m) {
+			maybe = append(maybe, m)
+		}
 	}
-	if len(mpans) == 0 {
+	if mpans = maybe; len(mpans) == 0 {
 		return out, nil
 	}
 	st, err := db.stmt(ctx, db.r, `SELECT mpan, supplier, data_service, metering_service, mdr FROM parties WHERE mpan IN (`+placeholders(len(mpans))+`)`)
@@ -355,7 +384,7 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 			if m.UpdateParties == nil || m.MPAN == "" || !stored[m.Seq] {
 				continue
 			}
-			updated, err := updateParties(ctx, tx, m)
+			updated, err := db.updateParties(ctx, tx, m)
 			if err != nil {
 				return err
 			}
@@ -444,7 +473,7 @@ func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, chunks []insertChu
 	return nil
 }
 
-func updateParties(ctx context.Context, tx *sql.Tx, m *dip.Message) (bool, error) {
+func (db *DB) updateParties(ctx context.Context, tx *sql.Tx, m *dip.Message) (bool, error) {
 	p := dip.Parties{MPAN: m.MPAN}
 	err := tx.QueryRowContext(ctx, `SELECT supplier, data_service, metering_service, mdr FROM parties WHERE mpan = ?`, m.MPAN).
 		Scan(&p.Supplier, &p.DataService, &p.MeteringService, &p.MDR)
@@ -454,6 +483,9 @@ func updateParties(ctx context.Context, tx *sql.Tx, m *dip.Message) (bool, error
 	if !m.UpdateParties(&p) {
 		return false, nil
 	}
+	// Before the row exists: a lookup in between finds no row, as it
+	// would have before this message.
+	db.parties.add(p.MPAN)
 	_, err = tx.ExecContext(ctx, `INSERT INTO parties (mpan, supplier, data_service, metering_service, mdr, updated) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (mpan) DO UPDATE SET supplier = excluded.supplier, data_service = excluded.data_service,
 		metering_service = excluded.metering_service, mdr = excluded.mdr, updated = excluded.updated`,
