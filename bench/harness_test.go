@@ -4,17 +4,31 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/mhhs/mhhs/internal/dip"
 )
 
 // Senders is how many senders submit at once in the intake benchmarks. The
 // DIP has many senders (every data service, supplier and distributor); 64
 // concurrent ones is the a1 workload of performance-research.md §4.
 const Senders = 64
+
+// TestMain runs every benchmark of this package, peers included, with the
+// garbage collector target mhhs serve uses (dip.GCPercent), unless GOGC is
+// set: the hub runs in this process as it runs in mhhs serve.
+func TestMain(m *testing.M) {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(dip.GCPercent)
+	}
+	os.Exit(m.Run())
+}
 
 // nextMessage hands out message indexes, so that every message sent in one
 // test process has its own senderUniqueReference, across sub-benchmarks

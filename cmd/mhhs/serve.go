@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -44,6 +45,7 @@ type serveConfig struct {
 	Retry         dip.RetryPolicy
 	ReplayPage    int
 	MaskingFile   string
+	GCPercent     int
 }
 
 func (c *serveConfig) validate() error {
@@ -101,6 +103,7 @@ func serve(env *cmdEnv, args []string) int {
 	fs.IntVar(&cfg.Retry.PauseAfter, "pause-after", cfg.Retry.PauseAfter, "pause a recipient after this many consecutive failures (0: never)")
 	fs.IntVar(&cfg.ReplayPage, "replay-page", 100, "messages per replay page")
 	fs.StringVar(&cfg.MaskingFile, "masking", env.getenv("MHHS_MASKING_FILE"), "personal-data masking rules (JSON); default docs/routing.md")
+	fs.IntVar(&cfg.GCPercent, "gc-percent", dip.GCPercent, "garbage collector target, as GOGC (the GOGC environment variable wins when set)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -122,6 +125,9 @@ func hostOwner() string {
 }
 
 func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
+	if env.getenv("GOGC") == "" {
+		debug.SetGCPercent(cfg.GCPercent)
+	}
 	ctx := env.ctx
 	store, err := openStore(ctx, cfg.Store, cfg.Data)
 	if err != nil {
