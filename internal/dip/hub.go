@@ -61,9 +61,9 @@ func (f DelivererFunc) Deliver(ctx context.Context, to Endpoint, body []byte) Re
 // GCPercent is the garbage collector target (as GOGC) that mhhs serve runs
 // the hub with unless GOGC is set. Intake allocates a few copies of each
 // message body that die within the request; with the default 100 the live
-// heap is a few MB and the collector ran about 40 times a second, and 400
-// raised intake throughput by about 18% in BenchmarkIntake (BENCHMARKS.md)
-// for a heap a few MB larger.
+// heap is a few MB and the collector ran about 40 times a second. 400 raised
+// BenchmarkIntake's throughput by about 10% (median of five interleaved
+// pairs, BENCHMARKS.md) for a heap a few MB larger.
 const GCPercent = 400
 
 // Config configures a Hub. Zero values take the documented defaults.
