@@ -220,28 +220,39 @@ func limit(n int) any {
 	return n
 }
 
-// insertMessage inserts a message and its Pending deliveries in one
-// statement; it returns no row when the sender already used the
-// senderUniqueReference.
-const insertMessage = `WITH m AS (
+// insertMessages inserts a group of messages and their Pending deliveries
+// in one statement, from arrays (one element per message; the deliveries'
+// arrays one element per recipient, keyed by the message's index). Rows go
+// in in the group's order, so seq follows it. A message whose sender
+// already used its senderUniqueReference, in an earlier transaction or
+// earlier in the group, is skipped (ON CONFLICT DO NOTHING); the statement
+// returns the index and seq of each message it stored. One statement per
+// group instead of one per message: with a statement per message the
+// server spent most of a commit on per-statement work (BENCHMARKS.md).
+const insertMessages = `WITH m AS (
 	INSERT INTO messages (transaction_id, channel, event_code, sender, sender_role, sur, correlation_id, mpan, accepted_at, mpan_updated, recipients, body)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-	ON CONFLICT (sender, sur) DO NOTHING RETURNING seq
+	SELECT t.transaction_id, t.channel, t.event_code, t.sender, t.sender_role, t.sur, t.correlation_id, t.mpan, t.accepted_at, FALSE, t.recipients, t.body
+	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::bytea[])
+		WITH ORDINALITY AS t (transaction_id, channel, event_code, sender, sender_role, sur, correlation_id, mpan, accepted_at, recipients, body, i)
+	ORDER BY t.i
+	ON CONFLICT (sender, sur) DO NOTHING
+	RETURNING seq, transaction_id, channel, mpan, accepted_at
 ), d AS (
 	INSERT INTO deliveries (recipient, seq, role, route, channel, mpan, status, next_attempt)
-	SELECT r.dip_id, m.seq, r.role, r.route, $2, $8, 'Pending', $9
-	FROM m, unnest($13::text[], $14::text[], $15::text[]) AS r (dip_id, role, route)
+	SELECT r.dip_id, m.seq, r.role, r.route, m.channel, m.mpan, 'Pending', m.accepted_at
+	FROM unnest($12::text[], $13::text[], $14::text[], $15::text[]) AS r (transaction_id, dip_id, role, route)
+	JOIN m ON m.transaction_id = r.transaction_id
 )
-SELECT seq FROM m`
+SELECT seq, transaction_id FROM m`
 
 const upsertParties = `INSERT INTO parties (mpan, supplier, data_service, metering_service, mdr, updated) VALUES ($1, $2, $3, $4, $5, $6)
 	ON CONFLICT (mpan) DO UPDATE SET supplier = excluded.supplier, data_service = excluded.data_service,
 	metering_service = excluded.metering_service, mdr = excluded.mdr, updated = excluded.updated`
 
 // Accept stores messages, their deliveries and registration updates in one
-// transaction: every message with its deliveries goes to the server as one
-// batch, then the registration updates of the messages that were not
-// duplicates.
+// transaction: one statement stores every message with its deliveries
+// (insertMessages), then the registration updates of the messages that
+// were not duplicates.
 //
 // It first takes a transaction-level advisory lock, so that accepting
 // transactions, in every process, take their seq values and commit one at a
@@ -255,41 +266,60 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, lockAccept); err != nil {
 			return err
 		}
-		b := &pgx.Batch{}
-		for _, m := range msgs {
-			ids, roles, routes := make([]string, len(m.Recipients)), make([]string, len(m.Recipients)), make([]string, len(m.Recipients))
-			for j, r := range m.Recipients {
-				ids[j], roles[j], routes[j] = r.DIPID, r.Role, string(r.Route)
+		var (
+			txIDs, channels, events, senders, roles, surs, correlations = make([]string, len(msgs)), make([]string, len(msgs)), make([]string, len(msgs)), make([]string, len(msgs)), make([]string, len(msgs)), make([]string, len(msgs)), make([]string, len(msgs))
+			mpans                                                       = make([]*string, len(msgs))
+			accepted                                                    = make([]int64, len(msgs))
+			recipients                                                  = make([]string, len(msgs))
+			bodies                                                      = make([][]byte, len(msgs))
+			dTx, dIDs, dRoles, dRoutes                                  []string
+		)
+		for i, m := range msgs {
+			txIDs[i], channels[i], events[i], senders[i], roles[i], surs[i], correlations[i] = m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference, m.CorrelationID
+			if m.MPAN != "" {
+				mpans[i] = &m.MPAN
 			}
-			b.Queue(insertMessage, m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference,
-				m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), false, dip.EncodeRecipients(m.Recipients), m.Body,
-				ids, roles, routes)
+			accepted[i], recipients[i], bodies[i] = dip.Micros(m.AcceptedAt), dip.EncodeRecipients(m.Recipients), m.Body
+			for _, r := range m.Recipients {
+				dTx, dIDs, dRoles, dRoutes = append(dTx, m.TransactionID), append(dIDs, r.DIPID), append(dRoles, r.Role), append(dRoutes, string(r.Route))
+			}
 		}
-		br := tx.SendBatch(ctx, b)
+		rows, err := tx.Query(ctx, insertMessages, txIDs, channels, events, senders, roles, surs, correlations, mpans, accepted, recipients, bodies,
+			dTx, dIDs, dRoles, dRoutes)
+		if err != nil {
+			return err
+		}
+		stored := make(map[string]int64, len(msgs))
+		for rows.Next() {
+			var seq int64
+			var id string
+			if err := rows.Scan(&seq, &id); err != nil {
+				rows.Close()
+				return err
+			}
+			stored[id] = seq
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// Transaction ids are unique, so each stored row names its message.
 		var kept []*dip.Message
 		for i, m := range msgs {
-			var seq int64
-			err := br.QueryRow().Scan(&seq)
-			if errors.Is(err, pgx.ErrNoRows) {
+			seq, ok := stored[m.TransactionID]
+			if !ok {
 				out[i] = dip.AcceptResult{Duplicate: true}
 				continue
-			}
-			if err != nil {
-				br.Close()
-				return err
 			}
 			m.Seq = seq
 			out[i] = dip.AcceptResult{Seq: seq}
 			kept = append(kept, m)
 		}
-		if err := br.Close(); err != nil {
-			return err
-		}
 		updated, changed, err := updateParties(ctx, tx, kept)
 		if err != nil || len(changed) == 0 {
 			return err
 		}
-		b = &pgx.Batch{}
+		b := &pgx.Batch{}
 		for _, c := range changed {
 			b.Queue(upsertParties, c.p.MPAN, c.p.Supplier, c.p.DataService, c.p.MeteringService, c.p.MDR, dip.Micros(c.at))
 		}
