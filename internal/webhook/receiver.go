@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -108,11 +109,12 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	msgs, err := decodeArray(body)
+	dv, err := decodeArray(body)
 	if err != nil {
 		rc.fail(w, http.StatusBadRequest, catalogue.MSG1002, err.Error())
 		return
 	}
+	msgs := dv.msgs
 	var codes []catalogue.Code
 	if rc.Handle != nil {
 		codes = rc.Handle(r.Context(), msgs)
@@ -138,7 +140,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			retry = true
 		}
 		items[i] = rc.item(ts, code, "")
-		idsOf(m.Payload).fill(&items[i])
+		dv.identifiers(i, m.Payload).fill(&items[i])
 	}
 	status := http.StatusMultiStatus
 	switch {
@@ -200,10 +202,61 @@ func (rc *Receiver) reply(w http.ResponseWriter, status int, ts string, items []
 	w.Write(b)
 }
 
+// A delivery is a decoded DIPMessageEgressArray: the messages for Handle,
+// and what is needed to answer for them without decoding their payloads
+// again.
+type delivery struct {
+	// msgs are the messages. Their payloads are copies, as encoding/json
+	// made them: Handle may keep them, change them in place or replace
+	// them, and the response echoes the identifiers of the payload each
+	// message holds once Handle has returned.
+	msgs []catalogue.Message
+	// body is the request body and items are where its payloads are and
+	// their identifiers, read in the decoding pass; body is not handed to
+	// Handle, so it still holds the payloads as received. items is nil when
+	// the body was decoded by decodeArrayJSON.
+	body  []byte
+	items []scannedItem
+}
+
 // decodeArray decodes a DIPMessageEgressArray: a JSON array of at least one
 // object whose "payload" is an object. Other keys of an item are allowed, as
-// the DIP API's schema allows them.
-func decodeArray(body []byte) ([]catalogue.Message, error) {
+// the DIP API's schema allows them. It accepts exactly what decodeArrayJSON
+// accepts, with the same payloads and identifiers, in one pass over body;
+// a body it refuses goes to decodeArrayJSON for the verdict and the message
+// of encoding/json.
+func decodeArray(body []byte) (delivery, error) {
+	items, ok := scanArray(body)
+	if !ok {
+		msgs, err := decodeArrayJSON(body)
+		return delivery{msgs: msgs}, err
+	}
+	msgs := make([]catalogue.Message, len(items))
+	for i, it := range items {
+		// Each its own copy, as json.RawMessage makes it: Handle may keep
+		// one message without keeping the others.
+		msgs[i].Payload = bytes.Clone(body[it.start:it.end])
+	}
+	return delivery{msgs: msgs, body: body, items: items}, nil
+}
+
+// identifiers returns the identifiers of message i, whose payload is now
+// payload: those read in the decoding pass if payload still holds the bytes
+// received, else what idsOf reads from it. Comparing costs a fraction of
+// reading again.
+func (dv *delivery) identifiers(i int, payload []byte) ids {
+	if dv.items != nil {
+		if it := dv.items[i]; bytes.Equal(payload, dv.body[it.start:it.end]) {
+			return it.ids
+		}
+	}
+	return idsOf(payload)
+}
+
+// decodeArrayJSON is decodeArray with encoding/json: the reference that
+// decodeArray agrees with, and the source of the message for a body that
+// decodeArray refuses.
+func decodeArrayJSON(body []byte) ([]catalogue.Message, error) {
 	var msgs []catalogue.Message
 	if err := json.Unmarshal(body, &msgs); err != nil {
 		return nil, fmt.Errorf("body is not a message array: %v", err)
@@ -220,7 +273,9 @@ func decodeArray(body []byte) ([]catalogue.Message, error) {
 }
 
 // ids are the identifiers of a message a response item echoes, read from
-// the payload's CommonBlock when present.
+// the payload's CommonBlock when present. The Receiver reads them with
+// idsOf and scanArray, which do by hand what json.Unmarshal does with these
+// tags; the tests check them against json.Unmarshal.
 type ids struct {
 	CommonBlock struct {
 		S1 struct {
@@ -232,13 +287,6 @@ type ids struct {
 			InitialCorrelationID *string `json:"initialCorrelationID"`
 		} `json:"D0"`
 	} `json:"CommonBlock"`
-}
-
-// idsOf reads what it can of payload's identifiers; it ignores type errors.
-func idsOf(payload []byte) ids {
-	var v ids
-	_ = json.Unmarshal(payload, &v) // best effort: unknown values stay nil
-	return v
 }
 
 // fill sets the item's transactionID, senderUniqueReference and correlationID
