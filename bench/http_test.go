@@ -21,10 +21,10 @@ import (
 	"github.com/mhhs/mhhs/internal/webhook"
 )
 
-// httpDIP is the whole DIP on loopback: the API (httptest server) over a
-// hub on SQLite, signed webhook deliveries to three receivers (MDS, LSS,
-// LDSO) that verify the DIP's signature and note when each message arrived.
-// The senders are the hub's own participants' clients (httpapi.Client).
+// httpDIP is the load side of the HTTP benchmarks: the sender's client
+// (httpapi.Client, signing every POST) and three receivers (MDS, LSS, LDSO)
+// that verify the DIP's signature on every delivery and note when each
+// message arrived.
 type httpDIP struct {
 	client   *httpapi.Client
 	arrivals sync.Map // senderUniqueReference -> *arrival
@@ -47,7 +47,23 @@ func keypair(tb testing.TB, cn string) (*signature.Signer, string) {
 	return s, signature.CertificateFingerprint(s.Certificate())
 }
 
-func startHTTPDIP(tb testing.TB) *httpDIP {
+// recipients are the benchmark message's recipients: the MDS and the LSS
+// (Always) and the LDSO named in M0 (Secondary).
+var recipients = []struct{ id, role string }{{"1800000001", "MDS"}, {"1900000001", "LSS"}, {if021Distributor, "LDSO"}}
+
+// dipServer is the DIP under test: the API (httptest server) over a hub on
+// SQLite, with the sender and the recipients registered and no webhooks
+// yet.
+type dipServer struct {
+	url                         string
+	apiKey                      string
+	senderKeyPEM, senderCertPEM []byte
+	dipFingerprint              string
+	store                       *sqlite.DB
+	hub                         *dip.Hub
+}
+
+func startDIPServer(tb testing.TB) *dipServer {
 	tb.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "mhhs.db"))
@@ -55,23 +71,73 @@ func startHTTPDIP(tb testing.TB) *httpDIP {
 		tb.Fatal(err)
 	}
 	dipSigner, dipFP := keypair(tb, "0000000001")
-	senderSigner, senderFP := keypair(tb, if021Sender)
+	keyPEM, certPEM, err := signature.GenerateSelfSigned(if021Sender, 2048, time.Now())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	senderCert, err := signature.ParseCertificatePEM(certPEM)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	apiKey, hash := dip.NewAPIKey()
-	d := &httpDIP{}
 	now := time.Now()
 	must := func(err error) {
 		if err != nil {
 			tb.Fatal(err)
 		}
 	}
-	must(store.PutParticipant(ctx, dip.Participant{DIPID: if021Sender, Roles: []string{"SDS"}, APIKeyHash: hash, CertFingerprint: senderFP, Created: now}))
-	for _, p := range []struct{ id, role string }{{"1800000001", "MDS"}, {"1900000001", "LSS"}, {if021Distributor, "LDSO"}} {
+	must(store.PutParticipant(ctx, dip.Participant{DIPID: if021Sender, Roles: []string{"SDS"}, APIKeyHash: hash,
+		CertFingerprint: signature.CertificateFingerprint(senderCert), Created: now}))
+	for _, p := range recipients {
 		must(store.PutParticipant(ctx, dip.Participant{DIPID: p.id, Roles: []string{p.role}, Created: now}))
-		// A minimal receiver: it verifies the DIP's signature on every delivery
-		// (as a participant must) and finds each message's reference with a
-		// byte search. webhook.Receiver decodes every payload with
-		// encoding/json, which cost 40% of this machine's CPU and is
-		// participant-side work, not the DIP's.
+	}
+	hub := dip.NewHub(store, dip.Config{Webhooks: webhook.Deliverer{Poster: &webhook.Poster{Signer: dipSigner}}, PollInterval: 20 * time.Millisecond})
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { hub.Run(runCtx); close(done) }()
+	api, err := httpapi.New(httpapi.Config{Hub: hub})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := httptest.NewServer(api)
+	tb.Cleanup(func() { srv.Close(); cancel(); <-done; store.Close() })
+	must(hub.Refresh(ctx))
+	return &dipServer{url: srv.URL, apiKey: apiKey, senderKeyPEM: keyPEM, senderCertPEM: certPEM, dipFingerprint: dipFP, store: store, hub: hub}
+}
+
+// addWebhooks points each recipient's IF-021 webhook at its receiver.
+func (s *dipServer) addWebhooks(tb testing.TB, urls []string) {
+	ctx := context.Background()
+	for i, p := range recipients {
+		if err := s.store.PutWebhook(ctx, dip.Webhook{Channel: "IF-021", Recipient: p.id, CallbackURL: urls[i]}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := s.hub.Refresh(ctx); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// newLoadSide returns a load side sending to the DIP at url as the sender,
+// and starts its receivers, whose URLs it returns (in recipients' order).
+// A receiver verifies the DIP's signature on every delivery (as a
+// participant must) and finds each message's reference with a byte search,
+// so that the benchmark measures the DIP rather than participant-side
+// decoding.
+func newLoadSide(url, apiKey string, keyPEM, certPEM []byte, dipFP string) (*httpDIP, []string, func(), error) {
+	key, cert, err := signature.LoadKeyPair(keyPEM, certPEM)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	signer, err := signature.NewSigner(key, cert)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	d := &httpDIP{client: &httpapi.Client{BaseURL: url, APIKey: apiKey, Signer: signer,
+		HTTP: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}}}
+	var urls []string
+	var servers []*httptest.Server
+	for range recipients {
 		verifier := &signature.Verifier{}
 		rc := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
@@ -100,22 +166,27 @@ func startHTTPDIP(tb testing.TB) *httpDIP {
 			w.WriteHeader(http.StatusCreated)
 		})
 		hook := httptest.NewServer(rc)
-		tb.Cleanup(hook.Close)
-		must(store.PutWebhook(ctx, dip.Webhook{Channel: "IF-021", Recipient: p.id, CallbackURL: hook.URL}))
+		servers = append(servers, hook)
+		urls = append(urls, hook.URL)
 	}
-	hub := dip.NewHub(store, dip.Config{Webhooks: webhook.Deliverer{Poster: &webhook.Poster{Signer: dipSigner}}, PollInterval: 20 * time.Millisecond})
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { hub.Run(runCtx); close(done) }()
-	api, err := httpapi.New(httpapi.Config{Hub: hub})
+	stop := func() {
+		for _, s := range servers {
+			s.Close()
+		}
+	}
+	return d, urls, stop, nil
+}
+
+// startHTTPDIP starts the DIP and, in this process, its load side.
+func startHTTPDIP(tb testing.TB) *httpDIP {
+	tb.Helper()
+	s := startDIPServer(tb)
+	d, urls, stop, err := newLoadSide(s.url, s.apiKey, s.senderKeyPEM, s.senderCertPEM, s.dipFingerprint)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(api)
-	tb.Cleanup(func() { srv.Close(); cancel(); <-done; store.Close() })
-	must(hub.Refresh(ctx))
-	tr := &http.Transport{MaxIdleConnsPerHost: 256}
-	d.client = &httpapi.Client{BaseURL: srv.URL, APIKey: apiKey, Signer: senderSigner, HTTP: &http.Client{Transport: tr}}
+	tb.Cleanup(stop)
+	s.addWebhooks(tb, urls)
 	return d
 }
 
@@ -150,11 +221,11 @@ func (d *httpDIP) sendBatch(ctx context.Context, first int) error {
 
 // endToEnd waits until n deliveries arrived and returns the p50 and p99 of
 // send → webhook received over every delivery.
-func (d *httpDIP) endToEnd(tb testing.TB, n int64) (p50, p99 time.Duration) {
+func (d *httpDIP) endToEnd(n int64) (p50, p99 time.Duration, err error) {
 	deadline := time.Now().Add(60 * time.Second)
 	for d.received.Load() < n {
 		if time.Now().After(deadline) {
-			tb.Fatalf("only %d of %d deliveries arrived", d.received.Load(), n)
+			return 0, 0, fmt.Errorf("only %d of %d deliveries arrived", d.received.Load(), n)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -169,7 +240,7 @@ func (d *httpDIP) endToEnd(tb testing.TB, n int64) (p50, p99 time.Duration) {
 		return true
 	})
 	slices.Sort(lat)
-	return lat[len(lat)/2], lat[len(lat)*99/100]
+	return lat[len(lat)/2], lat[len(lat)*99/100], nil
 }
 
 // BenchmarkHTTP runs the DIP over HTTP on loopback with signatures both
@@ -210,7 +281,10 @@ func BenchmarkHTTP(b *testing.B) {
 		if err, ok := failed.Load().(error); ok {
 			b.Fatal(err)
 		}
-		p50, p99 := d.endToEnd(b, int64(3*n))
+		p50, p99, err := d.endToEnd(int64(3 * n))
+		if err != nil {
+			b.Fatal(err)
+		}
 		all := slices.Concat(lat...)
 		slices.Sort(all)
 		b.ReportMetric(float64(n)/accepted.Seconds(), "msgs/s")
@@ -221,41 +295,59 @@ func BenchmarkHTTP(b *testing.B) {
 	})
 	b.Run("steady-1000", func(b *testing.B) {
 		d := startHTTPDIP(b)
-		const rate = 1000
-		n := (b.N + batchSize - 1) / batchSize * batchSize
-		if n < 3000 {
-			n = 3000 // three seconds at least, so that the p99 means something
-		}
+		n := steadyCount(b.N)
 		first := int(nextMessage.Add(int64(n))) - n
 		b.SetBytes(int64(len(IF021Message(0))))
 		b.ResetTimer()
 		start := time.Now()
-		var wg sync.WaitGroup
-		sem := make(chan struct{}, 256)
-		var failed atomic.Value
-		for k := 0; k < n; k += batchSize {
-			due := start.Add(time.Duration(k) * time.Second / rate)
-			if w := time.Until(due); w > 0 {
-				time.Sleep(w)
-			}
-			sem <- struct{}{}
-			wg.Add(1)
-			go func(i int) {
-				defer wg.Done()
-				defer func() { <-sem }()
-				if err := d.sendBatch(context.Background(), i); err != nil {
-					failed.Store(err)
-				}
-			}(first + k)
-		}
-		wg.Wait()
-		b.StopTimer()
-		if err, ok := failed.Load().(error); ok {
+		if err := d.sendSteady(first, n, steadyRate); err != nil {
 			b.Fatal(err)
 		}
-		p50, p99 := d.endToEnd(b, int64(3*n))
+		b.StopTimer()
+		p50, p99, err := d.endToEnd(int64(3 * n))
+		if err != nil {
+			b.Fatal(err)
+		}
 		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "msgs/s")
 		b.ReportMetric(float64(p50.Microseconds()), "e2e-p50-µs")
 		b.ReportMetric(float64(p99.Microseconds()), "e2e-p99-µs")
 	})
+}
+
+// steadyRate is the steady benchmarks' sending rate, in messages a second.
+const steadyRate = 1000
+
+// steadyCount is how many messages a steady run sends for b.N: three
+// seconds at least, so that the p99 means something.
+func steadyCount(bN int) int {
+	return max(3000, (bN+batchSize-1)/batchSize*batchSize)
+}
+
+// sendSteady sends n messages from first at rate a second, open-loop: each
+// batch leaves on schedule whether or not the earlier ones are answered.
+func (d *httpDIP) sendSteady(first, n, rate int) error {
+	start := time.Now()
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 256)
+	var failed atomic.Value
+	for k := 0; k < n; k += batchSize {
+		due := start.Add(time.Duration(k) * time.Second / time.Duration(rate))
+		if w := time.Until(due); w > 0 {
+			time.Sleep(w)
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := d.sendBatch(context.Background(), i); err != nil {
+				failed.Store(err)
+			}
+		}(first + k)
+	}
+	wg.Wait()
+	if err, ok := failed.Load().(error); ok {
+		return err
+	}
+	return nil
 }
