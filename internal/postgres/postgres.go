@@ -222,11 +222,11 @@ func limit(n int) any {
 
 // insertMessages inserts a group of messages and their Pending deliveries
 // in one statement, from arrays (one element per message; the deliveries'
-// arrays one element per recipient, keyed by the message's index). Rows go
-// in in the group's order, so seq follows it. A message whose sender
-// already used its senderUniqueReference, in an earlier transaction or
-// earlier in the group, is skipped (ON CONFLICT DO NOTHING); the statement
-// returns the index and seq of each message it stored. One statement per
+// arrays one element per recipient, keyed by the message's transaction
+// id). Rows go in in the group's order, so seq follows it. A message whose
+// sender already used its senderUniqueReference, in an earlier transaction
+// or earlier in the group, is skipped (ON CONFLICT DO NOTHING); the
+// statement returns the seq and transaction id of each message it stored. One statement per
 // group instead of one per message: with a statement per message the
 // server spent most of a commit on per-statement work (BENCHMARKS.md).
 const insertMessages = `WITH m AS (
@@ -266,20 +266,18 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, lockAccept); err != nil {
 			return err
 		}
-		var (
-			txIDs, channels, events, senders, roles, surs, correlations = make([]string, len(msgs)), make([]string, len(msgs)), make([]string, len(msgs)), make([]string, len(msgs)), make([]string, len(msgs)), make([]string, len(msgs)), make([]string, len(msgs))
-			mpans                                                       = make([]*string, len(msgs))
-			accepted                                                    = make([]int64, len(msgs))
-			recipients                                                  = make([]string, len(msgs))
-			bodies                                                      = make([][]byte, len(msgs))
-			dTx, dIDs, dRoles, dRoutes                                  []string
-		)
+		n := len(msgs)
+		txIDs, channels, events, senders := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		roles, surs, correlations, recipients := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		mpans, accepted, bodies := make([]*string, n), make([]int64, n), make([][]byte, n)
+		var dTx, dIDs, dRoles, dRoutes []string // one per delivery
 		for i, m := range msgs {
-			txIDs[i], channels[i], events[i], senders[i], roles[i], surs[i], correlations[i] = m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference, m.CorrelationID
+			txIDs[i], channels[i], events[i], senders[i] = m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID
+			roles[i], surs[i], correlations[i], recipients[i] = m.SenderRole, m.SenderUniqueReference, m.CorrelationID, dip.EncodeRecipients(m.Recipients)
 			if m.MPAN != "" {
 				mpans[i] = &m.MPAN
 			}
-			accepted[i], recipients[i], bodies[i] = dip.Micros(m.AcceptedAt), dip.EncodeRecipients(m.Recipients), m.Body
+			accepted[i], bodies[i] = dip.Micros(m.AcceptedAt), m.Body
 			for _, r := range m.Recipients {
 				dTx, dIDs, dRoles, dRoutes = append(dTx, m.TransactionID), append(dIDs, r.DIPID), append(dRoles, r.Role), append(dRoutes, string(r.Route))
 			}
