@@ -50,8 +50,8 @@ func newBloom(capacity int64) *bloom {
 	return &bloom{bits: make([]atomic.Uint64, words), k: max(k, 1), capacity: capacity}
 }
 
-// positions derives the k bit positions from one 64-bit hash (Kirsch and
-// Mitzenmacher's double hashing).
+// position derives the i-th of the k bit positions from one 64-bit hash
+// (Kirsch and Mitzenmacher's double hashing).
 func (b *bloom) position(h, i uint64) (word int, mask uint64) {
 	h1, h2 := h&0xffffffff, h>>32|1
 	bit := (h1 + i*h2) % (uint64(len(b.bits)) * 64)
