@@ -3,6 +3,7 @@ package catalogue
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strconv"
 )
 
@@ -149,17 +150,13 @@ func maskValue(sc *scanner, out *bytes.Buffer, block string, fields []string, in
 	if depth > maxDepth {
 		return sc.fail("nesting too deep")
 	}
-	start := sc.i
-	sc.ws()
-	out.Write(sc.data[start:sc.i])
+	copyWS(sc, out)
 	switch sc.peek() {
 	case '{':
 		sc.i++
 		out.WriteByte('{')
 		for {
-			ws := sc.i
-			sc.ws()
-			out.Write(sc.data[ws:sc.i])
+			copyWS(sc, out)
 			if sc.peek() == '}' {
 				sc.i++
 				out.WriteByte('}')
@@ -171,25 +168,15 @@ func maskValue(sc *scanner, out *bytes.Buffer, block string, fields []string, in
 				return err
 			}
 			out.Write(sc.data[ks:sc.i])
-			ws = sc.i
-			sc.ws()
+			copyWS(sc, out)
 			if sc.peek() != ':' {
 				return sc.fail("expected :")
 			}
 			sc.i++
-			out.Write(sc.data[ws:sc.i])
-			mask := false
-			if inBlock {
-				for _, f := range fields {
-					if string(key) == f {
-						mask = true
-					}
-				}
-			}
+			out.WriteByte(':')
+			mask := inBlock && slices.Contains(fields, string(key))
 			if mask {
-				vs := sc.i
-				sc.ws()
-				out.Write(sc.data[vs:sc.i])
+				copyWS(sc, out)
 				if err := sc.skipValue(); err != nil {
 					return err
 				}
@@ -197,28 +184,15 @@ func maskValue(sc *scanner, out *bytes.Buffer, block string, fields []string, in
 			} else if err := maskValue(sc, out, block, fields, string(key) == block, depth+1); err != nil {
 				return err
 			}
-			ws = sc.i
-			sc.ws()
-			out.Write(sc.data[ws:sc.i])
-			switch sc.peek() {
-			case ',':
-				sc.i++
-				out.WriteByte(',')
-			case '}':
-				sc.i++
-				out.WriteByte('}')
-				return nil
-			default:
-				return sc.fail("expected , or }")
+			if done, err := copySeparator(sc, out, '}'); done || err != nil {
+				return err
 			}
 		}
 	case '[':
 		sc.i++
 		out.WriteByte('[')
 		for {
-			ws := sc.i
-			sc.ws()
-			out.Write(sc.data[ws:sc.i])
+			copyWS(sc, out)
 			if sc.peek() == ']' {
 				sc.i++
 				out.WriteByte(']')
@@ -227,19 +201,8 @@ func maskValue(sc *scanner, out *bytes.Buffer, block string, fields []string, in
 			if err := maskValue(sc, out, block, fields, inBlock, depth+1); err != nil {
 				return err
 			}
-			ws = sc.i
-			sc.ws()
-			out.Write(sc.data[ws:sc.i])
-			switch sc.peek() {
-			case ',':
-				sc.i++
-				out.WriteByte(',')
-			case ']':
-				sc.i++
-				out.WriteByte(']')
-				return nil
-			default:
-				return sc.fail("expected , or ]")
+			if done, err := copySeparator(sc, out, ']'); done || err != nil {
+				return err
 			}
 		}
 	default:
@@ -249,5 +212,26 @@ func maskValue(sc *scanner, out *bytes.Buffer, block string, fields []string, in
 		}
 		out.Write(sc.data[vs:sc.i])
 		return nil
+	}
+}
+
+// copyWS copies the white space at sc to out, byte for byte.
+func copyWS(sc *scanner, out *bytes.Buffer) {
+	start := sc.i
+	sc.ws()
+	out.Write(sc.data[start:sc.i])
+}
+
+// copySeparator copies the white space and the ',' or closing byte that
+// follow a member or element; done reports the closing byte.
+func copySeparator(sc *scanner, out *bytes.Buffer, closing byte) (done bool, err error) {
+	copyWS(sc, out)
+	switch c := sc.peek(); c {
+	case ',', closing:
+		sc.i++
+		out.WriteByte(c)
+		return c == closing, nil
+	default:
+		return false, sc.fail("expected , or " + string(closing))
 	}
 }

@@ -436,12 +436,7 @@ func factorCols() []column[LossFactorProfile] {
 func fromCol[T any](f func(*T) *market.SettlementDate) column[T] {
 	return column[T]{
 		name: "effectiveFrom", kind: kindString,
-		get: func(r *T) string {
-			if f(r).IsZero() {
-				return ""
-			}
-			return f(r).String()
-		},
+		get: func(r *T) string { return formatDate(f(r)) },
 		set: func(r *T, s string) error {
 			if s == "" {
 				return fmt.Errorf("want a date: %w", ErrRequired)
@@ -461,12 +456,7 @@ func fromCol[T any](f func(*T) *market.SettlementDate) column[T] {
 func toCol[T any](f func(*T) *market.SettlementDate) column[T] {
 	return column[T]{
 		name: "effectiveTo", kind: kindNullDate,
-		get: func(r *T) string {
-			if f(r).IsZero() {
-				return ""
-			}
-			return f(r).String()
-		},
+		get: func(r *T) string { return formatDate(f(r)) },
 		set: func(r *T, s string) error {
 			if s == "" {
 				*f(r) = market.SettlementDate{}
@@ -482,6 +472,14 @@ func requiredToCol[T any](f func(*T) *market.SettlementDate) column[T] {
 	c := fromCol(f)
 	c.name = "effectiveTo"
 	return c
+}
+
+// formatDate is a date column's text: "" for the zero (absent) date.
+func formatDate(d *market.SettlementDate) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
 }
 
 func parseDate(d *market.SettlementDate, s string) error {
