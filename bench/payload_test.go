@@ -64,12 +64,3 @@ func TestAppendIF021MessageReusesBuffer(t *testing.T) {
 		t.Error("reused buffer holds the wrong message")
 	}
 }
-
-func TestPythonSpacing(t *testing.T) {
-	// want is json.dumps(json.loads(in)) in Python 3.
-	in := `{"a":[1,2],"b":"x,y: \\\"q,\\","c":{},"d":null}`
-	want := `{"a": [1, 2], "b": "x,y: \\\"q,\\", "c": {}, "d": null}`
-	if got := string(pythonSpacing([]byte(in))); got != want {
-		t.Errorf("pythonSpacing(%s)\n got %s\nwant %s", in, got, want)
-	}
-}

@@ -9,10 +9,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/mhhs/mhhs/internal/catalogue"
+	"github.com/mhhs/mhhs/internal/catalogue/cataloguetest"
 )
 
 // idsOfReference is idsOf with encoding/json, as the Receiver read
@@ -375,79 +375,26 @@ func TestReceiverIdentifiersOfChangedPayloads(t *testing.T) {
 }
 
 // if021Delivery returns a DIPMessageEgressArray of n IF-021 [ActivePower]
-// messages like bench.IF021Message's: one MPAN, one UTC settlement day of
-// 48 half-hour periods, spaced as Python's json.dumps writes JSON, about
-// 5 KB each.
+// messages like bench.IF021Message's (cataloguetest.IF021): one MPAN, one
+// UTC settlement day of 48 half-hour periods, spaced as Python's json.dumps
+// writes JSON, about 5 KB each.
 func if021Delivery(n int) []byte {
 	body := []byte("[")
 	for i := range n {
 		if i > 0 {
 			body = append(body, ", "...)
 		}
-		m := &catalogue.IF021ActivePower{}
-		sub := "mhhs benchmark"
-		m.CommonBlock.S1 = catalogue.S1{
-			EnvironmentTag:        "DEV",
-			SubText:               &sub,
-			SenderUniqueReference: fmt.Sprintf("S-IF-021-1200000001-SDS-20260116-%016x", i),
-			SenderTimestamp:       "2026-01-16T02:00:00+00:00",
-			SenderDIPID:           "1200000001",
-			SenderRoleID:          "SDS",
-		}
-		m.CommonBlock.M0 = catalogue.M0{MPANCore: fmt.Sprintf("12%010d7", i), DistributorDIPID: "2500000012", GSPGroupID: "_C"}
-		m.CustomBlock.B044 = catalogue.B044{IssuingDataServiceDIPID: "1200000001"}
-		m.CustomBlock.B067 = catalogue.B067{ConnectionTypeIndicator: "W", ConnectionTypeEffectiveFromDate: "2024-09-21T00:00:00+01:00"}
-		day := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
-		periods := make([]catalogue.B047, 48)
-		for p := range periods {
-			wh := 110 + p*37%600
-			periods[p] = catalogue.B047{
-				Sp: day.Add(time.Duration(p) * 30 * time.Minute).Format(dateTimeLayout),
-				V:  fmt.Sprintf("%d.%03d", wh/1000, wh%1000),
-				Q:  "A",
-			}
-			if p%11 == 5 {
-				e := "2"
-				periods[p].E, periods[p].Q = &e, "E3"
-			}
-		}
-		m.CustomBlock.B900 = catalogue.B900{
-			MQID: catalogue.B045{MeasurementQuantityID: "AI"},
-			SettlementDayConsumptionPeriods: []catalogue.B901{{
-				SettlementDay:      catalogue.B046{SettlementDayDate: day.Format(dateTimeLayout), PeriodDuration: 30},
-				ConsumptionPeriods: periods,
-			}},
-		}
+		m := cataloguetest.IF021("1200000001", "2500000012",
+			fmt.Sprintf("S-IF-021-1200000001-SDS-20260116-%016x", i), fmt.Sprintf("12%010d7", i))
 		p, err := catalogue.Encode(m)
 		if err != nil {
 			panic("encoding the IF-021 benchmark message: " + err.Error())
 		}
 		body = append(body, `{"payload": `...)
-		body = append(body, pythonSpacing(p)...)
+		body = append(body, cataloguetest.PythonSpacing(p)...)
 		body = append(body, '}')
 	}
 	return append(body, ']')
-}
-
-// pythonSpacing rewrites compact JSON with a space after every ',' and ':'
-// outside strings, as Python's json.dumps writes it by default.
-func pythonSpacing(compact []byte) []byte {
-	out := make([]byte, 0, len(compact)+len(compact)/8)
-	inString, escaped := false, false
-	for _, c := range compact {
-		out = append(out, c)
-		switch {
-		case escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case c == '"':
-			inString = !inString
-		case !inString && (c == ',' || c == ':'):
-			out = append(out, ' ')
-		}
-	}
-	return out
 }
 
 // BenchmarkReceiverDecode measures the Receiver's decoding of a delivery of
