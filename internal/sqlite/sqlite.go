@@ -347,7 +347,6 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 	}
 	stored := make(map[int64]bool, len(msgs))
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		clear(stored)
 		var next int64
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages`).Scan(&next); err != nil {
 			return err
@@ -584,14 +583,15 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 			if err != nil {
 				return err
 			}
-			blocked := map[string]bool{}
+			type orderKey struct{ channel, mpan string }
+			blocked := map[orderKey]bool{}
 			for len(out) < q.Limit && rows.Next() {
 				d, err := scanDelivery(rows)
 				if err != nil {
 					rows.Close()
 					return err
 				}
-				key := d.Channel + "\x00" + d.MPAN
+				key := orderKey{d.Channel, d.MPAN}
 				if d.MPAN != "" {
 					if blocked[key] {
 						continue
