@@ -82,20 +82,15 @@ func scanArray(body []byte) ([]scannedItem, bool) {
 			return nil, false
 		}
 		items = append(items, it)
-		i = skipWS(body, i)
-		if i >= len(body) {
+		var done bool
+		if i, done = afterMember(body, i, ']'); i < 0 {
 			return nil, false
 		}
-		switch body[i] {
-		case ',':
-			i = skipWS(body, i+1)
-		case ']':
-			if skipWS(body, i+1) != len(body) {
+		if done {
+			if skipWS(body, i) != len(body) {
 				return nil, false // trailing data
 			}
 			return items, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -240,17 +235,9 @@ func scanObject(d []byte, i, depth int, member memberFunc) int {
 		if i = member(key, plain, i, depth); i < 0 {
 			return -1
 		}
-		i = skipWS(d, i)
-		if i >= len(d) {
-			return -1
-		}
-		switch d[i] {
-		case ',':
-			i = skipWS(d, i+1)
-		case '}':
-			return i + 1
-		default:
-			return -1
+		var done bool
+		if i, done = afterMember(d, i, '}'); done || i < 0 {
+			return i
 		}
 	}
 }
@@ -342,17 +329,9 @@ func skipObject(d []byte, i, depth int) int {
 		if i = skipValue(d, skipWS(d, i+1), depth); i < 0 {
 			return -1
 		}
-		i = skipWS(d, i)
-		if i >= len(d) {
-			return -1
-		}
-		switch d[i] {
-		case ',':
-			i = skipWS(d, i+1)
-		case '}':
-			return i + 1
-		default:
-			return -1
+		var done bool
+		if i, done = afterMember(d, i, '}'); done || i < 0 {
+			return i
 		}
 	}
 }
@@ -371,19 +350,29 @@ func skipArray(d []byte, i, depth int) int {
 		if i = skipValue(d, i, depth); i < 0 {
 			return -1
 		}
-		i = skipWS(d, i)
-		if i >= len(d) {
-			return -1
-		}
-		switch d[i] {
-		case ',':
-			i = skipWS(d, i+1)
-		case ']':
-			return i + 1
-		default:
-			return -1
+		var done bool
+		if i, done = afterMember(d, i, ']'); done || i < 0 {
+			return i
 		}
 	}
+}
+
+// afterMember reads what follows an object member or an array element:
+// white space, then ',' (next is where the next one starts, past white
+// space) or the closing byte (next is past it, and done is true). next is
+// -1 for anything else.
+func afterMember(d []byte, i int, closing byte) (next int, done bool) {
+	i = skipWS(d, i)
+	if i >= len(d) {
+		return -1, false
+	}
+	switch d[i] {
+	case ',':
+		return skipWS(d, i+1), false
+	case closing:
+		return i + 1, true
+	}
+	return -1, false
 }
 
 // skipLiteral checks that d[i:] starts with lit (true, false or null). What
