@@ -108,7 +108,7 @@ func BenchmarkIntake(b *testing.B) {
 		b.Run("mhhs-postgres", func(b *testing.B) {
 			store := postgresStore(b, base)
 			hub, sender := startHubOn(b, store, dip.Config{Committers: 2})
-			runSenders(b, Senders, submitter(hub, sender))
+			runSenders(b, Senders, submitter(hub, sender), nil)
 			st := hub.Stats()
 			b.ReportMetric(st.MeanBatch, "msgs/commit")
 			b.ReportMetric(float64(st.MeanCommit.Microseconds()), "µs/commit")
@@ -116,7 +116,7 @@ func BenchmarkIntake(b *testing.B) {
 	}
 	b.Run("mhhs-sqlite", func(b *testing.B) {
 		hub, sender := startHub(b, b.TempDir())
-		runSenders(b, Senders, submitter(hub, sender))
+		runSenders(b, Senders, submitter(hub, sender), hub.Store().(*sqlite.DB).Flush)
 		st := hub.Stats()
 		b.ReportMetric(st.MeanBatch, "msgs/commit")
 		b.ReportMetric(float64(st.MeanCommit.Microseconds()), "µs/commit")
@@ -129,7 +129,7 @@ func BenchmarkIntake(b *testing.B) {
 			js := startJetStream(b, b.TempDir(), mode.sync)
 			runSenders(b, Senders, func(ctx context.Context, i int, body []byte) error {
 				return js.Publish(ctx, "dip.IF-021", body)
-			})
+			}, nil)
 		})
 	}
 }

@@ -115,7 +115,7 @@ func BenchmarkJetStream(b *testing.B) {
 			js := startJetStream(b, b.TempDir(), mode.syncAlways)
 			runSenders(b, Senders, func(ctx context.Context, _ int, body []byte) error {
 				return js.Publish(ctx, if021Subject, body)
-			})
+			}, nil)
 			checkStored(b, js, b.N)
 		})
 	}

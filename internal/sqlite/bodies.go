@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -10,25 +12,49 @@ import (
 	"sync"
 )
 
-// bodyLog keeps message bodies out of SQLite's B-tree: an append-only log of
-// segment files beside the database. A group commit writes all its bodies
-// with one write and one fdatasync, then commits the rows that reference
-// them (segment, offset, length); so a committed row always points at durable
-// bytes, and bytes written by a transaction that did not commit are never
-// referenced. On open the tail of the newest segment past the last committed
-// reference is cut off. Putting 5 KB bodies in the B-tree cost a page write
-// per 4 KB of body in the WAL and dominated commit time (BENCHMARKS.md).
+// bodyLog is the intake log: an append-only log of segment files beside the
+// database, which holds every accepted message as a framed record
+// (record.go) with its body. A group commit writes its records with one
+// write and makes them durable with one fdatasync, and is answered then;
+// SQLite is an index of the log, written behind it (intake.go), and rebuilt
+// from it after a crash. Keeping bodies out of SQLite's B-tree matters on
+// its own: 5 KB bodies in the B-tree cost a page write per 4 KB in the WAL
+// and dominated commit time (BENCHMARKS.md).
+//
+// One writer goroutine does the writes (writeLoop): it takes every write
+// queued while it was busy, writes them and makes them durable with one
+// fdatasync, so that the group commits of several committers share a sync
+// and the next ones are framed while it runs.
 type bodyLog struct {
 	dir     string
 	maxSize int64
 
-	mu   sync.Mutex // guards cur, id, size and the writes
-	cur  *os.File
-	id   int64
-	size int64
+	// The writer's own: the segment it writes and its end. Recovery uses
+	// them before the writer starts.
+	cur    *os.File
+	id     int64
+	size   int64
+	framed bool // cur starts with logMagic (segments before migration 0004 do not)
+
+	mu      sync.Mutex
+	wake    *sync.Cond  // on mu: the queue grew, or stopping
+	queue   []*logWrite // reserved, not yet taken by the writer
+	resID   int64       // where the next reservation goes
+	resSize int64
+	err     error // sticky: a write or sync failed
+	stop    bool
+	stopped chan struct{} // closed when the writer has returned; nil before it starts
 
 	rmu     sync.RWMutex
 	readers map[int64]*os.File
+}
+
+// logWrite is a write reserved in the log: its place is fixed when it is
+// reserved, and done reports when it is durable.
+type logWrite struct {
+	seg, start int64
+	buf        []byte
+	done       chan error
 }
 
 const segmentSize = 256 << 20
@@ -37,9 +63,11 @@ func segmentName(dir string, id int64) string {
 	return filepath.Join(dir, fmt.Sprintf("seg-%08d.log", id))
 }
 
-// openBodyLog opens the log in dir; committedEnd reports, for a segment,
-// the end of its last committed body.
-func openBodyLog(dir string, committedEnd func(seg int64) (int64, error)) (*bodyLog, error) {
+// openBodyLog opens the newest segment of the log in dir (creating the
+// first) for appending at its end. A new segment is framed; recovery
+// (DB.recoverIntake) cuts what follows the last intact record and starts a
+// framed segment after a segment of bare bodies.
+func openBodyLog(dir string) (*bodyLog, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -55,25 +83,67 @@ func openBodyLog(dir string, committedEnd func(seg int64) (int64, error)) (*body
 	if err != nil {
 		return nil, err
 	}
+	l.cur = f
 	if len(ids) == 0 { // a new segment: make its directory entry durable
 		if err := syncDir(dir); err != nil {
 			f.Close()
 			return nil, err
 		}
 	}
-	end, err := committedEnd(l.id)
+	st, err := f.Stat()
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	// Bytes past the last committed body belong to a commit that did not
-	// happen: cut them off.
-	if err := f.Truncate(end); err != nil {
+	l.size = st.Size()
+	if l.framed, err = isFramed(f); err != nil {
 		f.Close()
 		return nil, err
 	}
-	l.cur, l.size = f, end
+	if !l.framed && l.size < int64(len(logMagic)) {
+		// Empty, or a segment whose header write did not complete.
+		if err := l.truncate(0); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
 	return l, nil
+}
+
+// isFramed reports whether f starts with logMagic.
+func isFramed(f *os.File) (bool, error) {
+	var head [len(logMagic)]byte
+	n, err := f.ReadAt(head[:], 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	return n == len(head) && string(head[:]) == logMagic, nil
+}
+
+// truncate cuts the current segment to end bytes; a segment cut to nothing
+// is restarted as a framed one. Recovery only: before the writer starts.
+func (l *bodyLog) truncate(end int64) error {
+	if err := l.cur.Truncate(end); err != nil {
+		return err
+	}
+	l.size = end
+	if end == 0 {
+		if _, err := l.cur.WriteAt([]byte(logMagic), 0); err != nil {
+			return err
+		}
+		l.size, l.framed = int64(len(logMagic)), true
+	}
+	return nil
+}
+
+// startFramed makes sure appends go to a framed segment: after a segment of
+// bare bodies that holds committed bodies, a new segment starts. Recovery
+// only: before the writer starts.
+func (l *bodyLog) startFramed() error {
+	if l.framed {
+		return nil
+	}
+	return l.rotate()
 }
 
 func (l *bodyLog) segments() ([]int64, error) {
@@ -97,45 +167,83 @@ type bodyRef struct {
 	seg, off, n int64
 }
 
-// append writes bodies at the end of the current segment and returns where
-// each will be at once, with a wait function that reports when they are
-// durable: the caller writes the rows referencing them meanwhile and waits
-// before it commits. wait must be called exactly once.
-func (l *bodyLog) append(bodies [][]byte) ([]bodyRef, func() error) {
-	l.mu.Lock() // held until the write is durable: appends are serial
-	total := int64(0)
-	for _, b := range bodies {
-		total += int64(len(b))
-	}
-	if l.size > 0 && l.size+total > l.maxSize {
-		if err := l.rotate(); err != nil {
-			l.mu.Unlock()
-			return nil, func() error { return err }
-		}
-	}
-	buf := make([]byte, 0, total)
-	refs := make([]bodyRef, len(bodies))
-	start, off := l.size, l.size
-	for i, b := range bodies {
-		refs[i] = bodyRef{seg: l.id, off: off, n: int64(len(b))}
-		buf = append(buf, b...)
-		off += int64(len(b))
-	}
-	done := make(chan error, 1)
-	go func() {
-		defer l.mu.Unlock()
-		_, err := l.cur.WriteAt(buf, start)
-		if err == nil {
-			err = fdatasync(l.cur)
-		}
-		if err == nil {
-			l.size = off
-		}
-		done <- err
-	}()
-	return refs, func() error { return <-done }
+// startWriter starts the writer after recovery, appending at the end of
+// the current segment.
+func (l *bodyLog) startWriter() {
+	l.wake = sync.NewCond(&l.mu)
+	l.resID, l.resSize = l.id, l.size
+	l.stopped = make(chan struct{})
+	go l.writeLoop()
 }
 
+// reserve queues buf (framed records) for the writer at the end of the log
+// and returns the write, whose place (segment, start) is already fixed.
+// Reservations are serial (the caller holds intake's acceptMu), so the log
+// holds writes in the order they were reserved.
+func (l *bodyLog) reserve(buf []byte) *logWrite {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.resSize > int64(len(logMagic)) && l.resSize+int64(len(buf)) > l.maxSize {
+		l.resID, l.resSize = l.resID+1, int64(len(logMagic))
+	}
+	w := &logWrite{seg: l.resID, start: l.resSize, buf: buf, done: make(chan error, 1)}
+	l.resSize += int64(len(buf))
+	l.queue = append(l.queue, w)
+	l.wake.Signal()
+	return w
+}
+
+// writeLoop writes what is queued, in order, a sync per round.
+func (l *bodyLog) writeLoop() {
+	defer close(l.stopped)
+	for {
+		l.mu.Lock()
+		for len(l.queue) == 0 && !l.stop {
+			l.wake.Wait()
+		}
+		ws := l.queue
+		l.queue = nil
+		err := l.err
+		l.mu.Unlock()
+		if len(ws) == 0 {
+			return // stopping, and nothing is left
+		}
+		if err == nil {
+			err = l.flush(ws)
+		}
+		if err != nil {
+			l.mu.Lock()
+			l.err = err
+			l.mu.Unlock()
+		}
+		for _, w := range ws {
+			w.done <- err
+		}
+	}
+}
+
+// flush writes ws and makes them durable. A write that starts a new
+// segment first makes the current one durable, so the log is never intact
+// in a segment after one that is torn.
+func (l *bodyLog) flush(ws []*logWrite) error {
+	for _, w := range ws {
+		if w.seg != l.id {
+			if err := fdatasync(l.cur); err != nil {
+				return err
+			}
+			if err := l.rotate(); err != nil {
+				return err
+			}
+		}
+		if _, err := l.cur.WriteAt(w.buf, w.start); err != nil {
+			return err
+		}
+		l.size = w.start + int64(len(w.buf))
+	}
+	return fdatasync(l.cur)
+}
+
+// rotate starts the next segment, framed.
 func (l *bodyLog) rotate() error {
 	f, err := os.OpenFile(segmentName(l.dir, l.id+1), os.O_CREATE|os.O_RDWR|os.O_EXCL, 0o600)
 	if err != nil {
@@ -145,8 +253,14 @@ func (l *bodyLog) rotate() error {
 		f.Close()
 		return err
 	}
+	// The header becomes durable with the segment's first fdatasync; a
+	// segment whose header is incomplete is restarted on open.
+	if _, err := f.WriteAt([]byte(logMagic), 0); err != nil {
+		f.Close()
+		return err
+	}
 	l.cur.Close()
-	l.cur, l.id, l.size = f, l.id+1, 0
+	l.cur, l.id, l.size, l.framed = f, l.id+1, int64(len(logMagic)), true
 	return nil
 }
 
@@ -191,7 +305,7 @@ func (l *bodyLog) removeBelow(oldest int64) error {
 		return err
 	}
 	l.mu.Lock()
-	cur := l.id
+	cur := l.resID // the writer is at this segment or before it
 	l.mu.Unlock()
 	for _, id := range ids {
 		if id >= cur || id >= oldest {
@@ -216,8 +330,13 @@ func (l *bodyLog) close() error {
 		f.Close()
 	}
 	l.rmu.Unlock()
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	if l.stopped != nil {
+		l.mu.Lock()
+		l.stop = true
+		l.wake.Signal()
+		l.mu.Unlock()
+		<-l.stopped
+	}
 	return l.cur.Close()
 }
 

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -89,39 +91,180 @@ func TestPurgeRemovesSegmentsBelowOldestMessage(t *testing.T) {
 	}
 }
 
-// TestReopenCutsUncommittedTail: bytes past the last committed body (a
-// group whose transaction did not commit, or a duplicate's body) are cut
-// off on open, and the next bodies go where they were.
-func TestReopenCutsUncommittedTail(t *testing.T) {
+// TestReopenCutsTornTail: bytes past the last intact record (a write that
+// a crash interrupted, never answered) are cut off on open, and the next
+// records go where they were. A duplicate writes nothing.
+func TestReopenCutsTornTail(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "mhhs.db")
 	db, err := Open(ctx, path)
 	mustDo(t, err)
 	_, err = db.Accept(ctx, []*dip.Message{bodyMsg("S-1", t0)})
 	mustDo(t, err)
-	// A duplicate: its body is appended, its row is not.
+	seg := segmentName(path+"-bodies", 1)
+	size := func() int64 {
+		fi, err := os.Stat(seg)
+		mustDo(t, err)
+		return fi.Size()
+	}
+	end := size()
 	res, err := db.Accept(ctx, []*dip.Message{bodyMsg("S-1", t0)})
 	mustDo(t, err)
-	if !res[0].Duplicate {
-		t.Fatalf("second S-1 not reported as a duplicate: %+v", res[0])
+	if !res[0].Duplicate || size() != end {
+		t.Fatalf("second S-1: %+v, log %d bytes; want a duplicate that writes nothing (%d bytes)", res[0], size(), end)
 	}
 	mustDo(t, db.Close())
-	seg := segmentName(path+"-bodies", 1)
+	// A whole record but for its last byte, then garbage.
+	torn, _ := appendRecord(nil, &logRecord{seq: 2, body: []byte(`{"sur":"S-9"}`)})
 	f, err := os.OpenFile(seg, os.O_WRONLY|os.O_APPEND, 0)
 	mustDo(t, err)
-	_, err = f.WriteString("garbage of a group that never committed")
+	_, err = f.Write(append(torn[:len(torn)-1], "garbage"...))
 	mustDo(t, err)
 	f.Close()
 
 	db, err = Open(ctx, path)
 	mustDo(t, err)
 	defer db.Close()
-	if fi, err := os.Stat(seg); err != nil || fi.Size() != int64(len(`{"sur":"S-1"}`)) {
-		t.Fatalf("segment after reopen: %v bytes, %v; want only S-1's body", fi.Size(), err)
+	if size() != end {
+		t.Fatalf("segment after reopen: %d bytes; want %d (only S-1's record)", size(), end)
 	}
-	_, err = db.Accept(ctx, []*dip.Message{bodyMsg("S-2", t0)})
+	res, err = db.Accept(ctx, []*dip.Message{bodyMsg("S-2", t0)})
 	mustDo(t, err)
+	if res[0].Seq != 2 {
+		t.Errorf("S-2 got seq %d, want 2", res[0].Seq)
+	}
 	if got := claimBodies(t, db, t0); !slices.Equal(got, []string{`{"sur":"S-1"}`, `{"sur":"S-2"}`}) {
 		t.Errorf("bodies %q, want S-1's and S-2's", got)
+	}
+}
+
+// loseIndex makes the database at path forget every message after seq
+// keep, as a crash does to index transactions that had not committed when
+// the log already held their records: the rows go and intake_state moves
+// back to the end of keep's record.
+func loseIndex(t *testing.T, path string, keep int64) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", "file:"+path)
+	mustDo(t, err)
+	defer db.Close()
+	for _, q := range []string{
+		`DELETE FROM deliveries WHERE seq > ?`,
+		`DELETE FROM messages WHERE seq > ?`,
+		`UPDATE intake_state SET last_seq = ?1,
+			seg = COALESCE((SELECT body_seg FROM messages WHERE seq = ?1), 0),
+			off = COALESCE((SELECT body_off + body_len FROM messages WHERE seq = ?1), 0)`,
+	} {
+		_, err := db.ExecContext(ctx, q, keep)
+		mustDo(t, err)
+	}
+}
+
+// TestRecoverReindexes: messages whose records are in the log but whose
+// rows are not (the crash case) are indexed again on open, across segments,
+// with their deliveries, journal and duplicate detection; and the next
+// message follows them.
+func TestRecoverReindexes(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "mhhs.db")
+	db, err := Open(ctx, path)
+	mustDo(t, err)
+	db.bodies.maxSize = 200 // a few records per segment
+	var want []string
+	for i := 1; i <= 12; i++ {
+		sur := fmt.Sprintf("S-%d", i)
+		_, err := db.Accept(ctx, []*dip.Message{bodyMsg(sur, t0)})
+		mustDo(t, err)
+		want = append(want, `{"sur":"`+sur+`"}`)
+	}
+	mustDo(t, db.Close())
+	for _, keep := range []int64{7, 0} { // lost mid-log, then lost entirely
+		loseIndex(t, path, keep)
+		db, err = Open(ctx, path)
+		mustDo(t, err)
+		if got := claimBodies(t, db, t0); !slices.Equal(got, want) {
+			t.Errorf("after losing the index past %d: bodies %q, want %q", keep, got, want)
+		}
+		rec, err := db.Journal(ctx, "1200000001", "S-12")
+		mustDo(t, err)
+		if rec.Message.Seq != 12 {
+			t.Errorf("S-12's journal: %+v", rec.Message)
+		}
+		res, err := db.Accept(ctx, []*dip.Message{bodyMsg("S-3", t0)})
+		mustDo(t, err)
+		if !res[0].Duplicate {
+			t.Errorf("S-3 again after recovery: %+v, want a duplicate", res[0])
+		}
+		mustDo(t, db.Close())
+	}
+	db, err = Open(ctx, path)
+	mustDo(t, err)
+	defer db.Close()
+	res, err := db.Accept(ctx, []*dip.Message{bodyMsg("S-13", t0)})
+	mustDo(t, err)
+	if res[0].Seq != 13 {
+		t.Errorf("S-13 got seq %d, want 13", res[0].Seq)
+	}
+}
+
+// TestRecoverCutsUnansweredSyncCommit: a group commit carrying a
+// registration update is answered only once indexed, so a record of one
+// that is not indexed was never answered: recovery cuts it (and what
+// follows) instead of indexing it without its update.
+func TestRecoverCutsUnansweredSyncCommit(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "mhhs.db")
+	db, err := Open(ctx, path)
+	mustDo(t, err)
+	_, err = db.Accept(ctx, []*dip.Message{bodyMsg("S-1", t0)})
+	mustDo(t, err)
+	reg := bodyMsg("S-2", t0)
+	reg.MPAN = "1200023305967"
+	reg.UpdateParties = func(p *dip.Parties) bool { p.Supplier = "2300000001"; return true }
+	res, err := db.Accept(ctx, []*dip.Message{reg, bodyMsg("S-3", t0)})
+	mustDo(t, err)
+	parties, err := db.Parties(ctx, []string{reg.MPAN})
+	mustDo(t, err)
+	if parties[reg.MPAN].Supplier != "2300000001" {
+		t.Fatalf("registration update not visible when Accept returned: %+v", parties[reg.MPAN])
+	}
+	mustDo(t, db.Close())
+	loseIndex(t, path, 1) // as if the crash came before the index commit
+	db, err = Open(ctx, path)
+	mustDo(t, err)
+	defer db.Close()
+	if got := claimBodies(t, db, t0); !slices.Equal(got, []string{`{"sur":"S-1"}`}) {
+		t.Errorf("bodies after recovery %q, want only S-1's", got)
+	}
+	res, err = db.Accept(ctx, []*dip.Message{bodyMsg("S-2", t0)})
+	mustDo(t, err)
+	if res[0].Duplicate || res[0].Seq != 2 {
+		t.Errorf("S-2 resent after recovery: %+v, want accepted as seq 2", res[0])
+	}
+}
+
+// TestRecoverRefusesDamageBeforeNewerSegments: a damaged record in a
+// segment that newer segments follow is not a cut-short write; Open fails
+// instead of dropping what follows.
+func TestRecoverRefusesDamageBeforeNewerSegments(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "mhhs.db")
+	db, err := Open(ctx, path)
+	mustDo(t, err)
+	db.bodies.maxSize = 1
+	for _, sur := range []string{"S-1", "S-2"} {
+		_, err := db.Accept(ctx, []*dip.Message{bodyMsg(sur, t0)})
+		mustDo(t, err)
+	}
+	mustDo(t, db.Close())
+	loseIndex(t, path, 0)
+	seg := segmentName(path+"-bodies", 1)
+	b, err := os.ReadFile(seg)
+	mustDo(t, err)
+	b[len(b)-2] ^= 0xff // a body byte: the checksum no longer matches
+	mustDo(t, os.WriteFile(seg, b, 0o600))
+	if db, err := Open(ctx, path); err == nil {
+		db.Close()
+		t.Fatal("opened a log damaged before its newest segment")
 	}
 }

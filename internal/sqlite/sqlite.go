@@ -34,6 +34,7 @@ type DB struct {
 	bodies  *bodyLog
 	stmts   sync.Map   // SQL text -> *sql.Stmt, on w or r
 	parties *keyFilter // the MPANs of the parties table (filter.go)
+	in      intake     // the intake pipeline (intake.go)
 }
 
 // stmt returns a prepared statement for query on pool, cached: parsing SQL
@@ -85,26 +86,20 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
-	db.bodies, err = openBodyLog(path+"-bodies", func(seg int64) (int64, error) {
-		// Bodies are appended in seq order, so the newest message holds
-		// the end of the newest segment's committed bytes, if it is in
-		// that segment at all.
-		var last, end int64
-		err := db.w.QueryRowContext(ctx, `SELECT body_seg, body_off + body_len FROM messages ORDER BY seq DESC LIMIT 1`).Scan(&last, &end)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && last != seg {
-			return 0, nil
-		}
-		return end, err
-	})
-	if err != nil {
+	if db.bodies, err = openBodyLog(path + "-bodies"); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sqlite: body log of %s: %w", path, err)
+		return nil, fmt.Errorf("sqlite: intake log of %s: %w", path, err)
+	}
+	if err := db.recoverIntake(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: recovering the intake log of %s: %w", path, err)
 	}
 	return db, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.stopIndexer()
 	var err error
 	if db.bodies != nil {
 		err = db.bodies.close()
@@ -160,7 +155,15 @@ func (db *DB) migrate(ctx context.Context) error {
 
 // tx runs fn in a write transaction.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.w.BeginTx(ctx, nil)
+	return inTx(ctx, db.w, fn)
+}
+
+// inTx runs fn in a transaction begun on b (the writer pool, or a
+// connection of it).
+func inTx(ctx context.Context, b interface {
+	BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+}, fn func(*sql.Tx) error) error {
+	tx, err := b.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -322,100 +325,13 @@ func nullable(s string) any {
 	return s
 }
 
-// Accept stores messages, their deliveries and registration updates in one
-// transaction, set-wise, with few B-tree entries per message (migration
-// 0003): the message row and its (sender, sur) key, then one delivery row
-// and one pending-index entry per recipient. The messages go in as one
-// multi-row INSERT that skips duplicates (ON CONFLICT DO NOTHING) and
-// returns the seqs it stored, so finding duplicates costs no extra query;
-// the delivery rows are derived in SQL from the stored rows. Statements are
-// prepared (and cached) on the single writer connection. The transaction
-// holds SQLite's write lock, so Accept assigns seq itself; a duplicate
-// leaves a gap in seq, and its body bytes stay unreferenced in the log.
-func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResult, error) {
-	out := make([]dip.AcceptResult, len(msgs))
-	if len(msgs) == 0 {
-		return out, nil
-	}
-	msgStmts, err := db.insertStmts(ctx, insertMessageHead, messageCols15, insertMessageTail, len(msgs))
-	if err != nil {
-		return nil, err
-	}
-	delStmt, err := db.stmt(ctx, db.w, insertDeliveries)
-	if err != nil {
-		return nil, err
-	}
-	stored := make(map[int64]bool, len(msgs))
-	err = db.tx(ctx, func(tx *sql.Tx) error {
-		var next int64
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages`).Scan(&next); err != nil {
-			return err
-		}
-		bodies := make([][]byte, len(msgs))
-		for i, m := range msgs {
-			next++
-			m.Seq = next
-			bodies[i] = m.Body
-		}
-		// The bodies become durable while the rows are written; the
-		// transaction commits only after both.
-		refs, durable := db.bodies.append(bodies)
-		waited := false
-		defer func() {
-			if !waited {
-				durable()
-			}
-		}()
-		if refs == nil {
-			waited = true
-			return durable()
-		}
-		if err := db.insertMessages(ctx, tx, msgStmts, msgs, refs, stored); err != nil {
-			return err
-		}
-		if len(stored) > 0 {
-			// One statement per group instead of bound values per row.
-			if _, err := tx.StmtContext(ctx, delStmt).ExecContext(ctx, msgs[0].Seq, msgs[len(msgs)-1].Seq); err != nil {
-				return err
-			}
-		}
-		for _, m := range msgs {
-			if m.UpdateParties == nil || m.MPAN == "" || !stored[m.Seq] {
-				continue
-			}
-			updated, err := db.updateParties(ctx, tx, m)
-			if err != nil {
-				return err
-			}
-			if updated {
-				if _, err := tx.ExecContext(ctx, `UPDATE messages SET mpan_updated = 1 WHERE seq = ?`, m.Seq); err != nil {
-					return err
-				}
-			}
-		}
-		waited = true
-		return durable()
-	})
-	if err != nil {
-		return nil, err
-	}
-	for i, m := range msgs {
-		if stored[m.Seq] {
-			out[i].Seq = m.Seq
-		} else {
-			out[i].Duplicate = true
-		}
-	}
-	return out, nil
-}
-
 const (
-	insertMessageHead = `INSERT INTO messages (seq, transaction_id, channel, event_code, sender, sender_role, sur, correlation_id, mpan, accepted_at, mpan_updated, recipients, body_seg, body_off, body_len) VALUES `
-	insertMessageTail = ` ON CONFLICT (sender, sur) DO NOTHING RETURNING seq`
+	insertMessageHead = `INSERT OR ROLLBACK INTO messages (seq, transaction_id, channel, event_code, sender, sender_role, sur, correlation_id, mpan, accepted_at, mpan_updated, recipients, body_seg, body_off, body_len) VALUES `
 	messageCols15     = 15
-	insertDeliveries  = `INSERT INTO deliveries (recipient, seq, status, next_attempt)
-		SELECT r.value ->> 2, m.seq, 'Pending', m.accepted_at
-		FROM messages m, json_each(m.recipients) r WHERE m.seq BETWEEN ? AND ?`
+	// insertChunkRows is the row count of a full multi-row INSERT: n rows
+	// take n/insertChunkRows full statements and one of the rest, so at
+	// most insertChunkRows statements of each kind are prepared.
+	insertChunkRows = 64
 )
 
 // insertChunk is a prepared multi-row INSERT of n rows.
@@ -424,15 +340,13 @@ type insertChunk struct {
 	n    int
 }
 
-// insertStmts prepares the multi-row INSERTs for n rows of cols values, in
-// chunks under SQLite's bound on statement parameters.
-func (db *DB) insertStmts(ctx context.Context, head string, cols int, tail string, n int) ([]insertChunk, error) {
-	per := 30000 / cols
+// insertStmts prepares the multi-row INSERTs for n rows of cols values.
+func (db *DB) insertStmts(ctx context.Context, head string, cols, n int) ([]insertChunk, error) {
 	var out []insertChunk
 	ph := "(" + placeholders(cols) + "),"
-	for lo := 0; lo < n; lo += per {
-		k := min(per, n-lo)
-		st, err := db.stmt(ctx, db.w, head+strings.TrimSuffix(strings.Repeat(ph, k), ",")+tail)
+	for lo := 0; lo < n; lo += insertChunkRows {
+		k := min(insertChunkRows, n-lo)
+		st, err := db.stmt(ctx, db.w, head+strings.TrimSuffix(strings.Repeat(ph, k), ","))
 		if err != nil {
 			return nil, err
 		}
@@ -441,31 +355,17 @@ func (db *DB) insertStmts(ctx context.Context, head string, cols int, tail strin
 	return out, nil
 }
 
-// insertMessages runs the prepared chunks in tx and notes in stored the
-// seqs they inserted (the others were duplicates).
-func (db *DB) insertMessages(ctx context.Context, tx *sql.Tx, chunks []insertChunk, ms []*dip.Message, refs []bodyRef, stored map[int64]bool) error {
+// insertMessages runs the prepared chunks in tx for items.
+func insertMessages(ctx context.Context, tx *sql.Tx, chunks []insertChunk, items []indexItem) error {
 	i := 0
 	for _, c := range chunks {
 		args := make([]any, 0, c.n*messageCols15)
 		for end := i + c.n; i < end; i++ {
-			m := ms[i]
+			m, ref := &items[i].m, items[i].ref
 			args = append(args, m.Seq, m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference,
-				m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), false, dip.EncodeRecipients(m.Recipients), refs[i].seg, refs[i].off, refs[i].n)
+				m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), false, items[i].recipients, ref.seg, ref.off, ref.n)
 		}
-		rows, err := tx.StmtContext(ctx, c.stmt).QueryContext(ctx, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var seq int64
-			if err := rows.Scan(&seq); err != nil {
-				rows.Close()
-				return err
-			}
-			stored[seq] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if _, err := tx.StmtContext(ctx, c.stmt).ExecContext(ctx, args...); err != nil {
 			return err
 		}
 	}
@@ -552,6 +452,9 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 	if len(q.Targets) == 0 || q.Limit <= 0 {
 		return nil, nil
 	}
+	if err := db.caughtUp(ctx); err != nil {
+		return nil, err
+	}
 	paused := map[string]bool{}
 	states, err := db.RecipientStates(ctx)
 	if err != nil {
@@ -635,6 +538,9 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 
 // Complete records attempts.
 func (db *DB) Complete(ctx context.Context, attempts []dip.Attempt, pauseAfter int) error {
+	if err := db.caughtUp(ctx); err != nil {
+		return err
+	}
 	if len(attempts) == 0 {
 		return nil
 	}
@@ -692,6 +598,9 @@ func (db *DB) Complete(ctx context.Context, attempts []dip.Attempt, pauseAfter i
 
 // Resume unpauses a recipient.
 func (db *DB) Resume(ctx context.Context, recipient string, now time.Time) error {
+	if err := db.caughtUp(ctx); err != nil {
+		return err
+	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE recipients SET paused = 0, failures = 0 WHERE recipient = ?`, recipient)
 		if err != nil {
@@ -727,6 +636,9 @@ func (db *DB) RecipientStates(ctx context.Context) ([]dip.RecipientState, error)
 
 // Deliveries lists a recipient's deliveries in a status.
 func (db *DB) Deliveries(ctx context.Context, recipient string, status dip.Status, limit int) ([]dip.Delivery, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := db.r.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d JOIN messages m ON m.seq = d.seq
 		WHERE d.recipient = ? AND d.status = ? ORDER BY d.seq LIMIT ?`, recipient, string(status), limit)
 	if err != nil {
@@ -746,6 +658,9 @@ func (db *DB) Deliveries(ctx context.Context, recipient string, status dip.Statu
 
 // Requeue makes deliveries due again.
 func (db *DB) Requeue(ctx context.Context, recipient string, seqs []int64, now time.Time) (int, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return 0, err
+	}
 	if len(seqs) == 0 {
 		return 0, nil
 	}
@@ -781,6 +696,9 @@ func (db *DB) scanMessage(row interface{ Scan(...any) error }, withBody bool) (d
 
 // Journal returns the journal of a sender's message.
 func (db *DB) Journal(ctx context.Context, sender, sur string) (dip.JournalRecord, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return dip.JournalRecord{}, err
+	}
 	m, updated, err := db.scanMessage(db.r.QueryRowContext(ctx, `SELECT `+messageCols+` FROM messages m WHERE sender = ? AND sur = ?`, sender, sur), false)
 	if errors.Is(err, sql.ErrNoRows) {
 		rows, err := db.r.QueryContext(ctx, `SELECT channel, event_code, mpan, at, code, reason FROM rejections WHERE sender = ? AND sur = ? ORDER BY at`, sender, sur)
@@ -828,6 +746,9 @@ func (db *DB) Journal(ctx context.Context, sender, sur string) (dip.JournalRecor
 
 // Replay returns a recipient's messages on a channel.
 func (db *DB) Replay(ctx context.Context, q dip.ReplayQuery) ([]dip.Message, bool, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return nil, false, err
+	}
 	where := []string{"d.recipient = ?", "m.seq > ?"}
 	args := []any{q.Recipient, q.AfterSeq}
 	if q.Channel != "" {
@@ -877,6 +798,9 @@ func (db *DB) Replay(ctx context.Context, q dip.ReplayQuery) ([]dip.Message, boo
 // accepted_at test on that range stays exact. Body segments older than the
 // oldest message left are removed.
 func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int, error) {
+	if err := db.caughtUp(ctx); err != nil {
+		return 0, err
+	}
 	bound, err := db.firstSeqAtOrAfter(ctx, dip.Micros(cutoff))
 	if err != nil {
 		return 0, err
@@ -920,7 +844,11 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 	if !oldest.Valid { // no message left: every segment but the current one goes
 		oldest.Int64 = math.MaxInt64
 	}
-	return int(n), db.bodies.removeBelow(oldest.Int64)
+	// The log past the indexed part is the only copy of what it holds.
+	db.in.mu.Lock()
+	keep := min(oldest.Int64, db.in.seg)
+	db.in.mu.Unlock()
+	return int(n), db.bodies.removeBelow(keep)
 }
 
 // firstSeqAtOrAfter returns the first seq whose message was accepted at or

@@ -1,0 +1,554 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mhhs/mhhs/internal/dip"
+)
+
+// Intake is log first, index behind. Accept frames a group commit's
+// messages as records of the intake log (bodies.go, record.go), whose
+// writer makes them durable with one fdatasync per round, and answers then:
+// the log is the durable record of an accepted message. A single indexer
+// goroutine writes the SQLite rows (message, deliveries, registration
+// update, and the log position they reach, in intake_state) in
+// transactions of many group commits at once, without waiting for an fsync
+// of SQLite's own, on the other core, while the next group commit is being
+// made durable. After a crash, Open re-indexes the records past
+// intake_state's position before it returns. Profiles of the earlier design
+// (rows and bodies in one commit) had the committer busy with SQLite for
+// 40 µs of every message's 56 and the second core idle (BENCHMARKS.md).
+//
+// What a reader sees stays as before: every read of messages or deliveries
+// first waits until the index holds every message already answered
+// (caughtUp), which takes as long as one index transaction at most.
+//
+// Three things must be right before a message is answered, and are:
+//   - Duplicates: the (sender, senderUniqueReference) keys of the messages
+//     not yet indexed are kept in memory; Accept looks there, then in SQLite.
+//   - Registration updates: a message that changes an MPAN's parties runs a
+//     function the log cannot hold, and later routing depends on it. A group
+//     commit with one is flagged in the log (recordSync) and answered only
+//     once indexed; no later commit starts before. So if a crash comes first,
+//     it is the log's last commit and was never answered: recovery cuts it.
+//   - Back-pressure: at most maxIndexLag messages wait for the index, so
+//     intake cannot run ahead of what the index sustains.
+const (
+	maxIndexLag   = 4096 // accepted messages not yet indexed, at most
+	maxIndexBatch = 1024 // messages per index transaction, at most
+	// The indexer waits up to indexLinger for minIndexBatch messages
+	// unless a reader is waiting for it: an index transaction costs
+	// 35 µs a message at 16 messages, 20 at 64 and 15 at 256
+	// (BenchmarkIndex).
+	minIndexBatch = 256
+	indexLinger   = 2 * time.Millisecond
+)
+
+// intake is the state shared by Accept, the indexer and the readers.
+type intake struct {
+	acceptMu sync.Mutex // serialises Accept: seq order is log order
+	next     int64      // the last seq given out; under acceptMu
+
+	mu      sync.Mutex
+	queue   []indexItem         // durable, not yet taken by the indexer
+	keys    map[dupKey]struct{} // (sender, sur) of every message not yet indexed
+	acked   int64               // the last seq made durable in the log
+	indexed int64               // the last seq indexed
+	seg     int64               // the segment where the indexed part of the log ends
+	err     error               // sticky: intake stopped after a failure
+	waiters int                 // readers waiting for the index to catch up
+	closing bool
+	changed chan struct{} // closed and replaced when indexed or err change
+	work    chan struct{} // 1-buffered: the queue grew, or closing
+	done    chan struct{} // closed when the indexer has stopped
+}
+
+type dupKey struct{ sender, sur string }
+
+// indexItem is a durable message waiting for its rows.
+type indexItem struct {
+	m          dip.Message // without Body
+	recipients string      // dip.EncodeRecipients(m.Recipients)
+	ref        bodyRef
+}
+
+// signal wakes every waiter; in.mu is held.
+func (in *intake) signal() {
+	close(in.changed)
+	in.changed = make(chan struct{})
+}
+
+// wait returns when cond holds (checked with in.mu held), or the intake
+// failed, or ctx ends.
+func (in *intake) wait(ctx context.Context, cond func() bool) error {
+	for {
+		in.mu.Lock()
+		if in.err != nil {
+			err := in.err
+			in.mu.Unlock()
+			return err
+		}
+		if cond() {
+			in.mu.Unlock()
+			return nil
+		}
+		ch := in.changed
+		in.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// fail stops intake: nothing more is accepted until the store is reopened
+// and has recovered from the log.
+func (in *intake) fail(err error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.err == nil {
+		in.err = fmt.Errorf("sqlite: intake stopped, reopen the store to recover: %w", err)
+		in.signal()
+	}
+}
+
+// caughtUp returns once the index holds every message answered so far.
+func (db *DB) caughtUp(ctx context.Context) error {
+	in := &db.in
+	in.mu.Lock()
+	target := in.acked
+	in.mu.Unlock()
+	return in.waitIndexed(ctx, target)
+}
+
+// waitIndexed returns once seq is indexed; the indexer stops lingering
+// meanwhile.
+func (in *intake) waitIndexed(ctx context.Context, seq int64) error {
+	in.mu.Lock()
+	if in.indexed >= seq && in.err == nil {
+		in.mu.Unlock()
+		return nil
+	}
+	in.waiters++
+	in.mu.Unlock()
+	in.poke()
+	defer func() {
+		in.mu.Lock()
+		in.waiters--
+		in.mu.Unlock()
+	}()
+	return in.wait(ctx, func() bool { return in.indexed >= seq })
+}
+
+// poke wakes the indexer.
+func (in *intake) poke() {
+	select {
+	case in.work <- struct{}{}:
+	default:
+	}
+}
+
+// Flush returns once every accepted message is in the index (the benchmark
+// counts that time as part of intake).
+func (db *DB) Flush(ctx context.Context) error { return db.caughtUp(ctx) }
+
+// Accept makes messages durable in the intake log and queues their rows for
+// the indexer; see intake above. A message whose sender already used its
+// senderUniqueReference comes back Duplicate and takes no seq.
+//
+// Group commits may overlap (the hub runs Config.Committers of them): one
+// is framed while the log writer syncs the one before. Their order is
+// settled under acceptMu (seqs, duplicates, their place in the log) and
+// kept after: a commit is queued for the index, and answered, only after
+// the one before it.
+func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResult, error) {
+	out := make([]dip.AcceptResult, len(msgs))
+	if len(msgs) == 0 {
+		return out, nil
+	}
+	in := &db.in
+	in.acceptMu.Lock()
+	locked := true
+	defer func() {
+		if locked {
+			in.acceptMu.Unlock()
+		}
+	}()
+	if err := in.wait(ctx, func() bool { return in.acked-in.indexed < maxIndexLag }); err != nil {
+		return nil, err
+	}
+	dup, err := db.duplicates(ctx, msgs)
+	if err != nil {
+		return nil, err
+	}
+	var flags byte
+	for i, m := range msgs {
+		if !dup[i] && m.UpdateParties != nil {
+			flags = recordSync
+		}
+	}
+	size := 0
+	for _, m := range msgs {
+		size += len(m.Body) + 512 // the record's head: ids, and its recipients' JSON
+	}
+	buf := make([]byte, 0, size)
+	items := make([]indexItem, 0, len(msgs))
+	seq := in.next
+	for i, m := range msgs {
+		if dup[i] {
+			out[i].Duplicate = true
+			continue
+		}
+		seq++
+		m.Seq, out[i].Seq = seq, seq
+		it := indexItem{m: *m, recipients: dip.EncodeRecipients(m.Recipients)}
+		it.m.Body = nil
+		r := logRecord{flags: flags, seq: seq, acceptedAt: dip.Micros(m.AcceptedAt), body: m.Body, fields: [nFields]string{
+			m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference, m.CorrelationID, m.MPAN, it.recipients,
+		}}
+		var at int
+		buf, at = appendRecord(buf, &r)
+		it.ref = bodyRef{off: int64(at), n: int64(len(m.Body))}
+		items = append(items, it)
+	}
+	if len(items) == 0 {
+		return out, nil
+	}
+	w := db.bodies.reserve(buf)
+	for i := range items {
+		items[i].ref.seg, items[i].ref.off = w.seg, w.start+items[i].ref.off
+	}
+	first := in.next + 1
+	in.next = seq
+	in.mu.Lock()
+	for i := range items { // the next commit's duplicates check sees these
+		in.keys[dupKey{items[i].m.SenderDIPID, items[i].m.SenderUniqueReference}] = struct{}{}
+	}
+	in.mu.Unlock()
+	if flags&recordSync == 0 {
+		// A commit with a registration update keeps acceptMu until it is
+		// indexed, so no commit is written after it before then.
+		in.acceptMu.Unlock()
+		locked = false
+	}
+	if err := <-w.done; err != nil {
+		// What the failed write left on disk may be durable or not: stop,
+		// and let recovery read what the log holds.
+		in.fail(err)
+		return nil, err
+	}
+	ctx = context.WithoutCancel(ctx) // durable: queue it whatever the caller does
+	if err := in.wait(ctx, func() bool { return in.acked == first-1 }); err != nil {
+		return nil, err
+	}
+	in.mu.Lock()
+	in.queue = append(in.queue, items...)
+	in.acked = seq
+	in.signal()
+	in.mu.Unlock()
+	in.poke()
+	if flags&recordSync != 0 {
+		if err := in.waitIndexed(ctx, seq); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// probeChunk is how many references one duplicate probe asks for.
+const probeChunk = 32
+
+// duplicates reports which messages repeat a (sender, senderUniqueReference)
+// already accepted, or an earlier one of msgs. Keys not yet indexed are
+// looked up in memory first, then SQLite: a key leaves memory only after its
+// rows commit, so one of the two lookups finds it.
+func (db *DB) duplicates(ctx context.Context, msgs []*dip.Message) ([]bool, error) {
+	in := &db.in
+	dup := make([]bool, len(msgs))
+	seen := make(map[dupKey]bool, len(msgs))
+	bySender := map[string][]int{}
+	in.mu.Lock()
+	for i, m := range msgs {
+		k := dupKey{m.SenderDIPID, m.SenderUniqueReference}
+		_, queued := in.keys[k]
+		if seen[k] || queued {
+			dup[i] = true
+			continue
+		}
+		seen[k] = true
+		bySender[m.SenderDIPID] = append(bySender[m.SenderDIPID], i)
+	}
+	in.mu.Unlock()
+	st, err := db.stmt(ctx, db.r, `SELECT sur FROM messages WHERE sender = ? AND sur IN (`+placeholders(probeChunk)+`)`)
+	if err != nil {
+		return nil, err
+	}
+	args := make([]any, 1+probeChunk)
+	for sender, idx := range bySender {
+		for lo := 0; lo < len(idx); lo += probeChunk {
+			chunk := idx[lo:min(lo+probeChunk, len(idx))]
+			args[0] = sender
+			for j := range probeChunk { // pad with the last reference
+				args[1+j] = msgs[chunk[min(j, len(chunk)-1)]].SenderUniqueReference
+			}
+			rows, err := st.QueryContext(ctx, args...)
+			if err != nil {
+				return nil, err
+			}
+			found := map[string]bool{}
+			for rows.Next() {
+				var sur string
+				if err := rows.Scan(&sur); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				found[sur] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+			for _, i := range chunk {
+				dup[i] = found[msgs[i].SenderUniqueReference]
+			}
+		}
+	}
+	return dup, nil
+}
+
+// indexLoop is the indexer: it writes the rows of queued messages, many
+// group commits per transaction, until the store closes.
+func (db *DB) indexLoop() {
+	in := &db.in
+	defer close(in.done)
+	var lingering time.Time // since when a small queue has waited
+	for {
+		in.mu.Lock()
+		n := min(len(in.queue), maxIndexBatch)
+		if n > 0 && n < minIndexBatch && in.waiters == 0 && !in.closing {
+			if lingering.IsZero() {
+				lingering = time.Now()
+			}
+			if wait := indexLinger - time.Since(lingering); wait > 0 {
+				in.mu.Unlock()
+				t := time.NewTimer(wait)
+				select {
+				case <-in.work:
+				case <-t.C:
+				}
+				t.Stop()
+				continue
+			}
+		}
+		lingering = time.Time{}
+		items := in.queue[:n:n]
+		in.queue = in.queue[n:]
+		if len(in.queue) == 0 {
+			in.queue = nil
+		}
+		closing := in.closing
+		in.mu.Unlock()
+		if n == 0 {
+			if closing {
+				return
+			}
+			<-in.work
+			continue
+		}
+		err := db.index(context.Background(), items)
+		if err != nil {
+			in.fail(fmt.Errorf("indexing the intake log: %w", err))
+			return
+		}
+		last := items[n-1]
+		in.mu.Lock()
+		in.indexed, in.seg = last.m.Seq, last.ref.seg
+		for i := range items {
+			delete(in.keys, dupKey{items[i].m.SenderDIPID, items[i].m.SenderUniqueReference})
+		}
+		in.signal()
+		in.mu.Unlock()
+	}
+}
+
+// stopIndexer lets the indexer finish the queue and stops it.
+func (db *DB) stopIndexer() {
+	in := &db.in
+	if in.done == nil {
+		return
+	}
+	in.mu.Lock()
+	in.closing = true
+	in.mu.Unlock()
+	in.poke()
+	<-in.done
+	in.fail(errors.New("store closed"))
+}
+
+// index writes the rows of items (consecutive seqs) in one transaction: the
+// messages, a delivery per recipient, registration updates, and the log
+// position reached.
+func (db *DB) index(ctx context.Context, items []indexItem) error {
+	chunks, err := db.insertStmts(ctx, insertMessageHead, messageCols15, len(items))
+	if err != nil {
+		return err
+	}
+	nd := 0
+	for i := range items {
+		nd += len(items[i].m.Recipients)
+	}
+	delChunks, err := db.insertStmts(ctx, `INSERT OR ROLLBACK INTO deliveries (recipient, seq, status, next_attempt) VALUES `, 4, nd)
+	if err != nil {
+		return err
+	}
+	last := items[len(items)-1]
+	// The log is the durable record of these rows: their commit need not
+	// wait for an fsync of SQLite's WAL (synchronous=NORMAL keeps the
+	// database consistent, and a power cut that takes the last index
+	// commits is mended from the log on open, as a crash is). The next
+	// commit made with FULL on this connection syncs them anyway.
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+		return err
+	}
+	defer conn.ExecContext(ctx, `PRAGMA synchronous = FULL`)
+	return inTx(ctx, conn, func(tx *sql.Tx) error {
+		if err := insertMessages(ctx, tx, chunks, items); err != nil {
+			return err
+		}
+		args := make([]any, 0, 4*nd)
+		for i := range items {
+			for _, r := range items[i].m.Recipients {
+				args = append(args, r.DIPID, items[i].m.Seq, "Pending", dip.Micros(items[i].m.AcceptedAt))
+			}
+		}
+		for _, c := range delChunks {
+			if _, err := tx.StmtContext(ctx, c.stmt).ExecContext(ctx, args[:4*c.n]...); err != nil {
+				return err
+			}
+			args = args[4*c.n:]
+		}
+		for i := range items {
+			m := &items[i].m
+			if m.UpdateParties == nil || m.MPAN == "" {
+				continue
+			}
+			updated, err := db.updateParties(ctx, tx, m)
+			if err != nil {
+				return err
+			}
+			if updated {
+				if _, err := tx.ExecContext(ctx, `UPDATE messages SET mpan_updated = 1 WHERE seq = ?`, m.Seq); err != nil {
+					return err
+				}
+			}
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE intake_state SET last_seq = ?, seg = ?, off = ? WHERE id = 1`,
+			last.m.Seq, last.ref.seg, last.ref.off+last.ref.n)
+		return err
+	})
+}
+
+// recoverIntake brings the index up to the log after a crash, before the
+// store is used: it reads the log from the position intake_state records,
+// indexes every intact record past it, and cuts the log at the first record
+// that is not intact (a write the crash interrupted, never answered) or that
+// belongs to a group commit answered only once indexed (recordSync), which
+// was not. A damaged record followed by newer segments is an error: the log
+// is damaged, not merely cut short.
+func (db *DB) recoverIntake(ctx context.Context) error {
+	var last, stSeg, stOff int64
+	if err := db.w.QueryRowContext(ctx, `SELECT last_seq, seg, off FROM intake_state WHERE id = 1`).Scan(&last, &stSeg, &stOff); err != nil {
+		return err
+	}
+	l := db.bodies
+	if !l.framed {
+		// A segment of bare bodies (before migration 0004): bytes past the
+		// last indexed body belong to a commit that did not happen.
+		end := int64(0)
+		if stSeg == l.id {
+			end = stOff
+		}
+		if err := l.truncate(end); err != nil {
+			return err
+		}
+		if err := l.startFramed(); err != nil {
+			return err
+		}
+	}
+	ids, err := l.segments()
+	if err != nil {
+		return err
+	}
+	var items []indexItem
+	for k, id := range ids {
+		if id < stSeg {
+			continue
+		}
+		data, err := os.ReadFile(segmentName(l.dir, id))
+		if err != nil {
+			return err
+		}
+		if !strings.HasPrefix(string(data[:min(len(data), len(logMagic))]), logMagic) {
+			continue // bare bodies: the indexed ones are referenced, the rest never were
+		}
+		pos := len(logMagic)
+		if id == stSeg {
+			pos = max(pos, int(stOff))
+		}
+		for pos < len(data) {
+			rec, n, bodyAt, err := decodeRecord(data[pos:])
+			if err == nil && rec.seq <= last {
+				pos += n // indexed, then purged
+				continue
+			}
+			if err == nil && rec.flags&recordSync == 0 && rec.seq == last+1 {
+				m := dip.Message{Seq: rec.seq, AcceptedAt: dip.FromMicros(rec.acceptedAt),
+					TransactionID: rec.fields[fTransactionID], Channel: rec.fields[fChannel], EventCode: rec.fields[fEventCode],
+					SenderDIPID: rec.fields[fSender], SenderRole: rec.fields[fSenderRole], SenderUniqueReference: rec.fields[fSUR],
+					CorrelationID: rec.fields[fCorrelationID], MPAN: rec.fields[fMPAN], Recipients: dip.DecodeRecipients(rec.fields[fRecipients])}
+				items = append(items, indexItem{m: m, recipients: rec.fields[fRecipients], ref: bodyRef{seg: id, off: int64(pos + bodyAt), n: int64(len(rec.body))}})
+				last = rec.seq
+				pos += n
+				continue
+			}
+			if err == nil && rec.flags&recordSync == 0 {
+				err = fmt.Errorf("record seq %d where %d was due", rec.seq, last+1)
+			}
+			if k != len(ids)-1 || err != nil && !errors.Is(err, errTorn) {
+				return fmt.Errorf("sqlite: intake log segment %d damaged at offset %d: %v", id, pos, err)
+			}
+			if err := l.truncate(int64(pos)); err != nil { // the unanswered tail
+				return err
+			}
+			break
+		}
+	}
+	for len(items) > 0 {
+		n := min(len(items), maxIndexBatch)
+		if err := db.index(ctx, items[:n]); err != nil {
+			return err
+		}
+		stSeg = items[n-1].ref.seg
+		items = items[n:]
+	}
+	in := &db.in
+	in.next, in.acked, in.indexed, in.seg = last, last, last, stSeg
+	in.keys = map[dupKey]struct{}{}
+	in.changed, in.work, in.done = make(chan struct{}), make(chan struct{}, 1), make(chan struct{})
+	go db.indexLoop()
+	l.startWriter()
+	return nil
+}
