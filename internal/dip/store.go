@@ -162,10 +162,13 @@ type Store interface {
 	// Parties returns the registration state of MPANs (missing ones are
 	// returned with only MPAN set).
 	Parties(ctx context.Context, mpans []string) (map[string]Parties, error)
-	// Accept stores messages in one transaction: each message, its delivery
-	// rows (status Pending) and its registration update. A message whose
-	// sender already used its senderUniqueReference is not stored and comes
-	// back Duplicate. Seq values increase with acceptance order.
+	// Accept stores messages atomically and durably before it returns: each
+	// message, its delivery rows (status Pending) and its registration
+	// update, visible to every read of the store from then on (the SQLite
+	// store makes a log record durable and indexes it behind, its readers
+	// waiting for the index; PostgreSQL uses one transaction). A message
+	// whose sender already used its senderUniqueReference is not stored and
+	// comes back Duplicate. Seq values increase with acceptance order.
 	Accept(ctx context.Context, msgs []*Message) ([]AcceptResult, error)
 	// Reject records refused messages for the journal.
 	Reject(ctx context.Context, r []Rejection) error

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // bodyLog is the intake log: an append-only log of segment files beside the
@@ -47,14 +49,17 @@ type bodyLog struct {
 
 	rmu     sync.RWMutex
 	readers map[int64]*os.File
+
+	stats struct{ rounds, writes, nanos atomic.Int64 }
 }
 
 // logWrite is a write reserved in the log: its place is fixed when it is
-// reserved, and done reports when it is durable.
+// reserved, and then is called on the writer when its round is durable (or
+// failed).
 type logWrite struct {
 	seg, start int64
 	buf        []byte
-	done       chan error
+	then       func(seg, start int64, err error)
 }
 
 const segmentSize = 256 << 20
@@ -177,23 +182,24 @@ func (l *bodyLog) startWriter() {
 }
 
 // reserve queues buf (framed records) for the writer at the end of the log
-// and returns the write, whose place (segment, start) is already fixed.
-// Reservations are serial (the caller holds intake's acceptMu), so the log
-// holds writes in the order they were reserved.
-func (l *bodyLog) reserve(buf []byte) *logWrite {
+// and returns the write, whose place (segment, start) is fixed: the log
+// holds writes in the order they were reserved. then is called on the
+// writer, in that order, when the write is durable or has failed; it must
+// not block.
+func (l *bodyLog) reserve(buf []byte, then func(seg, start int64, err error)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.resSize > int64(len(logMagic)) && l.resSize+int64(len(buf)) > l.maxSize {
 		l.resID, l.resSize = l.resID+1, int64(len(logMagic))
 	}
-	w := &logWrite{seg: l.resID, start: l.resSize, buf: buf, done: make(chan error, 1)}
+	w := &logWrite{seg: l.resID, start: l.resSize, buf: buf, then: then}
 	l.resSize += int64(len(buf))
 	l.queue = append(l.queue, w)
 	l.wake.Signal()
-	return w
 }
 
-// writeLoop writes what is queued, in order, a sync per round.
+// writeLoop writes what is queued, in order, a sync per round: a round
+// carries every write reserved while the one before it ran.
 func (l *bodyLog) writeLoop() {
 	defer close(l.stopped)
 	for {
@@ -209,7 +215,11 @@ func (l *bodyLog) writeLoop() {
 			return // stopping, and nothing is left
 		}
 		if err == nil {
+			start := time.Now()
 			err = l.flush(ws)
+			l.stats.rounds.Add(1)
+			l.stats.writes.Add(int64(len(ws)))
+			l.stats.nanos.Add(int64(time.Since(start)))
 		}
 		if err != nil {
 			l.mu.Lock()
@@ -217,7 +227,7 @@ func (l *bodyLog) writeLoop() {
 			l.mu.Unlock()
 		}
 		for _, w := range ws {
-			w.done <- err
+			w.then(w.seg, w.start, err)
 		}
 	}
 }
@@ -336,6 +346,9 @@ func (l *bodyLog) close() error {
 		l.wake.Signal()
 		l.mu.Unlock()
 		<-l.stopped
+	}
+	if l.cur == nil { // opened by a process without intake
+		return nil
 	}
 	return l.cur.Close()
 }

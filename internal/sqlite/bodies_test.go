@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -266,5 +267,41 @@ func TestRecoverRefusesDamageBeforeNewerSegments(t *testing.T) {
 	if db, err := Open(ctx, path); err == nil {
 		db.Close()
 		t.Fatal("opened a log damaged before its newest segment")
+	}
+}
+
+// TestSecondaryOpen: while one store holds the intake log (mhhs serve), a
+// second opener of the same database (an admin command of the CLI) reads
+// what the first accepted and administers, but accepts nothing and leaves
+// the log alone; the first goes on accepting.
+func TestSecondaryOpen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "mhhs.db")
+	db, err := Open(ctx, path)
+	mustDo(t, err)
+	defer db.Close()
+	_, err = db.Accept(ctx, []*dip.Message{bodyMsg("S-1", t0)})
+	mustDo(t, err)
+	mustDo(t, db.Flush(ctx))
+
+	other, err := Open(ctx, path)
+	mustDo(t, err)
+	if _, err := other.Accept(ctx, []*dip.Message{bodyMsg("S-2", t0)}); !errors.Is(err, errSecondary) {
+		t.Errorf("second opener accepted: %v", err)
+	}
+	rec, err := other.Journal(ctx, "1200000001", "S-1")
+	mustDo(t, err)
+	if rec.Message.Seq != 1 {
+		t.Errorf("second opener's journal of S-1: %+v", rec.Message)
+	}
+	mustDo(t, other.Close())
+
+	res, err := db.Accept(ctx, []*dip.Message{bodyMsg("S-2", t0)})
+	mustDo(t, err)
+	if res[0].Seq != 2 {
+		t.Errorf("S-2 after the second opener closed: %+v", res[0])
+	}
+	if got := claimBodies(t, db, t0); !slices.Equal(got, []string{`{"sur":"S-1"}`, `{"sur":"S-2"}`}) {
+		t.Errorf("bodies %q", got)
 	}
 }

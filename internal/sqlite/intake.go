@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mhhs/mhhs/internal/dip"
@@ -65,10 +66,37 @@ type intake struct {
 	err     error               // sticky: intake stopped after a failure
 	waiters int                 // readers waiting for the index to catch up
 	closing bool
-	changed chan struct{} // closed and replaced when indexed or err change
-	work    chan struct{} // 1-buffered: the queue grew, or closing
-	done    chan struct{} // closed when the indexer has stopped
+	// secondary: another process holds the intake log; this one reads
+	// and administers through SQLite, and accepts nothing.
+	secondary bool
+	changed   chan struct{} // closed and replaced when indexed or err change
+	work      chan struct{} // 1-buffered: the queue grew, or closing
+	done      chan struct{} // closed when the indexer has stopped
+
+	stats struct{ txns, indexed, nanos, throttled atomic.Int64 }
 }
+
+// IntakeStats are counters of the intake pipeline since the store opened.
+type IntakeStats struct {
+	LogRounds   int64         // writer rounds: one fdatasync each
+	LogWrites   int64         // group commits written in them
+	LogTime     time.Duration // spent writing and syncing
+	IndexTxns   int64         // index transactions
+	Indexed     int64         // messages indexed in them
+	IndexTime   time.Duration // spent in them
+	ThrottledAt int64         // group commits that waited for the index (maxIndexLag)
+}
+
+// IntakeStats returns the intake pipeline's counters.
+func (db *DB) IntakeStats() IntakeStats {
+	l, st := db.bodies, &db.in.stats
+	return IntakeStats{
+		LogRounds: l.stats.rounds.Load(), LogWrites: l.stats.writes.Load(), LogTime: time.Duration(l.stats.nanos.Load()),
+		IndexTxns: st.txns.Load(), Indexed: st.indexed.Load(), IndexTime: time.Duration(st.nanos.Load()), ThrottledAt: st.throttled.Load(),
+	}
+}
+
+var errSecondary = errors.New("sqlite: another process (mhhs serve) holds this store's intake log; messages are accepted there")
 
 type dupKey struct{ sender, sur string }
 
@@ -164,54 +192,102 @@ func (db *DB) Flush(ctx context.Context) error { return db.caughtUp(ctx) }
 // the indexer; see intake above. A message whose sender already used its
 // senderUniqueReference comes back Duplicate and takes no seq.
 //
-// Group commits may overlap (the hub runs Config.Committers of them): one
-// is framed while the log writer syncs the one before. Their order is
-// settled under acceptMu (seqs, duplicates, their place in the log) and
-// kept after: a commit is queued for the index, and answered, only after
-// the one before it.
+// Group commits take their place in the log, and their seqs, in the order
+// they reach acceptMu, which they hold only for that; the log writer makes
+// them durable in that order, and queues them for the index as it does.
 func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResult, error) {
 	out := make([]dip.AcceptResult, len(msgs))
-	if len(msgs) == 0 {
+	in := &db.in
+	if in.secondary {
+		return nil, errSecondary
+	}
+	in.acceptMu.Lock()
+	items, buf, sync, err := db.frame(ctx, msgs, out)
+	if err != nil || len(items) == 0 {
+		in.acceptMu.Unlock()
+		return out, err
+	}
+	last := items[len(items)-1].m.Seq
+	durable := make(chan error, 1)
+	db.bodies.reserve(buf, func(seg, start int64, err error) {
+		// On the writer, in log order.
+		if err != nil {
+			// What the failed write left on disk may be durable or
+			// not: stop, and let recovery read what the log holds.
+			in.fail(err)
+		} else {
+			for i := range items {
+				items[i].ref.seg, items[i].ref.off = seg, start+items[i].ref.off
+			}
+			in.mu.Lock()
+			in.queue = append(in.queue, items...)
+			in.acked = last
+			in.signal()
+			in.mu.Unlock()
+			in.poke()
+		}
+		durable <- err
+	})
+	if !sync {
+		in.acceptMu.Unlock()
+		if err := <-durable; err != nil {
+			return nil, err
+		}
 		return out, nil
 	}
-	in := &db.in
-	in.acceptMu.Lock()
-	locked := true
-	defer func() {
-		if locked {
-			in.acceptMu.Unlock()
-		}
-	}()
-	if err := in.wait(ctx, func() bool { return in.acked-in.indexed < maxIndexLag }); err != nil {
+	// A commit with a registration update keeps acceptMu until it is
+	// indexed, so no commit is written after it before then.
+	defer in.acceptMu.Unlock()
+	if err := <-durable; err != nil {
 		return nil, err
+	}
+	if err := in.waitIndexed(context.WithoutCancel(ctx), last); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// frame gives msgs their seqs and frames them as log records (buf); it
+// marks duplicates in out and fills in the seqs of the others. acceptMu is
+// held. items come back with body offsets relative to buf; sync reports a
+// registration update among them.
+func (db *DB) frame(ctx context.Context, msgs []*dip.Message, out []dip.AcceptResult) (items []indexItem, buf []byte, sync bool, err error) {
+	in := &db.in
+	if len(msgs) == 0 {
+		return nil, nil, false, nil
+	}
+	in.mu.Lock()
+	if in.acked-in.indexed >= maxIndexLag {
+		in.stats.throttled.Add(1)
+	}
+	in.mu.Unlock()
+	if err := in.wait(ctx, func() bool { return in.acked-in.indexed < maxIndexLag }); err != nil {
+		return nil, nil, false, err
 	}
 	dup, err := db.duplicates(ctx, msgs)
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
 	var flags byte
+	size := 0
 	for i, m := range msgs {
 		if !dup[i] && m.UpdateParties != nil {
 			flags = recordSync
 		}
-	}
-	size := 0
-	for _, m := range msgs {
 		size += len(m.Body) + 512 // the record's head: ids, and its recipients' JSON
 	}
-	buf := make([]byte, 0, size)
-	items := make([]indexItem, 0, len(msgs))
-	seq := in.next
+	buf = make([]byte, 0, size)
+	items = make([]indexItem, 0, len(msgs))
 	for i, m := range msgs {
 		if dup[i] {
 			out[i].Duplicate = true
 			continue
 		}
-		seq++
-		m.Seq, out[i].Seq = seq, seq
+		in.next++
+		m.Seq, out[i].Seq = in.next, in.next
 		it := indexItem{m: *m, recipients: dip.EncodeRecipients(m.Recipients)}
 		it.m.Body = nil
-		r := logRecord{flags: flags, seq: seq, acceptedAt: dip.Micros(m.AcceptedAt), body: m.Body, fields: [nFields]string{
+		r := logRecord{flags: flags, seq: m.Seq, acceptedAt: dip.Micros(m.AcceptedAt), body: m.Body, fields: [nFields]string{
 			m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference, m.CorrelationID, m.MPAN, it.recipients,
 		}}
 		var at int
@@ -219,48 +295,12 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 		it.ref = bodyRef{off: int64(at), n: int64(len(m.Body))}
 		items = append(items, it)
 	}
-	if len(items) == 0 {
-		return out, nil
-	}
-	w := db.bodies.reserve(buf)
-	for i := range items {
-		items[i].ref.seg, items[i].ref.off = w.seg, w.start+items[i].ref.off
-	}
-	first := in.next + 1
-	in.next = seq
 	in.mu.Lock()
 	for i := range items { // the next commit's duplicates check sees these
 		in.keys[dupKey{items[i].m.SenderDIPID, items[i].m.SenderUniqueReference}] = struct{}{}
 	}
 	in.mu.Unlock()
-	if flags&recordSync == 0 {
-		// A commit with a registration update keeps acceptMu until it is
-		// indexed, so no commit is written after it before then.
-		in.acceptMu.Unlock()
-		locked = false
-	}
-	if err := <-w.done; err != nil {
-		// What the failed write left on disk may be durable or not: stop,
-		// and let recovery read what the log holds.
-		in.fail(err)
-		return nil, err
-	}
-	ctx = context.WithoutCancel(ctx) // durable: queue it whatever the caller does
-	if err := in.wait(ctx, func() bool { return in.acked == first-1 }); err != nil {
-		return nil, err
-	}
-	in.mu.Lock()
-	in.queue = append(in.queue, items...)
-	in.acked = seq
-	in.signal()
-	in.mu.Unlock()
-	in.poke()
-	if flags&recordSync != 0 {
-		if err := in.waitIndexed(ctx, seq); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return items, buf, flags != 0, nil
 }
 
 // probeChunk is how many references one duplicate probe asks for.
@@ -363,7 +403,11 @@ func (db *DB) indexLoop() {
 			<-in.work
 			continue
 		}
+		start := time.Now()
 		err := db.index(context.Background(), items)
+		in.stats.txns.Add(1)
+		in.stats.indexed.Add(int64(n))
+		in.stats.nanos.Add(int64(time.Since(start)))
 		if err != nil {
 			in.fail(fmt.Errorf("indexing the intake log: %w", err))
 			return

@@ -39,3 +39,37 @@ func BenchmarkIndex(b *testing.B) {
 }
 
 var benchBatch = 64
+
+// BenchmarkDuplicates measures Accept's duplicate check of a group commit
+// of 25 new references against an index of 100,000 messages.
+func BenchmarkDuplicates(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "mhhs.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	const indexed = 100_000
+	items := make([]indexItem, indexed)
+	for i := range items {
+		m := bodyMsg(fmt.Sprintf("S-%d", i), t0)
+		m.Seq = int64(i + 1)
+		items[i] = indexItem{m: *m, recipients: dip.EncodeRecipients(m.Recipients), ref: bodyRef{seg: 1, n: 1}}
+	}
+	for lo := 0; lo < indexed; lo += maxIndexBatch {
+		if err := db.index(ctx, items[lo:min(lo+maxIndexBatch, indexed)]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	batch := make([]*dip.Message, 25)
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		for i := range batch {
+			batch[i] = bodyMsg(fmt.Sprintf("N-%d-%d", n, i), t0)
+		}
+		dup, err := db.duplicates(ctx, batch)
+		if err != nil || dup[0] {
+			b.Fatal(dup[0], err)
+		}
+	}
+}

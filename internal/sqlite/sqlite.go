@@ -1,10 +1,10 @@
 // Package sqlite is the embedded store of mhhs on SQLite (pure Go,
-// modernc.org/sqlite): WAL journal, fsync on every commit
-// (synchronous=FULL), one writer connection (the hub's group committer
-// batches writers into it) and a pool of readers. Message bodies live in an
-// append-only body log beside the database (bodies.go), made durable before
-// the rows that reference them commit. Migrations are numbered .sql files
-// embedded in the binary.
+// modernc.org/sqlite): WAL journal, one writer connection and a pool of
+// readers. Accepted messages are durable first in the intake log beside the
+// database (bodies.go, record.go), which also holds their bodies; SQLite
+// indexes the log behind it (intake.go). Every other write commits with an
+// fsync (synchronous=FULL). Migrations are numbered .sql files embedded in
+// the binary.
 package sqlite
 
 import (
@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,6 +36,7 @@ type DB struct {
 	stmts   sync.Map   // SQL text -> *sql.Stmt, on w or r
 	parties *keyFilter // the MPANs of the parties table (filter.go)
 	in      intake     // the intake pipeline (intake.go)
+	lock    *os.File   // the intake log's lock; nil when another process holds it
 }
 
 // stmt returns a prepared statement for query on pool, cached: parsing SQL
@@ -86,7 +88,25 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
 	}
-	if db.bodies, err = openBodyLog(path + "-bodies"); err != nil {
+	// One process takes intake at a time: the first to lock the log
+	// (mhhs serve). Another (the CLI's admin commands, while serve runs)
+	// reads and administers through SQLite, and cannot accept messages.
+	dir := path + "-bodies"
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if db.lock, err = lockIntake(dir); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: locking the intake log of %s: %w", path, err)
+	}
+	if db.lock == nil {
+		db.bodies = &bodyLog{dir: dir, readers: map[int64]*os.File{}}
+		db.in.secondary = true
+		db.in.changed = make(chan struct{})
+		return db, nil
+	}
+	if db.bodies, err = openBodyLog(dir); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: intake log of %s: %w", path, err)
 	}
@@ -103,6 +123,9 @@ func (db *DB) Close() error {
 	var err error
 	if db.bodies != nil {
 		err = db.bodies.close()
+	}
+	if db.lock != nil {
+		db.lock.Close()
 	}
 	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	return errors.Join(err, db.r.Close(), db.w.Close())
@@ -857,6 +880,9 @@ func (db *DB) firstSeqAtOrAfter(ctx context.Context, micros int64) (int64, error
 	var lo, hi int64
 	if err := db.r.QueryRowContext(ctx, `SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) + 1 FROM messages`).Scan(&lo, &hi); err != nil {
 		return 0, err
+	}
+	if hi == 1 { // no message
+		return 1, nil
 	}
 	st, err := db.stmt(ctx, db.r, `SELECT seq, accepted_at FROM messages WHERE seq >= ? ORDER BY seq LIMIT 1`)
 	if err != nil {
