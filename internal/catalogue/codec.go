@@ -13,7 +13,7 @@ import (
 func (c *Catalogue) Decode(payload []byte) (Payload, error) {
 	sc := scanner{data: payload}
 	p0 := sc.findS0([]string{"CommonBlock", "S0"})
-	iid, ev := p0.iid, p0.event
+	iid, ev := string(p0.iid), string(p0.event)
 	v, ok := c.Variant(iid, ev)
 	if !ok {
 		return nil, fmt.Errorf("catalogue: no variant for interfaceID %q eventCode %q", iid, ev)

@@ -1,6 +1,7 @@
 package catalogue
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
@@ -39,18 +40,53 @@ func (v *Validator) statelessCheck(c check, s []byte) {
 // time.Parse with that layout accepts (TestValidDateTimeAgreesWithTime) and
 // is written out because validation calls it 49 times per IF-021 day.
 func validDateTime(s []byte) bool {
-	if len(s) != 25 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || (s[19] != '+' && s[19] != '-') || s[22] != ':' {
+	if len(s) != 25 {
 		return false
 	}
-	if !validDate(s[:10]) {
+	// The form, eight bytes at a time: the separators (all but the offset's
+	// sign) and the digits; then the last digit and the sign.
+	f := &dateTimeForm
+	w0 := binary.LittleEndian.Uint64(s[0:8])
+	w1 := binary.LittleEndian.Uint64(s[8:16])
+	w2 := binary.LittleEndian.Uint64(s[16:24])
+	if w0&f.sepMask[0] != f.seps[0] || w1&f.sepMask[1] != f.seps[1] || w2&f.sepMask[2] != f.seps[2] ||
+		!digits8(w0, f.digitMask[0]) || !digits8(w1, f.digitMask[1]) || !digits8(w2, f.digitMask[2]) ||
+		s[24] < '0' || s[24] > '9' || s[19] != '+' && s[19] != '-' {
 		return false
 	}
-	h, ok1 := num2(s[11:13])
-	m, ok2 := num2(s[14:16])
-	sec, ok3 := num2(s[17:19])
-	oh, ok4 := num2(s[20:22])
-	om, ok5 := num2(s[23:25])
-	return ok1 && ok2 && ok3 && ok4 && ok5 && h < 24 && m < 60 && sec < 60 && om < 60 && (oh < 14 || oh == 14 && om == 0)
+	two := func(hi, lo byte) int { return int(hi-'0')*10 + int(lo-'0') }
+	h, m, sec, oh, om := two(s[11], s[12]), two(s[14], s[15]), two(s[17], s[18]), two(s[20], s[21]), two(s[23], s[24])
+	return realDate(two(s[0], s[1])*100+two(s[2], s[3]), two(s[5], s[6]), two(s[8], s[9])) &&
+		h < 24 && m < 60 && sec < 60 && om < 60 && (oh < 14 || oh == 14 && om == 0)
+}
+
+// dateTimeForm holds, for each of the first three eight-byte words of the
+// form 2006-01-02T15:04:05+07:00 (read little-endian), which bytes are
+// fixed separators and their values, and which are digits.
+var dateTimeForm = func() (f struct{ sepMask, seps, digitMask [3]uint64 }) {
+	const form = "0000-00-00T00:00:00?00:00" // 0: a digit; ?: the sign, checked apart
+	for i := range 24 {
+		k, shift := i/8, 8*(i%8)
+		switch c := form[i]; c {
+		case '0':
+			f.digitMask[k] |= 0xff << shift
+		case '?':
+		default:
+			f.sepMask[k] |= 0xff << shift
+			f.seps[k] |= uint64(c) << shift
+		}
+	}
+	return f
+}()
+
+// digits8 reports whether the bytes of w that mask selects (each 0x00 or
+// 0xff) are ASCII digits. Each selected byte, xor '0', must be at most 9:
+// its high nibble must be 0, and so must that of the byte plus 6. A carry
+// out of a byte happens only when its own high nibble is already not 0.
+func digits8(w, mask uint64) bool {
+	const ones = 0x0101010101010101
+	t := (w ^ ones*'0') & mask
+	return (t|(t+ones*6&mask))&(ones*0xf0&mask) == 0
 }
 
 // validDate reports whether s is a calendar date 2006-01-02.
@@ -62,10 +98,15 @@ func validDate(s []byte) bool {
 	y2, ok2 := num2(s[2:4])
 	mo, ok3 := num2(s[5:7])
 	d, ok4 := num2(s[8:10])
-	if !(ok1 && ok2 && ok3 && ok4) || mo < 1 || mo > 12 || d < 1 {
+	return ok1 && ok2 && ok3 && ok4 && realDate(y1*100+y2, mo, d)
+}
+
+// realDate reports whether day d of month mo of year y is a date of the
+// (proleptic Gregorian) calendar.
+func realDate(y, mo, d int) bool {
+	if mo < 1 || mo > 12 || d < 1 {
 		return false
 	}
-	y := y1*100 + y2
 	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[mo]
 	if mo == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
 		days = 29
@@ -104,20 +145,21 @@ func (v *Validator) messageChecks(verdict *Verdict) {
 	}
 	env := &verdict.Envelope
 	in := v.c.interfaces[verdict.Variant.InterfaceID]
-	base := ""
-	if verdict.Index >= 0 && len(v.path) > 0 && v.path[0].key == nil {
-		base = fmt.Sprintf("[%d].payload", verdict.Index)
-	} else {
-		base = "payload"
+	// s1 is the path of S1, built only when a finding needs it.
+	s1 := func() string {
+		base := "payload"
+		if verdict.Index >= 0 && len(v.path) > 0 && v.path[0].key == segIndex {
+			base = fmt.Sprintf("[%d].payload", verdict.Index)
+		}
+		return base + ".CommonBlock.S1."
 	}
-	s1 := base + ".CommonBlock.S1."
 	if env.SenderRoleID != "" && len(in.Senders) > 0 && !in.MaySend(env.SenderRoleID) {
-		verdict.add(Finding{Path: s1 + "senderRoleID", Rule: RuleSenderRole, Code: MSG2002, Level: 2,
+		verdict.add(Finding{Path: s1() + "senderRoleID", Rule: RuleSenderRole, Code: MSG2002, Level: 2,
 			Detail: fmt.Sprintf("role %s may not send %s (senders: %s)", env.SenderRoleID, in.ID, strings.Join(in.Senders, " "))})
 	}
-	if env.SenderUniqueReference != "" && !v.failedAt(verdict, s1+"senderUniqueReference") {
+	if env.SenderUniqueReference != "" && (len(verdict.Findings) == 0 || !v.failedAt(verdict, s1()+"senderUniqueReference")) {
 		if msg := checkSenderUniqueReference(env.SenderUniqueReference, in.ID, env.SenderDIPID, env.SenderRoleID); msg != "" {
-			verdict.add(Finding{Path: s1 + "senderUniqueReference", Rule: RuleSenderUniqueReference, Code: MSG2003, Level: 2, Detail: msg})
+			verdict.add(Finding{Path: s1() + "senderUniqueReference", Rule: RuleSenderUniqueReference, Code: MSG2003, Level: 2, Detail: msg})
 		}
 	}
 }
@@ -141,7 +183,11 @@ func (verdict *Verdict) add(f Finding) {
 // S-[(IF|REP)-]nnn[A|B]-<dipid>-<ROLE>-<yyyymmdd>-<suffix> against S0 and S1.
 // It returns "" when consistent.
 func checkSenderUniqueReference(ref, interfaceID, senderDIPID, role string) string {
-	parts := strings.Split(strings.TrimPrefix(ref, "S-"), "-")
+	var buf [6]string
+	parts, ok := splitDash(strings.TrimPrefix(ref, "S-"), &buf)
+	if !ok {
+		return "reference does not have the form S-IF-nnn-<DIP id>-<role>-<yyyymmdd>-<suffix>"
+	}
 	if len(parts) == 6 { // IF-/REP- prefix present
 		if parts[0]+"-"+parts[1] != interfaceID {
 			return fmt.Sprintf("reference names %s-%s but S0.interfaceID is %s", parts[0], parts[1], interfaceID)
@@ -163,4 +209,22 @@ func checkSenderUniqueReference(ref, interfaceID, senderDIPID, role string) stri
 		return fmt.Sprintf("reference date %s is not a calendar date", parts[3])
 	}
 	return ""
+}
+
+// splitDash is strings.Split(s, "-") into buf, without allocating: it
+// reports false when s has more parts than buf holds.
+func splitDash(s string, buf *[6]string) ([]string, bool) {
+	n := 0
+	for {
+		if n == len(buf) {
+			return nil, false
+		}
+		before, after, found := strings.Cut(s, "-")
+		buf[n] = before
+		n++
+		if !found {
+			return buf[:n], true
+		}
+		s = after
+	}
 }

@@ -1,6 +1,8 @@
 package catalogue
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -21,7 +23,9 @@ func (s *scanner) peek() byte {
 }
 
 func (s *scanner) ws() {
-	for s.i < len(s.data) {
+	// Any byte above ' ' ends white space: one comparison in the common case
+	// of compact JSON.
+	for s.i < len(s.data) && s.data[s.i] <= ' ' {
 		switch s.data[s.i] {
 		case ' ', '\t', '\n', '\r':
 			s.i++
@@ -29,6 +33,19 @@ func (s *scanner) ws() {
 			return
 		}
 	}
+}
+
+// skipWS is ws then peek: it skips white space and returns the next byte,
+// or 0 at the end.
+func (s *scanner) skipWS() byte {
+	for s.i < len(s.data) {
+		c := s.data[s.i]
+		if c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return c
+		}
+		s.i++
+	}
+	return 0
 }
 
 func (s *scanner) fail(msg string) error { return &SyntaxError{Offset: s.i, Msg: msg} }
@@ -53,10 +70,33 @@ func (s *scanner) literal(lit string) error {
 // rawString reads a string at s.i (which is '"') and returns its bytes
 // between the quotes, still escaped, and whether it holds escapes.
 func (s *scanner) rawString() ([]byte, bool, error) {
+	raw, flags, err := s.scanString()
+	return raw, flags&strEscaped != 0, err
+}
+
+// What scanString saw in a string.
+const (
+	strEscaped  = 1 << iota // backslash escapes
+	strNonASCII             // bytes ≥ 0x80 (valid UTF-8)
+)
+
+// scanString is rawString reporting, as flags, whether the string holds
+// escapes and non-ASCII bytes: a string with neither has as many characters
+// as bytes.
+func (s *scanner) scanString() ([]byte, uint8, error) {
 	start := s.i + 1
-	escaped := false
+	var flags uint8
 	for i := start; i < len(s.data); {
-		// Fast path: plain ASCII needs no decision.
+		// Fast path: plain ASCII needs no decision. Skip it eight bytes at
+		// a time to the first byte that needs one; near the end of the
+		// data, byte by byte.
+		for i+8 <= len(s.data) {
+			if m := special8(binary.LittleEndian.Uint64(s.data[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) / 8
+				break
+			}
+			i += 8
+		}
 		for i < len(s.data) && plainByte[s.data[i]] {
 			i++
 		}
@@ -67,12 +107,12 @@ func (s *scanner) rawString() ([]byte, bool, error) {
 		switch {
 		case c == '"':
 			s.i = i + 1
-			return s.data[start:i], escaped, nil
+			return s.data[start:i], flags, nil
 		case c == '\\':
-			escaped = true
+			flags |= strEscaped
 			if i+1 >= len(s.data) {
 				s.i = i
-				return nil, false, s.fail("unterminated escape")
+				return nil, 0, s.fail("unterminated escape")
 			}
 			switch s.data[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -80,29 +120,30 @@ func (s *scanner) rawString() ([]byte, bool, error) {
 			case 'u':
 				if i+6 > len(s.data) || !isHex(s.data[i+2]) || !isHex(s.data[i+3]) || !isHex(s.data[i+4]) || !isHex(s.data[i+5]) {
 					s.i = i
-					return nil, false, s.fail("bad \\u escape")
+					return nil, 0, s.fail("bad \\u escape")
 				}
 				i += 6
 			default:
 				s.i = i
-				return nil, false, s.fail("bad escape")
+				return nil, 0, s.fail("bad escape")
 			}
 		case c < 0x20:
 			s.i = i
-			return nil, false, s.fail("control character in string")
+			return nil, 0, s.fail("control character in string")
 		case c < utf8.RuneSelf:
 			i++
 		default:
 			r, size := utf8.DecodeRune(s.data[i:])
 			if r == utf8.RuneError && size == 1 {
 				s.i = i
-				return nil, false, s.fail("invalid UTF-8 in string")
+				return nil, 0, s.fail("invalid UTF-8 in string")
 			}
+			flags |= strNonASCII
 			i += size
 		}
 	}
 	s.i = len(s.data)
-	return nil, false, s.fail("unterminated string")
+	return nil, 0, s.fail("unterminated string")
 }
 
 // plainByte marks the bytes a string may hold with no further check:
@@ -113,6 +154,25 @@ var plainByte = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// special8 finds the bytes that are not plainByte among eight string bytes
+// loaded little-endian into x. It returns 0 when there is none, else a
+// word whose lowest set bit is the high bit of the first such byte. It uses
+// the SWAR tests of "Bit Twiddling Hacks": (x - 0x01…01·n) &^ x & 0x80…80
+// flags the bytes of x below n (n ≤ 0x80), and a byte equals c when the same
+// byte of x^(0x01…01·c) is below 1. A flag can be wrong only above a byte
+// truly below n, whose borrow it receives, so the lowest flag is right.
+// TestSpecial8 checks it against plainByte.
+func special8(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote := x ^ (ones * '"')
+	backslash := x ^ (ones * '\\')
+	special := (x-ones*0x20)&^x | // control characters
+		(quote-ones)&^quote | // '"'
+		(backslash-ones)&^backslash | // '\\'
+		x // bytes ≥ 0x80
+	return special & highs
+}
 
 // number reads a JSON number at s.i.
 func (s *scanner) number() error {
@@ -247,7 +307,7 @@ func (s *scanner) skip(depth int) error {
 
 // s0Probe is what findS0 learnt about a message's S0.
 type s0Probe struct {
-	iid, event string
+	iid, event []byte // unescaped; sub-slices of the data when unescaped
 	// reached counts the path keys found holding objects; missing is
 	// len(path) when S0 itself was read.
 	reached int
@@ -304,9 +364,9 @@ func (s *scanner) findS0(path []string) (p s0Probe) {
 					val = unescape(nil, val)
 				}
 				if string(key) == "interfaceID" {
-					p.iid = string(val)
+					p.iid = val
 				} else {
-					p.event = string(val)
+					p.event = val
 				}
 			default:
 				if s.skipValue() != nil {

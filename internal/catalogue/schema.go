@@ -1,8 +1,11 @@
 package catalogue
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -17,9 +20,14 @@ type node struct {
 	minLen, maxLen int
 	enum           []string
 	enumSet        map[string]struct{}
-	pattern        *matcher
-	patternText    string
-	format         string
+	// enumKeys holds the enum values packed by packEnum when all are short
+	// enough (most enums are codes of a few letters): a list to scan when
+	// short, else an open-addressing hash table (see inEnum).
+	enumKeys    []uint64
+	pattern     *matcher
+	patternText string
+	format      string
+	quick       quick // a check str can run on the bytes before reading the string
 
 	// numbers
 	hasMin, hasMax bool
@@ -48,6 +56,90 @@ type nodeField struct {
 	required bool
 	nullable bool
 	capture  slot
+	// quoted is name followed by '"', the bytes after a key's opening quote
+	// when the key is this field's name written without escapes; "" when the
+	// name holds bytes that a JSON string must escape or that need a check
+	// (then the key is always read in full), or when a later field has the
+	// same name (index picks the later one). qword and qmask hold quoted,
+	// when at most eight bytes, as keyAt compares it.
+	quoted       string
+	qword, qmask uint64
+}
+
+// field returns field i, or nil past the last.
+func (n *node) field(i int) *nodeField {
+	if uint(i) < uint(len(n.fields)) {
+		return &n.fields[i]
+	}
+	return nil
+}
+
+// keyAt reports whether data holds f.quoted at offset at: whether the key
+// whose opening quote is at at-1 is f's name.
+func (f *nodeField) keyAt(data []byte, at int) bool {
+	q := f.quoted
+	if q == "" {
+		return false
+	}
+	if len(q) <= 8 && len(data)-at >= 8 {
+		return binary.LittleEndian.Uint64(data[at:])&f.qmask == f.qword
+	}
+	return len(data)-at >= len(q) && string(data[at:at+len(q)]) == q
+}
+
+// quick names a check whose success shows, without reading the string
+// first, that the string value at hand is plain (no escapes, ASCII) and ends
+// where the check ended (see node.quickLen).
+type quick uint8
+
+const (
+	quickNone     quick = iota
+	quickPattern        // the pattern, greedy and over plain bytes only
+	quickDateTime       // the checkDateTime L2 check
+)
+
+// setQuick picks the node's quick check, if it has one.
+func (n *node) setQuick() {
+	switch {
+	case n.kind != KindString:
+	case n.pattern != nil && n.pattern.greedy && n.pattern.atoms != nil && plainAtoms(n.pattern.atoms):
+		n.quick = quickPattern
+	case n.stateless == checkDateTime:
+		n.quick = quickDateTime
+	}
+}
+
+// plainAtoms reports whether the atoms accept plainByte bytes only.
+func plainAtoms(atoms []atom) bool {
+	for i := range atoms {
+		for c, ok := range atoms[i].set {
+			if ok && !plainByte[c] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// quickLen runs the node's quick check on the string whose first byte
+// (after the opening quote) is data[at]. When the check passes on bytes
+// followed by '"', it returns their length: they are then the whole string,
+// unescaped, as scanString would read it (all are plainByte, so the first
+// '"' is the closing one). Else it returns -1.
+func (n *node) quickLen(data []byte, at int) int {
+	l := -1
+	switch n.quick {
+	case quickPattern:
+		l = matchGreedyPrefix(n.pattern.atoms, data[at:])
+	case quickDateTime:
+		if len(data)-at >= 25 && validDateTime(data[at:at+25]) {
+			l = 25
+		}
+	}
+	if l < 0 || at+l >= len(data) || data[at+l] != '"' {
+		return -1
+	}
+	return l
 }
 
 // check is a stateless L2 check run on a string value that passed L1.
@@ -106,6 +198,9 @@ type schemas struct {
 	blocks   map[string]*node // key: block name, or "name+capture"
 	variants map[*Variant]*node
 	message  map[*Variant]*node
+	// anyMessage is the message node when no variant could be chosen: its
+	// payload may be any value.
+	anyMessage *node
 }
 
 var compiled sync.Map // *Catalogue -> *schemas
@@ -115,6 +210,7 @@ func (c *Catalogue) schemas() *schemas {
 		return s.(*schemas)
 	}
 	s := &schemas{c: c, types: map[string]*node{}, blocks: map[string]*node{}, variants: map[*Variant]*node{}, message: map[*Variant]*node{}}
+	s.anyMessage = s.wrap(&node{})
 	for _, in := range c.order {
 		for _, v := range in.Variants {
 			n, err := s.variant(v)
@@ -147,7 +243,53 @@ func newObject(name string, additional bool, fields []nodeField) *node {
 			n.requiredMask |= 1 << i
 		}
 	}
+	for i := range fields {
+		f := &fields[i]
+		f.quoted = ""
+		if n.index[f.name] == i && plainString(f.name) {
+			f.quoted = f.name + `"`
+			if len(f.quoted) <= 8 {
+				var w [8]byte
+				copy(w[:], f.quoted)
+				f.qword = binary.LittleEndian.Uint64(w[:])
+				f.qmask = 1<<(8*len(f.quoted)) - 1
+				if len(f.quoted) == 8 {
+					f.qmask = ^uint64(0)
+				}
+			}
+		}
+	}
 	return n
+}
+
+// plainString reports whether s is made of plainByte bytes only: written
+// as a JSON string, it is itself between quotes.
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !plainByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// smallObject is the most fields an object may have for fieldIndex to scan
+// them rather than hash the key.
+const smallObject = 16
+
+// fieldIndex returns the index of the field named key (already unescaped),
+// as n.index does: with duplicate names, the last field.
+func (n *node) fieldIndex(key []byte) (int, bool) {
+	if len(n.fields) > smallObject {
+		fi, ok := n.index[string(key)]
+		return fi, ok
+	}
+	for i := len(n.fields) - 1; i >= 0; i-- {
+		if n.fields[i].name == string(key) {
+			return i, true
+		}
+	}
+	return -1, false
 }
 
 func (s *schemas) dataType(name string) (*node, error) {
@@ -170,6 +312,7 @@ func (s *schemas) dataType(name string) (*node, error) {
 	case strings.HasPrefix(name, "DT-021"):
 		n.stateless = checkDate
 	}
+	n.setQuick()
 	s.types[name] = n
 	return n, nil
 }
@@ -191,12 +334,85 @@ func scalarNode(dt *DataType) (*node, error) {
 
 func (n *node) setEnum(enum []string) {
 	n.enum = enum
+	if enum == nil {
+		return
+	}
+	keys := make([]uint64, 0, len(enum))
+	for _, e := range enum {
+		k, ok := packEnum([]byte(e))
+		if !ok {
+			keys = nil
+			break
+		}
+		keys = append(keys, k)
+	}
+	if keys != nil {
+		n.enumKeys = keys
+		if len(keys) > 8 {
+			n.enumKeys = enumTable(keys)
+		}
+		return
+	}
 	if len(enum) > 8 {
 		n.enumSet = make(map[string]struct{}, len(enum))
 		for _, e := range enum {
 			n.enumSet[e] = struct{}{}
 		}
 	}
+}
+
+// enumTable builds the hash table of packed enum values inEnum probes: a
+// power-of-two number of slots, at least twice the values, each empty
+// (noKey) or holding a value, which sits at its hash or after it (wrapping
+// round) with no empty slot between.
+func enumTable(keys []uint64) []uint64 {
+	size := 16
+	for size < 2*len(keys) {
+		size *= 2
+	}
+	t := make([]uint64, size)
+	for i := range t {
+		t[i] = noKey
+	}
+	for _, k := range keys {
+		for i := enumHash(k, size); ; i = (i + 1) & (size - 1) {
+			if t[i] == k {
+				break
+			}
+			if t[i] == noKey {
+				t[i] = k
+				break
+			}
+		}
+	}
+	return t
+}
+
+// noKey marks an empty slot of an enum table: no packing has 0xff as its
+// length byte.
+const noKey = ^uint64(0)
+
+// enumHash is the slot of packed value k in a table of size slots
+// (Fibonacci hashing).
+func enumHash(k uint64, size int) int {
+	return int((k * 0x9E3779B97F4A7C15) >> (64 - bits.TrailingZeros(uint(size))))
+}
+
+// maxPacked is the longest string packEnum packs.
+const maxPacked = 7
+
+// packEnum packs a string of at most maxPacked bytes into a uint64, its
+// bytes in the low seven bytes and its length in the top one, so that two
+// strings are equal exactly when their packings are.
+func packEnum(s []byte) (uint64, bool) {
+	if len(s) > maxPacked {
+		return 0, false
+	}
+	k := uint64(len(s)) << 56
+	for i, c := range s {
+		k |= uint64(c) << (8 * i)
+	}
+	return k, true
 }
 
 // ref compiles a field's referenced type: a data type, a block or an
@@ -360,6 +576,24 @@ func enumNode(name string, values []string) *node {
 
 // inEnum reports whether s is one of the node's enum values.
 func (n *node) inEnum(s []byte) bool {
+	if n.enumKeys != nil {
+		k, ok := packEnum(s)
+		if !ok {
+			return false
+		}
+		t := n.enumKeys
+		if len(t) <= 8 { // a list: a table has at least 16 slots
+			return slices.Contains(t, k)
+		}
+		for i := enumHash(k, len(t)); ; i = (i + 1) & (len(t) - 1) {
+			switch t[i] {
+			case k:
+				return true
+			case noKey:
+				return false
+			}
+		}
+	}
 	if n.enumSet != nil {
 		_, ok := n.enumSet[string(s)]
 		return ok

@@ -3,8 +3,10 @@ package catalogue
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"net/url"
 	"strconv"
 	"strings"
@@ -102,15 +104,37 @@ const MaxFindings = 100
 type Validator struct {
 	c     *Catalogue
 	s     *schemas
+	data  []byte // the bytes being validated, which path keys point into
 	path  []pathSeg
 	buf   []byte // unescape scratch
 	v     *Verdict
 	fixed *Variant // set by ValidateArrayFor
+
+	// The message's captured strings, kept until the message ends: their
+	// bytes back to back, and the slot each fills (see finishCaptures).
+	capBytes []byte
+	caps     []capSpan
 }
 
+// pathSeg is one step of the path to the value being validated: an array
+// index, or an object key held as the offset of its opening quote in
+// v.data. The key is read again only when a finding needs the path, and a
+// step holds no pointer, so that pushing one, once per key, is cheap.
 type pathSeg struct {
-	key []byte
+	key int // offset of the key's '"', or segIndex, or segPayload
 	idx int
+}
+
+const (
+	segIndex   = -1 // the step is the array index idx
+	segPayload = -2 // the key "payload" above a payload validated alone
+)
+
+// capSpan is one captured string: it fills slot and ends at end in
+// capBytes, where the previous one (or capBytes) starts it.
+type capSpan struct {
+	slot slot
+	end  int
 }
 
 // NewValidator returns a validator for catalogue c (Default() when nil).
@@ -127,6 +151,8 @@ func NewValidator(c *Catalogue) *Validator {
 // is not well-formed JSON returns a *SyntaxError; a body that is JSON but not
 // a non-empty array returns a single verdict with index -1.
 func (v *Validator) ValidateArray(channel string, body []byte) ([]Verdict, error) {
+	v.data = body
+	defer func() { v.data = nil }()
 	sc := scanner{data: body}
 	sc.ws()
 	if sc.i >= len(sc.data) {
@@ -155,11 +181,10 @@ func (v *Validator) ValidateArray(channel string, body []byte) ([]Verdict, error
 	}
 	for idx := 0; ; idx++ {
 		sc.ws()
-		verdict, err := v.message(&sc, channel, idx)
-		if err != nil {
+		out = append(out, Verdict{Index: idx})
+		if err := v.message(&sc, channel, &out[idx]); err != nil {
 			return nil, err
 		}
-		out = append(out, verdict)
 		sc.ws()
 		switch sc.peek() {
 		case ',':
@@ -192,9 +217,11 @@ func (v *Validator) ValidatePayload(channel string, payload []byte) (Verdict, er
 	sc.ws()
 	verdict := Verdict{Index: 0}
 	v.v = &verdict
+	v.data = payload
 	v.path = v.path[:0]
-	v.path = append(v.path, pathSeg{key: []byte("payload"), idx: -1})
-	defer func() { v.v = nil }()
+	v.path = append(v.path, pathSeg{key: segPayload, idx: -1})
+	v.resetCaptures()
+	defer func() { v.v, v.data = nil, nil }()
 	start := sc.i
 	node, ok := v.choose(&sc, channel, true)
 	if !ok {
@@ -204,6 +231,7 @@ func (v *Validator) ValidatePayload(channel string, payload []byte) (Verdict, er
 	} else if err := v.value(&sc, node, false); err != nil {
 		return Verdict{}, err
 	}
+	v.finishCaptures(&verdict.Envelope)
 	verdict.Envelope.Payload = sc.data[start:sc.i]
 	if err := sc.end(); err != nil {
 		return Verdict{}, err
@@ -212,26 +240,28 @@ func (v *Validator) ValidatePayload(channel string, payload []byte) (Verdict, er
 	return verdict, nil
 }
 
-func (v *Validator) message(sc *scanner, channel string, idx int) (Verdict, error) {
-	verdict := Verdict{Index: idx}
-	v.v = &verdict
+// message validates the message at sc into verdict, which holds its index.
+func (v *Validator) message(sc *scanner, channel string, verdict *Verdict) error {
+	v.v = verdict
 	defer func() { v.v = nil }()
-	v.path = append(v.path[:0], pathSeg{idx: idx})
+	v.path = append(v.path[:0], pathSeg{key: segIndex, idx: verdict.Index})
+	v.resetCaptures()
 	if sc.peek() != '{' {
 		v.finding(RuleType, MSG1001, 1, "a message must be an object {\"payload\": …}")
-		return verdict, sc.skipValue()
+		return sc.skipValue()
 	}
 	// Find the variant from payload.CommonBlock.S0 before validating.
 	_, chosen := v.choose(sc, channel, false)
-	msgNode := v.s.wrap(&node{})
+	msgNode := v.s.anyMessage
 	if chosen {
 		msgNode = v.s.message[verdict.Variant]
 	}
 	if err := v.value(sc, msgNode, false); err != nil {
-		return verdict, err
+		return err
 	}
-	v.messageChecks(&verdict)
-	return verdict, nil
+	v.finishCaptures(&verdict.Envelope)
+	v.messageChecks(verdict)
+	return nil
 }
 
 // choose picks the variant of the message (or bare payload) at sc's position
@@ -250,14 +280,18 @@ func (v *Validator) choose(sc *scanner, channel string, bare bool) (*node, bool)
 		path = path[1:]
 	}
 	p := probe.findS0(path)
-	base := v.pathString()
-	if bare {
-		base = "payload"
+	// base is the path of the message, or of the payload when bare; it is
+	// built only for a finding.
+	base := func() string {
+		if bare {
+			return "payload"
+		}
+		return v.pathString()
 	}
 	// objPath is the path of the object at depth d (0: the message, or the
 	// payload when bare).
 	objPath := func(d int) string {
-		s := base
+		s := base()
 		for _, k := range path[:d] {
 			s += "." + k
 		}
@@ -266,7 +300,7 @@ func (v *Validator) choose(sc *scanner, channel string, bare bool) (*node, bool)
 	missing := func(key string) {
 		switch {
 		case p.reached < 0:
-			v.findingAt(base, RuleType, MSG1001, 1, "payload must be an object")
+			v.findingAt(base(), RuleType, MSG1001, 1, "payload must be an object")
 		case p.notObject:
 			v.findingAt(objPath(p.reached+1), RuleType, MSG1001, 1, fmt.Sprintf("%s must be an object", path[p.reached]))
 		case p.reached < len(path):
@@ -275,21 +309,21 @@ func (v *Validator) choose(sc *scanner, channel string, bare bool) (*node, bool)
 			v.findingAt(objPath(len(path)), RuleRequired, MSG1001, 1, fmt.Sprintf("missing required key %q in S0", key))
 		}
 	}
-	in, ok := v.c.interfaces[p.iid]
+	in, ok := v.c.interfaces[string(p.iid)]
 	if !ok && channel != "" {
 		in, ok = v.c.interfaces[channel]
 	}
 	if !ok {
-		if p.iid == "" {
+		if len(p.iid) == 0 {
 			missing("interfaceID")
 		} else {
-			v.findingAt(objPath(len(path))+".interfaceID", RuleEnum, MSG1001, 1, fmt.Sprintf("S0.interfaceID %q names no interface of the catalogue", p.iid))
+			v.findingAt(objPath(len(path))+".interfaceID", RuleEnum, MSG1001, 1, fmt.Sprintf("S0.interfaceID %q names no interface of the catalogue", string(p.iid)))
 		}
 		return nil, false
 	}
 	var variant *Variant
 	for _, vv := range in.Variants {
-		if vv.EventCode == p.event {
+		if vv.EventCode == string(p.event) {
 			variant = vv
 		}
 	}
@@ -297,16 +331,16 @@ func (v *Validator) choose(sc *scanner, channel string, bare bool) (*node, bool)
 		variant = in.Variants[0]
 	}
 	if variant == nil {
-		if p.event == "" {
+		if len(p.event) == 0 {
 			missing("eventCode")
 		} else {
-			v.findingAt(objPath(len(path))+".eventCode", RuleEnum, MSG1001, 1, fmt.Sprintf("S0.eventCode %q is not an event of %s", p.event, in.ID))
+			v.findingAt(objPath(len(path))+".eventCode", RuleEnum, MSG1001, 1, fmt.Sprintf("S0.eventCode %q is not an event of %s", string(p.event), in.ID))
 		}
 		return nil, false
 	}
-	if channel != "" && p.iid != "" && p.iid != channel && v.c.interfaces[p.iid] != nil {
+	if channel != "" && len(p.iid) != 0 && string(p.iid) != channel && v.c.interfaces[string(p.iid)] != nil {
 		v.findingAt(objPath(len(path))+".interfaceID", RuleChannel, MSG1003, 1,
-			fmt.Sprintf("message for %s sent to channel %s", p.iid, channel))
+			fmt.Sprintf("message for %s sent to channel %s", string(p.iid), channel))
 	}
 	v.v.Variant = variant
 	return v.s.variants[variant], true
@@ -315,11 +349,10 @@ func (v *Validator) choose(sc *scanner, channel string, bare bool) (*node, bool)
 // value validates the JSON value at sc against n. nullable says whether null
 // is allowed in this position.
 func (v *Validator) value(sc *scanner, n *node, nullable bool) error {
-	sc.ws()
+	c := sc.skipWS()
 	if sc.i >= len(sc.data) {
 		return sc.fail("unexpected end of input")
 	}
-	c := sc.data[sc.i]
 	if c == 'n' {
 		if err := sc.literal("null"); err != nil {
 			return err
@@ -394,43 +427,63 @@ func jsonKind(c byte) string {
 func (v *Validator) object(sc *scanner, n *node) error {
 	sc.i++ // {
 	var seen uint64
-	sc.ws()
-	if sc.peek() == '}' {
+	// next is the field expected next: encoders write keys in schema order,
+	// so the key is usually that field's name, which a comparison of the
+	// bytes after the opening quote with the quoted name recognises without
+	// reading the key as a string or looking it up.
+	next := 0
+	// The path step of the key at hand, set for each key before any finding
+	// can read it, and dropped before the object's own findings.
+	depth := len(v.path)
+	v.path = append(v.path, pathSeg{})
+	if sc.skipWS() == '}' {
 		sc.i++
 	} else {
 		for {
-			sc.ws()
-			if sc.peek() != '"' {
+			if sc.skipWS() != '"' {
 				return sc.fail("expected object key")
 			}
-			key, _, err := sc.rawString()
-			if err != nil {
-				return err
+			keyAt := sc.i
+			var key []byte // the raw key, for findings; nil after the fast path
+			fi, known := -1, false
+			if f := n.field(next); f != nil && f.keyAt(sc.data, keyAt+1) {
+				fi, known = next, true
+				sc.i = keyAt + 1 + len(f.quoted)
+			} else {
+				raw, escaped, err := sc.rawString()
+				if err != nil {
+					return err
+				}
+				key = raw
+				if escaped {
+					v.buf = unescape(v.buf[:0], raw)
+					raw = v.buf
+				}
+				fi, known = n.fieldIndex(raw)
 			}
-			sc.ws()
-			if sc.peek() != ':' {
+			if known {
+				next = fi + 1
+			}
+			if sc.skipWS() != ':' {
 				return sc.fail("expected : after object key")
 			}
 			sc.i++
-			sc.ws()
-			v.path = append(v.path, pathSeg{key: key, idx: -1})
-			fi, known := -1, false
-			if bytes.IndexByte(key, '\\') < 0 {
-				fi, known = n.index[string(key)]
-			} else {
-				fi, known = n.index[string(unescape(nil, key))]
-			}
+			v.path[depth] = pathSeg{key: keyAt}
+			var err error
 			switch {
 			case !known:
 				if !n.additional {
 					v.finding(RuleAdditional, MSG1001, 1, fmt.Sprintf("unknown key %q in %s", key, n.name))
 				}
 				err = sc.skipValue()
-			case seen&(1<<fi) != 0:
+			case seen&(1<<(fi&63)) != 0: // &63: objects have at most 64 fields
+				if key == nil { // the fast path read the field's name
+					key = sc.data[keyAt+1 : keyAt+len(n.fields[fi].quoted)]
+				}
 				v.finding(RuleDuplicateKey, MSG1001, 1, fmt.Sprintf("key %q appears twice", key))
 				err = sc.skipValue()
 			default:
-				seen |= 1 << fi
+				seen |= 1 << (fi & 63)
 				f := &n.fields[fi]
 				if f.capture != slotNone {
 					err = v.capture(sc, f)
@@ -438,12 +491,10 @@ func (v *Validator) object(sc *scanner, n *node) error {
 					err = v.value(sc, f.node, f.nullable)
 				}
 			}
-			v.path = v.path[:len(v.path)-1]
 			if err != nil {
 				return err
 			}
-			sc.ws()
-			switch sc.peek() {
+			switch sc.skipWS() {
 			case ',':
 				sc.i++
 				continue
@@ -455,6 +506,7 @@ func (v *Validator) object(sc *scanner, n *node) error {
 			break
 		}
 	}
+	v.path = v.path[:depth]
 	if missing := n.requiredMask &^ seen; missing != 0 {
 		for i := range n.fields {
 			if missing&(1<<i) != 0 {
@@ -468,7 +520,7 @@ func (v *Validator) object(sc *scanner, n *node) error {
 // capture validates a field whose value fills the Envelope.
 func (v *Validator) capture(sc *scanner, f *nodeField) error {
 	env := &v.v.Envelope
-	c := sc.peek()
+	c := sc.skipWS()
 	switch f.capture {
 	case slotA0:
 		env.HasA0 = c == '{'
@@ -531,23 +583,22 @@ func stringsOf(arr []byte) []string {
 func (v *Validator) array(sc *scanner, n *node) error {
 	sc.i++ // [
 	count := 0
-	sc.ws()
-	if sc.peek() == ']' {
+	// The path step of the item at hand, set for each item.
+	depth := len(v.path)
+	v.path = append(v.path, pathSeg{key: segIndex})
+	if sc.skipWS() == ']' {
 		sc.i++
 	} else {
 		for {
-			v.path = append(v.path, pathSeg{idx: count})
+			v.path[depth].idx = count
 			err := v.value(sc, n.items, n.itemNullable)
-			v.path = v.path[:len(v.path)-1]
 			if err != nil {
 				return err
 			}
 			count++
-			sc.ws()
-			switch sc.peek() {
+			switch sc.skipWS() {
 			case ',':
 				sc.i++
-				sc.ws()
 				continue
 			case ']':
 				sc.i++
@@ -557,6 +608,7 @@ func (v *Validator) array(sc *scanner, n *node) error {
 			break
 		}
 	}
+	v.path = v.path[:depth]
 	if n.minItems != Unset && count < n.minItems {
 		v.finding(RuleMinItems, MSG1001, 1, fmt.Sprintf("%d items, fewer than minItems %d", count, n.minItems))
 	}
@@ -567,22 +619,53 @@ func (v *Validator) array(sc *scanner, n *node) error {
 }
 
 func (v *Validator) str(sc *scanner, n *node, capture slot) error {
-	raw, escaped, err := sc.rawString()
+	at := sc.i + 1 // the string's first byte
+	if n.quick != quickNone {
+		if l := n.quickLen(sc.data, at); l >= 0 {
+			sc.i = at + l + 1
+			v.checkString(n, sc.data[at:at+l], 0, capture, true)
+			return nil
+		}
+	}
+	// Most strings are short and plain: when, among the next eight bytes,
+	// the first that scanString would stop at is the closing quote, the
+	// bytes before it are the string.
+	if len(sc.data)-at >= 8 {
+		if m := special8(binary.LittleEndian.Uint64(sc.data[at:])); m != 0 {
+			if l := bits.TrailingZeros64(m) / 8; sc.data[at+l] == '"' {
+				sc.i = at + l + 1
+				v.checkString(n, sc.data[at:at+l], 0, capture, false)
+				return nil
+			}
+		}
+	}
+	raw, flags, err := sc.scanString()
 	if err != nil {
 		return err
 	}
 	s := raw
-	if escaped {
+	if flags&strEscaped != 0 {
 		v.buf = unescape(v.buf[:0], raw)
 		s = v.buf
 	}
+	v.checkString(n, s, flags, capture, false)
+	return nil
+}
+
+// checkString checks string value s (unescaped; flags as scanString
+// reported them) against n and stores it when captured. quickPassed says
+// that n's quick check passed on s, which then need not run again.
+func (v *Validator) checkString(n *node, s []byte, flags uint8, capture slot, quickPassed bool) {
 	ok := true
 	if n.minLen != Unset || n.maxLen != Unset {
+		// With neither escapes nor non-ASCII bytes, the string is ASCII.
 		l := len(s)
-		for _, b := range s {
-			if b >= utf8.RuneSelf {
-				l = utf8.RuneCount(s)
-				break
+		if flags != 0 {
+			for _, b := range s {
+				if b >= utf8.RuneSelf {
+					l = utf8.RuneCount(s)
+					break
+				}
 			}
 		}
 		if n.minLen != Unset && l < n.minLen {
@@ -598,7 +681,7 @@ func (v *Validator) str(sc *scanner, n *node, capture slot) error {
 		ok = false
 		v.finding(RuleEnum, MSG1001, 1, fmt.Sprintf("%q is not one of %s (%s)", s, enumText(n.enum), n.name))
 	}
-	if n.pattern != nil && !n.pattern.match(s) {
+	if n.pattern != nil && !(quickPassed && n.quick == quickPattern) && !n.pattern.match(s) {
 		ok = false
 		v.finding(RulePattern, MSG1001, 1, fmt.Sprintf("%q does not match %s (%s)", s, n.patternText, n.name))
 	}
@@ -606,13 +689,12 @@ func (v *Validator) str(sc *scanner, n *node, capture slot) error {
 		ok = false
 		v.finding(RuleFormat, MSG1001, 1, fmt.Sprintf("%q is not a valid %s (%s)", s, n.format, n.name))
 	}
-	if ok && n.stateless != checkNone {
+	if ok && n.stateless != checkNone && !(quickPassed && n.quick == quickDateTime) {
 		v.statelessCheck(n.stateless, s)
 	}
 	if capture != slotNone {
-		v.store(capture, string(s))
+		v.store(capture, s)
 	}
-	return nil
 }
 
 func enumText(e []string) string {
@@ -622,8 +704,56 @@ func enumText(e []string) string {
 	return "[" + strings.Join(e, " ") + "]"
 }
 
-func (v *Validator) store(s slot, val string) {
-	env := &v.v.Envelope
+// store keeps a captured string for finishCaptures.
+func (v *Validator) store(s slot, val []byte) {
+	v.capBytes = append(v.capBytes, val...)
+	v.caps = append(v.caps, capSpan{slot: s, end: len(v.capBytes)})
+}
+
+func (v *Validator) resetCaptures() {
+	v.capBytes, v.caps = v.capBytes[:0], v.caps[:0]
+}
+
+// finishCaptures fills env with the strings captured since resetCaptures,
+// in capture order (a later value of a slot wins). They share one string
+// allocation, and the pointer fields' targets another.
+func (v *Validator) finishCaptures(env *Envelope) {
+	if len(v.caps) == 0 {
+		return
+	}
+	all := string(v.capBytes)
+	pointers := 0
+	for _, c := range v.caps {
+		if c.slot.pointer() {
+			pointers++
+		}
+	}
+	var targets []string
+	if pointers > 0 {
+		targets = make([]string, 0, pointers) // never grows: pointers stay valid
+	}
+	start := 0
+	for _, c := range v.caps {
+		val := all[start:c.end]
+		start = c.end
+		var p *string
+		if c.slot.pointer() {
+			targets = append(targets, val)
+			p = &targets[len(targets)-1]
+		}
+		setSlot(env, c.slot, val, p)
+	}
+	v.resetCaptures()
+}
+
+// pointer reports whether the slot's Envelope field is a *string.
+func (s slot) pointer() bool {
+	return s == slotSubText || s == slotSenderCorrelationID || s == slotDIPConnectionProviderID
+}
+
+// setSlot sets the Envelope field of slot s to val, or for a *string field
+// to p, which points to val.
+func setSlot(env *Envelope, s slot, val string, p *string) {
 	switch s {
 	case slotInterfaceID:
 		env.InterfaceID = val
@@ -634,7 +764,7 @@ func (v *Validator) store(s slot, val string) {
 	case slotEnvironmentTag:
 		env.EnvironmentTag = val
 	case slotSubText:
-		env.SubText = &val
+		env.SubText = p
 	case slotSenderUniqueReference:
 		env.SenderUniqueReference = val
 	case slotSenderTimestamp:
@@ -644,9 +774,9 @@ func (v *Validator) store(s slot, val string) {
 	case slotSenderRoleID:
 		env.SenderRoleID = val
 	case slotSenderCorrelationID:
-		env.SenderCorrelationID = &val
+		env.SenderCorrelationID = p
 	case slotDIPConnectionProviderID:
-		env.DIPConnectionProviderID = &val
+		env.DIPConnectionProviderID = p
 	case slotMPAN:
 		env.MPAN = val
 	case slotDistributorDIPID:
@@ -799,14 +929,21 @@ func (v *Validator) findingAt(path string, rule Rule, code Code, level int, deta
 func (v *Validator) pathString() string {
 	var b strings.Builder
 	for i, p := range v.path {
-		if p.key == nil {
+		if p.key == segIndex {
 			fmt.Fprintf(&b, "[%d]", p.idx)
 			continue
 		}
 		if i > 0 {
 			b.WriteByte('.')
 		}
-		b.Write(p.key)
+		if p.key == segPayload {
+			b.WriteString("payload")
+			continue
+		}
+		// The key was read once already: it is a well-formed string.
+		sc := scanner{data: v.data, i: p.key}
+		raw, _, _ := sc.rawString()
+		b.Write(raw)
 	}
 	return b.String()
 }
@@ -822,12 +959,15 @@ func (v *Validator) ValidateEnvelope(name string, body []byte) (Verdict, error) 
 	}
 	verdict := Verdict{Index: -1}
 	v.v = &verdict
+	v.data = body
 	v.path = v.path[:0]
-	defer func() { v.v = nil }()
+	v.resetCaptures()
+	defer func() { v.v, v.data = nil, nil }()
 	sc := scanner{data: body}
 	if err := v.value(&sc, n, false); err != nil {
 		return Verdict{}, err
 	}
+	v.finishCaptures(&verdict.Envelope)
 	if err := sc.end(); err != nil {
 		return Verdict{}, err
 	}
