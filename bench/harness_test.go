@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -21,11 +22,15 @@ import (
 const Senders = 64
 
 // TestMain runs every benchmark of this package, peers included, with the
-// garbage collector target mhhs serve uses (dip.GCPercent), unless GOGC is
-// set: the hub runs in this process as it runs in mhhs serve.
+// garbage collector target and the scheduler threads mhhs serve uses
+// (dip.GCPercent, dip.ProcsPerCPU), unless GOGC or GOMAXPROCS is set: the
+// hub runs in this process as it runs in mhhs serve.
 func TestMain(m *testing.M) {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(dip.GCPercent)
+	}
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(dip.ProcsPerCPU * runtime.NumCPU())
 	}
 	os.Exit(m.Run())
 }

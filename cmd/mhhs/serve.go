@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -46,6 +47,7 @@ type serveConfig struct {
 	ReplayPage    int
 	MaskingFile   string
 	GCPercent     int
+	MaxProcs      int
 }
 
 func (c *serveConfig) validate() error {
@@ -104,6 +106,7 @@ func serve(env *cmdEnv, args []string) int {
 	fs.IntVar(&cfg.ReplayPage, "replay-page", 100, "messages per replay page")
 	fs.StringVar(&cfg.MaskingFile, "masking", env.getenv("MHHS_MASKING_FILE"), "personal-data masking rules (JSON); default docs/routing.md")
 	fs.IntVar(&cfg.GCPercent, "gc-percent", dip.GCPercent, "garbage collector target, as GOGC (the GOGC environment variable wins when set)")
+	fs.IntVar(&cfg.MaxProcs, "gomaxprocs", dip.ProcsPerCPU*runtime.NumCPU(), "Go scheduler threads, as GOMAXPROCS (the GOMAXPROCS environment variable wins when set)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -127,6 +130,9 @@ func hostOwner() string {
 func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 	if env.getenv("GOGC") == "" {
 		debug.SetGCPercent(cfg.GCPercent)
+	}
+	if env.getenv("GOMAXPROCS") == "" && cfg.MaxProcs > 0 {
+		runtime.GOMAXPROCS(cfg.MaxProcs)
 	}
 	ctx := env.ctx
 	store, err := openStore(ctx, cfg.Store, cfg.Data)

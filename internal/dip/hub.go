@@ -66,6 +66,16 @@ func (f DelivererFunc) Deliver(ctx context.Context, to Endpoint, body []byte) Re
 // pairs, BENCHMARKS.md) for a heap a few MB larger.
 const GCPercent = 400
 
+// ProcsPerCPU is how many Go Ps (GOMAXPROCS) mhhs serve runs per CPU unless
+// GOMAXPROCS is set. Intake spends much of its time blocked in fdatasync
+// and in SQLite's writes, and long index transactions keep a P busy for
+// milliseconds: with one P per CPU the goroutines readied meanwhile (the
+// senders just answered, the committer) waited about a millisecond to run
+// (runtime/trace), with the CPUs 40% idle. Two per CPU let the kernel share
+// the CPUs instead, and raised BenchmarkIntake from about 19 k to 24 k
+// msgs/s on two cores (BENCHMARKS.md).
+const ProcsPerCPU = 2
+
 // Config configures a Hub. Zero values take the documented defaults.
 type Config struct {
 	Catalogue *catalogue.Catalogue // default catalogue.Default()
