@@ -98,6 +98,13 @@ func (db *DB) IntakeStats() IntakeStats {
 
 var errSecondary = errors.New("sqlite: another process (mhhs serve) holds this store's intake log; messages are accepted there")
 
+// indexNice is the indexer thread's nice value (Linux). With the indexer at
+// the same priority as the intake path, BenchmarkIntake's log rounds had a
+// p99 of 3.4 ms against 1.5 ms without an indexer; at nice 10 intake ran
+// about 15% faster with a lower p99 (BENCHMARKS.md). Back-pressure
+// (maxIndexLag) keeps a starved indexer from falling behind for long.
+const indexNice = 10
+
 type dupKey struct{ sender, sur string }
 
 // indexItem is a durable message waiting for its rows.
@@ -369,6 +376,7 @@ func (db *DB) duplicates(ctx context.Context, msgs []*dip.Message) ([]bool, erro
 func (db *DB) indexLoop() {
 	in := &db.in
 	defer close(in.done)
+	lowerPriority()
 	var lingering time.Time // since when a small queue has waited
 	for {
 		in.mu.Lock()
