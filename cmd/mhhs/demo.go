@@ -142,7 +142,7 @@ func demoDIP(env *cmdEnv, w io.Writer, msg *catalogue.IF021ActivePower) error {
 	defer os.RemoveAll(dir)
 	ctx, cancel := context.WithCancel(env.ctx)
 	defer cancel()
-	store, err := sqlite.Open(ctx, filepath.Join(dir, "mhhs.db"))
+	store, err := sqlite.OpenIntake(ctx, filepath.Join(dir, "mhhs.db"), 10*time.Second)
 	if err != nil {
 		return err
 	}

@@ -135,7 +135,7 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 		runtime.GOMAXPROCS(cfg.MaxProcs)
 	}
 	ctx := env.ctx
-	store, err := openStore(ctx, cfg.Store, cfg.Data)
+	store, err := openStore(ctx, cfg.Store, cfg.Data, true)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/sqlite"
@@ -14,8 +15,10 @@ import (
 
 // openStore opens the store named by url: postgres://… for PostgreSQL,
 // otherwise the embedded SQLite database (url, or DATA/mhhs.db when url is
-// empty).
-func openStore(ctx context.Context, url, dataDir string) (dip.Store, error) {
+// empty). intake: the caller accepts messages (mhhs serve), and takes the
+// embedded store's intake log, waiting a few seconds for an admin command
+// that holds it; the admin commands open the store beside a running serve.
+func openStore(ctx context.Context, url, dataDir string, intake bool) (dip.Store, error) {
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		return openPostgres(ctx, url)
@@ -25,7 +28,14 @@ func openStore(ctx context.Context, url, dataDir string) (dip.Store, error) {
 		}
 		url = filepath.Join(dataDir, "mhhs.db")
 	}
-	db, err := sqlite.Open(ctx, strings.TrimPrefix(url, "sqlite://"))
+	path := strings.TrimPrefix(url, "sqlite://")
+	open := sqlite.Open
+	if intake {
+		open = func(ctx context.Context, path string) (*sqlite.DB, error) {
+			return sqlite.OpenIntake(ctx, path, 10*time.Second)
+		}
+	}
+	db, err := open(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -44,7 +54,7 @@ func addStoreFlags(fs *flag.FlagSet, getenv func(string) string) storeFlags {
 }
 
 func (f storeFlags) open(ctx context.Context) (dip.Store, error) {
-	return openStore(ctx, *f.url, *f.data)
+	return openStore(ctx, *f.url, *f.data, false)
 }
 
 // envOr returns the environment value of key, or def.

@@ -305,3 +305,29 @@ func TestSecondaryOpen(t *testing.T) {
 		t.Errorf("bodies %q", got)
 	}
 }
+
+// TestOpenIntakeWaitsForTheLog: a process that must accept (mhhs serve)
+// waits for another that holds the intake log, fails if it is not
+// released in time, and takes it once it is.
+func TestOpenIntakeWaitsForTheLog(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "mhhs.db")
+	holder, err := Open(ctx, path)
+	mustDo(t, err)
+	if db, err := OpenIntake(ctx, path, 100*time.Millisecond); err == nil {
+		db.Close()
+		t.Fatal("OpenIntake succeeded while another store held the intake log")
+	}
+	done := make(chan error, 1)
+	go func() {
+		db, err := OpenIntake(ctx, path, 10*time.Second)
+		if err == nil {
+			_, err = db.Accept(ctx, []*dip.Message{bodyMsg("S-1", t0)})
+			db.Close()
+		}
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	mustDo(t, holder.Close())
+	mustDo(t, <-done)
+}

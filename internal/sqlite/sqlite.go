@@ -65,8 +65,23 @@ func (db *DB) stmt(ctx context.Context, pool *sql.DB, query string) (*sql.Stmt, 
 var _ dip.Store = (*DB)(nil)
 
 // Open opens (creating if needed) the database at path and applies
-// migrations.
+// migrations. The first process to open a database takes its intake log
+// (intake.go); another opens it beside that one, to read and administer,
+// and cannot accept messages.
 func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, -1)
+}
+
+// OpenIntake opens the database at path as Open does, but for intake: when
+// another process holds the intake log (an admin command of the CLI, for a
+// moment), it waits up to wait for it, then fails.
+func OpenIntake(ctx context.Context, path string, wait time.Duration) (*DB, error) {
+	return open(ctx, path, wait)
+}
+
+// open opens the database; wait < 0: without intake if another process
+// holds it.
+func open(ctx context.Context, path string, wait time.Duration) (*DB, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(on)&_txlock=immediate"
 	w, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -96,9 +111,20 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if db.lock, err = lockIntake(dir); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("sqlite: locking the intake log of %s: %w", path, err)
+	deadline := time.Now().Add(wait)
+	for {
+		if db.lock, err = lockIntake(dir); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlite: locking the intake log of %s: %w", path, err)
+		}
+		if db.lock != nil || wait < 0 {
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlite: another process holds the intake log of %s (is mhhs serve running on it?)", path)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	if db.lock == nil {
 		db.bodies = &bodyLog{dir: dir, readers: map[int64]*os.File{}}
