@@ -249,7 +249,7 @@ func (d *httpDIP) endToEnd(n int64) (p50, p99 time.Duration, err error) {
 // sends 1,000 msgs/s open-loop and reports the p99 from send to webhook
 // received (target ≤ 100 ms).
 func BenchmarkHTTP(b *testing.B) {
-	serveProcs(b)
+	serveRuntime(b)
 	b.Run("capacity", func(b *testing.B) {
 		d := startHTTPDIP(b)
 		batches := (b.N + batchSize - 1) / batchSize

@@ -105,7 +105,7 @@ func submitter(hub *dip.Hub, sender *dip.Participant) sendFunc {
 // senders each wait for their message to be durable before sending the next.
 func BenchmarkIntake(b *testing.B) {
 	b.Run("mhhs-sqlite", func(b *testing.B) {
-		serveProcs(b)
+		serveRuntime(b)
 		hub, sender := startHub(b, b.TempDir())
 		db := hub.Store().(*sqlite.DB)
 		before := db.IntakeStats()
@@ -130,7 +130,7 @@ func BenchmarkIntake(b *testing.B) {
 	// and would slow the disk for the next one.
 	if base := os.Getenv("MHHS_TEST_POSTGRES"); base != "" {
 		b.Run("mhhs-postgres", func(b *testing.B) {
-			serveProcs(b)
+			serveRuntime(b)
 			store := postgresStore(b, base)
 			hub, sender := startHubOn(b, store, dip.Config{Committers: 2})
 			runSenders(b, Senders, submitter(hub, sender), nil)

@@ -60,11 +60,13 @@ func (f DelivererFunc) Deliver(ctx context.Context, to Endpoint, body []byte) Re
 
 // GCPercent is the garbage collector target (as GOGC) that mhhs serve runs
 // the hub with unless GOGC is set. Intake allocates a few copies of each
-// message body that die within the request; with the default 100 the live
-// heap is a few MB and the collector ran about 40 times a second. 400 raised
-// BenchmarkIntake's throughput by about 10% (median of five interleaved
-// pairs, BENCHMARKS.md) for a heap a few MB larger.
-const GCPercent = 400
+// message body that die within the request, over a live heap of a few MB:
+// at the default 100 the collector ran about 40 times a second, at 400 about
+// 28, each with stop-the-world pauses of up to a millisecond. 1600 against
+// 400 gave BenchmarkIntake a p99 about 1 ms lower and 11% more throughput
+// in eleven interleaved pairs (BENCHMARKS.md). The heap may grow to 17 times
+// the live heap: set GOMEMLIMIT to bound it where memory is short.
+const GCPercent = 1600
 
 // ProcsPerCPU is how many Go Ps (GOMAXPROCS) mhhs serve runs per CPU unless
 // GOMAXPROCS is set. Intake spends much of its time blocked in fdatasync
