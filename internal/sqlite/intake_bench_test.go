@@ -11,10 +11,16 @@ import (
 
 // BenchmarkIndex measures the indexer alone: the rows of b.N messages
 // (fan-out 3, as in bench/'s intake benchmark) written in index
-// transactions of 64 messages, the group-commit size of that benchmark.
+// transactions of 16 to 1,024 messages.
 //
 //	go test -run '^$' -bench BenchmarkIndex -benchmem ./internal/sqlite/
 func BenchmarkIndex(b *testing.B) {
+	for _, batch := range []int{16, 64, 256, 1024} {
+		b.Run(fmt.Sprintf("batch-%d", batch), func(b *testing.B) { benchmarkIndex(b, batch) })
+	}
+}
+
+func benchmarkIndex(b *testing.B, batch int) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(b.TempDir(), "mhhs.db"))
 	if err != nil {
@@ -31,14 +37,12 @@ func BenchmarkIndex(b *testing.B) {
 		items[i] = indexItem{m: *m, recipients: enc, ref: bodyRef{seg: 1, off: int64(i) * 5000, n: 5000}}
 	}
 	b.ResetTimer()
-	for lo := 0; lo < len(items); lo += benchBatch {
-		if err := db.index(ctx, items[lo:min(lo+benchBatch, len(items))]); err != nil {
+	for lo := 0; lo < len(items); lo += batch {
+		if err := db.index(ctx, items[lo:min(lo+batch, len(items))]); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
-
-var benchBatch = 64
 
 // BenchmarkDuplicates measures Accept's duplicate check of a group commit
 // of 25 new references against an index of 100,000 messages.
