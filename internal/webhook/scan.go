@@ -205,7 +205,8 @@ func scanString(d []byte, i, depth int, p **string) int {
 }
 
 // scanObject reads the object at d[i] ('{'), which depth arrays and objects
-// enclose, calling member for each member in order.
+// enclose, calling member for each member in order; with member nil it only
+// checks the object (skipValue), scanning keys with the faster skipString.
 func scanObject(d []byte, i, depth int, member memberFunc) int {
 	depth++
 	if depth > maxDepth {
@@ -219,7 +220,13 @@ func scanObject(d []byte, i, depth int, member memberFunc) int {
 		if i >= len(d) || d[i] != '"' {
 			return -1
 		}
-		end, plain := scanStringPlain(d, i)
+		var end int
+		var plain bool
+		if member == nil {
+			end = skipString(d, i)
+		} else {
+			end, plain = scanStringPlain(d, i)
+		}
 		if end < 0 {
 			return -1
 		}
@@ -229,10 +236,14 @@ func scanObject(d []byte, i, depth int, member memberFunc) int {
 			return -1
 		}
 		i = skipWS(d, i+1)
-		if i >= len(d) {
+		if member == nil {
+			i = skipValue(d, i, depth)
+		} else if i < len(d) {
+			i = member(key, plain, i, depth)
+		} else {
 			return -1
 		}
-		if i = member(key, plain, i, depth); i < 0 {
+		if i < 0 {
 			return -1
 		}
 		var done bool
@@ -292,7 +303,7 @@ func skipValue(d []byte, i, depth int) int {
 	}
 	switch c {
 	case '{':
-		return skipObject(d, i, depth)
+		return scanObject(d, i, depth, nil)
 	case '[':
 		return skipArray(d, i, depth)
 	case 't':
@@ -303,37 +314,6 @@ func skipValue(d []byte, i, depth int) int {
 		return skipLiteral(d, i, "null")
 	}
 	return skipNumber(d, i)
-}
-
-// skipObject checks the object at d[i] ('{').
-func skipObject(d []byte, i, depth int) int {
-	depth++
-	if depth > maxDepth {
-		return -1
-	}
-	i = skipWS(d, i+1)
-	if i < len(d) && d[i] == '}' {
-		return i + 1
-	}
-	for {
-		if i >= len(d) || d[i] != '"' {
-			return -1
-		}
-		if i = skipString(d, i); i < 0 {
-			return -1
-		}
-		i = skipWS(d, i)
-		if i >= len(d) || d[i] != ':' {
-			return -1
-		}
-		if i = skipValue(d, skipWS(d, i+1), depth); i < 0 {
-			return -1
-		}
-		var done bool
-		if i, done = afterMember(d, i, '}'); done || i < 0 {
-			return i
-		}
-	}
 }
 
 // skipArray checks the array at d[i] ('[').
