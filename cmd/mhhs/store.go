@@ -29,13 +29,13 @@ func openStore(ctx context.Context, url, dataDir string, intake bool) (dip.Store
 		url = filepath.Join(dataDir, "mhhs.db")
 	}
 	path := strings.TrimPrefix(url, "sqlite://")
-	open := sqlite.Open
+	var db *sqlite.DB
+	var err error
 	if intake {
-		open = func(ctx context.Context, path string) (*sqlite.DB, error) {
-			return sqlite.OpenIntake(ctx, path, 10*time.Second)
-		}
+		db, err = sqlite.OpenIntake(ctx, path, 10*time.Second)
+	} else {
+		db, err = sqlite.Open(ctx, path)
 	}
-	db, err := open(ctx, path)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}

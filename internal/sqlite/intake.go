@@ -1,12 +1,12 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,6 +112,11 @@ type indexItem struct {
 	m          dip.Message // without Body
 	recipients string      // dip.EncodeRecipients(m.Recipients)
 	ref        bodyRef
+}
+
+// init readies the state every opener uses, with intake or without.
+func (in *intake) init() {
+	in.keys, in.changed = map[dupKey]struct{}{}, make(chan struct{})
 }
 
 // signal wakes every waiter; in.mu is held.
@@ -553,39 +558,37 @@ func (db *DB) recoverIntake(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if !strings.HasPrefix(string(data[:min(len(data), len(logMagic))]), logMagic) {
+		if !bytes.HasPrefix(data, []byte(logMagic)) {
 			continue // bare bodies: the indexed ones are referenced, the rest never were
 		}
 		pos := len(logMagic)
 		if id == stSeg {
 			pos = max(pos, int(stOff))
 		}
+	scan:
 		for pos < len(data) {
 			rec, n, bodyAt, err := decodeRecord(data[pos:])
-			if err == nil && rec.seq <= last {
-				pos += n // indexed, then purged
-				continue
-			}
-			if err == nil && rec.flags&recordSync == 0 && rec.seq == last+1 {
+			switch {
+			case err == nil && rec.seq <= last: // indexed, then purged
+			case errors.Is(err, errTorn) || rec.flags&recordSync != 0: // the unanswered tail
+				if k != len(ids)-1 {
+					return fmt.Errorf("sqlite: intake log segment %d damaged at offset %d, before newer segments", id, pos)
+				}
+				if err := l.truncate(int64(pos)); err != nil {
+					return err
+				}
+				break scan
+			case rec.seq == last+1:
 				m := dip.Message{Seq: rec.seq, AcceptedAt: dip.FromMicros(rec.acceptedAt),
 					TransactionID: rec.fields[fTransactionID], Channel: rec.fields[fChannel], EventCode: rec.fields[fEventCode],
 					SenderDIPID: rec.fields[fSender], SenderRole: rec.fields[fSenderRole], SenderUniqueReference: rec.fields[fSUR],
 					CorrelationID: rec.fields[fCorrelationID], MPAN: rec.fields[fMPAN], Recipients: dip.DecodeRecipients(rec.fields[fRecipients])}
 				items = append(items, indexItem{m: m, recipients: rec.fields[fRecipients], ref: bodyRef{seg: id, off: int64(pos + bodyAt), n: int64(len(rec.body))}})
 				last = rec.seq
-				pos += n
-				continue
+			default:
+				return fmt.Errorf("sqlite: intake log segment %d damaged at offset %d: record seq %d where %d was due", id, pos, rec.seq, last+1)
 			}
-			if err == nil && rec.flags&recordSync == 0 {
-				err = fmt.Errorf("record seq %d where %d was due", rec.seq, last+1)
-			}
-			if k != len(ids)-1 || err != nil && !errors.Is(err, errTorn) {
-				return fmt.Errorf("sqlite: intake log segment %d damaged at offset %d: %v", id, pos, err)
-			}
-			if err := l.truncate(int64(pos)); err != nil { // the unanswered tail
-				return err
-			}
-			break
+			pos += n
 		}
 	}
 	for len(items) > 0 {
@@ -598,8 +601,7 @@ func (db *DB) recoverIntake(ctx context.Context) error {
 	}
 	in := &db.in
 	in.next, in.acked, in.indexed, in.seg = last, last, last, stSeg
-	in.keys = map[dupKey]struct{}{}
-	in.changed, in.work, in.done = make(chan struct{}), make(chan struct{}, 1), make(chan struct{})
+	in.work, in.done = make(chan struct{}, 1), make(chan struct{})
 	go db.indexLoop()
 	l.startWriter()
 	return nil

@@ -111,6 +111,7 @@ func open(ctx context.Context, path string, wait time.Duration) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.in.init()
 	deadline := time.Now().Add(wait)
 	for {
 		if db.lock, err = lockIntake(dir); err != nil {
@@ -129,7 +130,6 @@ func open(ctx context.Context, path string, wait time.Duration) (*DB, error) {
 	if db.lock == nil {
 		db.bodies = &bodyLog{dir: dir, readers: map[int64]*os.File{}}
 		db.in.secondary = true
-		db.in.changed = make(chan struct{})
 		return db, nil
 	}
 	if db.bodies, err = openBodyLog(dir); err != nil {
