@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/klauspost/compress/s2"
 )
 
 // bodyLog is the intake log: an append-only log of segment files beside the
@@ -36,7 +39,7 @@ type bodyLog struct {
 	cur    *os.File
 	id     int64
 	size   int64
-	framed bool // cur starts with logMagic (segments before migration 0004 do not)
+	format segFormat // of cur
 
 	mu      sync.Mutex
 	wake    *sync.Cond  // on mu: the queue grew, or stopping
@@ -48,7 +51,7 @@ type bodyLog struct {
 	stopped chan struct{} // closed when the writer has returned; nil before it starts
 
 	rmu     sync.RWMutex
-	readers map[int64]*os.File
+	readers map[int64]segReader
 
 	stats struct{ rounds, writes, nanos atomic.Int64 }
 }
@@ -64,19 +67,55 @@ type logWrite struct {
 
 const segmentSize = 256 << 20
 
+// segFormat is what a segment holds (record.go).
+type segFormat uint8
+
+const (
+	segBare       segFormat = iota // bare bodies, no magic (before migration 0004)
+	segPlain                       // records, bodies as received (logMagicPlain)
+	segCompressed                  // records, S2-compressed bodies (logMagic): what is written now
+)
+
+// segmentFormat reads the format of the segment f from its head.
+func segmentFormat(f *os.File) (segFormat, error) {
+	var head [len(logMagic)]byte
+	n, err := f.ReadAt(head[:], 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return segBare, err
+	}
+	return formatOf(head[:n]), nil
+}
+
+// formatOf gives the format of a segment that starts with data.
+func formatOf(data []byte) segFormat {
+	switch {
+	case bytes.HasPrefix(data, []byte(logMagic)):
+		return segCompressed
+	case bytes.HasPrefix(data, []byte(logMagicPlain)):
+		return segPlain
+	}
+	return segBare
+}
+
+// segReader reads the bodies of a segment.
+type segReader struct {
+	f          *os.File
+	compressed bool
+}
+
 func segmentName(dir string, id int64) string {
 	return filepath.Join(dir, fmt.Sprintf("seg-%08d.log", id))
 }
 
 // openBodyLog opens the newest segment of the log in dir (creating the
-// first) for appending at its end. A new segment is framed; recovery
+// first) for appending at its end. A new segment is compressed; recovery
 // (DB.recoverIntake) cuts what follows the last intact record and starts a
-// framed segment after a segment of bare bodies.
+// compressed segment after a segment of another format.
 func openBodyLog(dir string) (*bodyLog, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	l := &bodyLog{dir: dir, maxSize: segmentSize, readers: map[int64]*os.File{}, id: 1}
+	l := &bodyLog{dir: dir, maxSize: segmentSize, readers: map[int64]segReader{}, id: 1}
 	ids, err := l.segments()
 	if err != nil {
 		return nil, err
@@ -101,11 +140,11 @@ func openBodyLog(dir string) (*bodyLog, error) {
 		return nil, err
 	}
 	l.size = st.Size()
-	if l.framed, err = isFramed(f); err != nil {
+	if l.format, err = segmentFormat(f); err != nil {
 		f.Close()
 		return nil, err
 	}
-	if !l.framed && l.size < int64(len(logMagic)) {
+	if l.format == segBare && l.size < int64(len(logMagic)) {
 		// Empty, or a segment whose header write did not complete.
 		if err := l.truncate(0); err != nil {
 			f.Close()
@@ -115,18 +154,8 @@ func openBodyLog(dir string) (*bodyLog, error) {
 	return l, nil
 }
 
-// isFramed reports whether f starts with logMagic.
-func isFramed(f *os.File) (bool, error) {
-	var head [len(logMagic)]byte
-	n, err := f.ReadAt(head[:], 0)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return false, err
-	}
-	return n == len(head) && string(head[:]) == logMagic, nil
-}
-
 // truncate cuts the current segment to end bytes; a segment cut to nothing
-// is restarted as a framed one. Recovery only: before the writer starts.
+// is restarted as a compressed one. Recovery only: before the writer starts.
 func (l *bodyLog) truncate(end int64) error {
 	if err := l.cur.Truncate(end); err != nil {
 		return err
@@ -136,16 +165,16 @@ func (l *bodyLog) truncate(end int64) error {
 		if _, err := l.cur.WriteAt([]byte(logMagic), 0); err != nil {
 			return err
 		}
-		l.size, l.framed = int64(len(logMagic)), true
+		l.size, l.format = int64(len(logMagic)), segCompressed
 	}
 	return nil
 }
 
-// startFramed makes sure appends go to a framed segment: after a segment of
-// bare bodies that holds committed bodies, a new segment starts. Recovery
-// only: before the writer starts.
-func (l *bodyLog) startFramed() error {
-	if l.framed {
+// startCompressed makes sure appends go to a compressed segment: after a
+// segment of another format, a new segment starts. Recovery only: before
+// the writer starts.
+func (l *bodyLog) startCompressed() error {
+	if l.format == segCompressed {
 		return nil
 	}
 	return l.rotate()
@@ -253,7 +282,7 @@ func (l *bodyLog) flush(ws []*logWrite) error {
 	return fdatasync(l.cur)
 }
 
-// rotate starts the next segment, framed.
+// rotate starts the next segment, compressed.
 func (l *bodyLog) rotate() error {
 	f, err := os.OpenFile(segmentName(l.dir, l.id+1), os.O_CREATE|os.O_RDWR|os.O_EXCL, 0o600)
 	if err != nil {
@@ -270,41 +299,54 @@ func (l *bodyLog) rotate() error {
 		return err
 	}
 	l.cur.Close()
-	l.cur, l.id, l.size, l.framed = f, l.id+1, int64(len(logMagic)), true
+	l.cur, l.id, l.size, l.format = f, l.id+1, int64(len(logMagic)), segCompressed
 	return nil
 }
 
-// read returns a body.
+// read returns a body, decompressed.
 func (l *bodyLog) read(r bodyRef) ([]byte, error) {
-	f, err := l.reader(r.seg)
+	sr, err := l.reader(r.seg)
 	if err != nil {
 		return nil, err
 	}
 	b := make([]byte, r.n)
-	if _, err := f.ReadAt(b, r.off); err != nil {
+	if _, err := sr.f.ReadAt(b, r.off); err != nil {
 		return nil, fmt.Errorf("sqlite: body at segment %d offset %d: %w", r.seg, r.off, err)
 	}
-	return b, nil
+	if !sr.compressed {
+		return b, nil
+	}
+	body, err := s2.Decode(nil, b)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: body at segment %d offset %d: %w", r.seg, r.off, err)
+	}
+	return body, nil
 }
 
-func (l *bodyLog) reader(seg int64) (*os.File, error) {
+func (l *bodyLog) reader(seg int64) (segReader, error) {
 	l.rmu.RLock()
-	f, ok := l.readers[seg]
+	sr, ok := l.readers[seg]
 	l.rmu.RUnlock()
 	if ok {
-		return f, nil
+		return sr, nil
 	}
 	l.rmu.Lock()
 	defer l.rmu.Unlock()
-	if f, ok := l.readers[seg]; ok {
-		return f, nil
+	if sr, ok := l.readers[seg]; ok {
+		return sr, nil
 	}
 	f, err := os.Open(segmentName(l.dir, seg))
 	if err != nil {
-		return nil, err
+		return segReader{}, err
 	}
-	l.readers[seg] = f
-	return f, nil
+	format, err := segmentFormat(f)
+	if err != nil {
+		f.Close()
+		return segReader{}, err
+	}
+	sr = segReader{f: f, compressed: format == segCompressed}
+	l.readers[seg] = sr
+	return sr, nil
 }
 
 // removeBelow deletes the segments older than oldest and than the current
@@ -322,8 +364,8 @@ func (l *bodyLog) removeBelow(oldest int64) error {
 			continue
 		}
 		l.rmu.Lock()
-		if f, ok := l.readers[id]; ok {
-			f.Close()
+		if sr, ok := l.readers[id]; ok {
+			sr.f.Close()
 			delete(l.readers, id)
 		}
 		l.rmu.Unlock()
@@ -336,8 +378,8 @@ func (l *bodyLog) removeBelow(oldest int64) error {
 
 func (l *bodyLog) close() error {
 	l.rmu.Lock()
-	for _, f := range l.readers {
-		f.Close()
+	for _, sr := range l.readers {
+		sr.f.Close()
 	}
 	l.rmu.Unlock()
 	if l.stopped != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -330,4 +331,49 @@ func TestOpenIntakeWaitsForTheLog(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	mustDo(t, holder.Close())
 	mustDo(t, <-done)
+}
+
+// TestPlainSegmentsStayReadable: a log written before bodies were
+// compressed (records with bodies as received, logMagicPlain) is
+// re-indexed from and read as it is; appends go to a new segment, whose
+// bodies are compressed.
+func TestPlainSegmentsStayReadable(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "mhhs.db")
+	db, err := Open(ctx, path)
+	mustDo(t, err)
+	mustDo(t, db.Close())
+	// Segment 1 as the previous version wrote it, none of it indexed yet
+	// (it crashed before its indexer ran).
+	seg := []byte(logMagicPlain)
+	for i, sur := range []string{"S-1", "S-2"} {
+		m := bodyMsg(sur, t0)
+		seg, _ = appendRecord(seg, &logRecord{seq: int64(i + 1), acceptedAt: dip.Micros(t0), body: m.Body, fields: [nFields]string{
+			fTransactionID: m.TransactionID, fChannel: m.Channel, fEventCode: m.EventCode, fSender: m.SenderDIPID,
+			fSenderRole: m.SenderRole, fSUR: m.SenderUniqueReference, fRecipients: dip.EncodeRecipients(m.Recipients)}})
+	}
+	mustDo(t, os.WriteFile(segmentName(path+"-bodies", 1), seg, 0o600))
+
+	db, err = Open(ctx, path)
+	mustDo(t, err)
+	defer db.Close()
+	big := bodyMsg("S-3", t0)
+	big.Body = []byte(`[` + strings.Repeat(`{"period":1,"value":"0.123"},`, 400) + `{}]`)
+	res, err := db.Accept(ctx, []*dip.Message{big, bodyMsg("S-1", t0)})
+	mustDo(t, err)
+	if res[0].Seq != 3 || !res[1].Duplicate {
+		t.Fatalf("accept after recovery: %+v, want seq 3 and a duplicate of S-1", res)
+	}
+	if got := segmentIDs(t, db); !slices.Equal(got, []int64{1, 2}) {
+		t.Fatalf("segments %v, want [1 2]: appends start a compressed segment", got)
+	}
+	got := claimBodies(t, db, t0)
+	if want := []string{`{"sur":"S-1"}`, `{"sur":"S-2"}`, string(big.Body)}; !slices.Equal(got, want) {
+		t.Fatalf("bodies %.80q, want %.80q", got, want)
+	}
+	data, err := os.ReadFile(segmentName(path+"-bodies", 2))
+	mustDo(t, err)
+	if formatOf(data) != segCompressed || len(data) > len(big.Body)/4 {
+		t.Fatalf("segment 2: format %d, %d bytes for a %d-byte body: not compressed", formatOf(data), len(data), len(big.Body))
+	}
 }

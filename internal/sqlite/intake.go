@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/mhhs/mhhs/internal/dip"
 )
 
@@ -286,10 +286,11 @@ func (db *DB) frame(ctx context.Context, msgs []*dip.Message, out []dip.AcceptRe
 		if !dup[i] && m.UpdateParties != nil {
 			flags = recordSync
 		}
-		size += len(m.Body) + 512 // the record's head: ids, and its recipients' JSON
+		size += s2.MaxEncodedLen(len(m.Body)) + 512 // the record's head: ids, and its recipients' JSON
 	}
 	buf = make([]byte, 0, size)
 	items = make([]indexItem, 0, len(msgs))
+	var body []byte // compressed: appends go to compressed segments
 	for i, m := range msgs {
 		if dup[i] {
 			out[i].Duplicate = true
@@ -299,12 +300,13 @@ func (db *DB) frame(ctx context.Context, msgs []*dip.Message, out []dip.AcceptRe
 		m.Seq, out[i].Seq = in.next, in.next
 		it := indexItem{m: *m, recipients: dip.EncodeRecipients(m.Recipients)}
 		it.m.Body = nil
-		r := logRecord{flags: flags, seq: m.Seq, acceptedAt: dip.Micros(m.AcceptedAt), body: m.Body, fields: [nFields]string{
+		body = s2.Encode(body[:cap(body)], m.Body)
+		r := logRecord{flags: flags, seq: m.Seq, acceptedAt: dip.Micros(m.AcceptedAt), body: body, fields: [nFields]string{
 			m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference, m.CorrelationID, m.MPAN, it.recipients,
 		}}
 		var at int
 		buf, at = appendRecord(buf, &r)
-		it.ref = bodyRef{off: int64(at), n: int64(len(m.Body))}
+		it.ref = bodyRef{off: int64(at), n: int64(len(body))}
 		items = append(items, it)
 	}
 	in.mu.Lock()
@@ -531,7 +533,7 @@ func (db *DB) recoverIntake(ctx context.Context) error {
 		return err
 	}
 	l := db.bodies
-	if !l.framed {
+	if l.format == segBare {
 		// A segment of bare bodies (before migration 0004): bytes past the
 		// last indexed body belong to a commit that did not happen.
 		end := int64(0)
@@ -539,9 +541,6 @@ func (db *DB) recoverIntake(ctx context.Context) error {
 			end = stOff
 		}
 		if err := l.truncate(end); err != nil {
-			return err
-		}
-		if err := l.startFramed(); err != nil {
 			return err
 		}
 	}
@@ -558,7 +557,7 @@ func (db *DB) recoverIntake(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if !bytes.HasPrefix(data, []byte(logMagic)) {
+		if formatOf(data) == segBare {
 			continue // bare bodies: the indexed ones are referenced, the rest never were
 		}
 		pos := len(logMagic)
@@ -590,6 +589,11 @@ func (db *DB) recoverIntake(ctx context.Context) error {
 			}
 			pos += n
 		}
+	}
+	// Appends go to a compressed segment, after a segment of bare bodies
+	// or of plain records.
+	if err := l.startCompressed(); err != nil {
+		return err
 	}
 	for len(items) > 0 {
 		n := min(len(items), maxIndexBatch)
