@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/klauspost/compress/s2"
+	"github.com/mhhs/mhhs/internal/catalogue"
+	"github.com/mhhs/mhhs/internal/catalogue/cataloguetest"
 	"github.com/mhhs/mhhs/internal/dip"
 )
 
@@ -76,4 +79,36 @@ func BenchmarkDuplicates(b *testing.B) {
 			b.Fatal(dup[0], err)
 		}
 	}
+}
+
+// BenchmarkBodyCompression measures what the intake log's compression
+// costs an IF-021 body (48 periods, as in bench/'s intake benchmark):
+// compressing it as Accept frames it, and decompressing it as a delivery
+// reads it. The stored size is reported per body.
+//
+//	go test -run '^$' -bench BenchmarkBodyCompression ./internal/sqlite/
+func BenchmarkBodyCompression(b *testing.B) {
+	payload, err := catalogue.Encode(cataloguetest.IF021("1200000001", "1400000001", "SUR-0000000001", "1200023305967"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	body := cataloguetest.PythonSpacing(append(append([]byte(`[{"payload":`), payload...), `}]`...))
+	packed := s2.Encode(nil, body)
+	b.Run("compress", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		dst := make([]byte, s2.MaxEncodedLen(len(body)))
+		for b.Loop() {
+			s2.Encode(dst, body)
+		}
+		b.ReportMetric(float64(len(body)), "bytes-in")
+		b.ReportMetric(float64(len(packed)), "bytes-stored")
+	})
+	b.Run("decompress", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, err := s2.Decode(nil, packed); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

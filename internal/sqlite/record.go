@@ -16,9 +16,10 @@ import (
 //     compression); read as they are.
 //   - no magic: bare bodies, written before migration 0004.
 //
-// Compression takes IF-021's 5 KB to about 1.2 KB, so that a group commit's
-// fdatasync carries a quarter of the bytes (BENCHMARKS.md, "Compressed
-// bodies"); it costs about 4 µs per message to write and 2.5 µs to read.
+// Compression takes an IF-021 body of 4.9 KB to 1.2 KB, so that a group
+// commit's fdatasync carries a quarter of the bytes; it costs about 3.5 µs a
+// body to compress and 4 µs to decompress (BenchmarkBodyCompression,
+// BENCHMARKS.md).
 //
 //	record  = length u32 | crc32c(payload) u32 | payload      (little-endian)
 //	payload = flags u8 | seq uvarint | accepted_at varint
