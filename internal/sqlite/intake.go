@@ -470,20 +470,9 @@ func (db *DB) index(ctx context.Context, items []indexItem) error {
 	}
 	last := items[len(items)-1]
 	// The log is the durable record of these rows: their commit need not
-	// wait for an fsync of SQLite's WAL (synchronous=NORMAL keeps the
-	// database consistent, and a power cut that takes the last index
-	// commits is mended from the log on open, as a crash is). The next
-	// commit made with FULL on this connection syncs them anyway.
-	conn, err := db.w.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
-		return err
-	}
-	defer conn.ExecContext(ctx, `PRAGMA synchronous = FULL`)
-	return inTx(ctx, conn, func(tx *sql.Tx) error {
+	// wait for an fsync of SQLite's WAL (a power cut that takes the last
+	// index commits is mended from the log on open, as a crash is).
+	return db.unsyncedTx(ctx, func(tx *sql.Tx) error {
 		if err := insertMessages(ctx, tx, chunks, items); err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -214,6 +215,31 @@ func (db *DB) migrate(ctx context.Context) error {
 // tx runs fn in a write transaction.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return inTx(ctx, db.w, fn)
+}
+
+// unsyncedTx runs fn in a transaction that commits with
+// synchronous=NORMAL: it is not synced on its own, but by the next commit
+// made with FULL (every other write) or by a checkpoint. A crash of the
+// process loses none of it; a power cut may lose it, which is harmless for
+// the writes that use it: the index of the intake log, which Open rebuilds
+// from the log, and delivery claims, which the hub releases when it starts
+// (ReleaseClaims).
+func (db *DB) unsyncedTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA synchronous = FULL`); err != nil {
+			// Never hand the pool a connection that commits unsynced.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}()
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+		return err
+	}
+	return inTx(ctx, conn, fn)
 }
 
 // inTx runs fn in a transaction begun on b (the writer pool, or a
@@ -524,7 +550,7 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 	now := dip.Micros(q.Now)
 	var out []dip.Delivery
 	var refs []bodyRef
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.unsyncedTx(ctx, func(tx *sql.Tx) error {
 		out, refs = out[:0], refs[:0]
 		for _, tg := range q.Targets {
 			if paused[tg.Recipient] || len(out) >= q.Limit {
