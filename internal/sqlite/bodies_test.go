@@ -377,3 +377,46 @@ func TestPlainSegmentsStayReadable(t *testing.T) {
 		t.Fatalf("segment 2: format %d, %d bytes for a %d-byte body: not compressed", formatOf(data), len(data), len(big.Body))
 	}
 }
+
+// TestUnsyncedTxRestoresFullSync: the connection an unsynced transaction
+// used goes back to the pool committing with synchronous=FULL, also when
+// the transaction's context ends inside it.
+func TestUnsyncedTxRestoresFullSync(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "mhhs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	synchronous := func() int {
+		t.Helper()
+		var n int
+		if err := db.w.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if err := db.unsyncedTx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&n); err != nil || n != 1 {
+			t.Errorf("inside: synchronous = %d (%v), want 1 (NORMAL)", n, err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n := synchronous(); n != 2 {
+		t.Fatalf("after: synchronous = %d, want 2 (FULL)", n)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	err = db.unsyncedTx(cctx, func(tx *sql.Tx) error {
+		cancel()
+		return nil
+	})
+	if err == nil {
+		t.Fatal("a transaction whose context ended committed")
+	}
+	if n := synchronous(); n != 2 {
+		t.Fatalf("after a cancelled transaction: synchronous = %d, want 2 (FULL)", n)
+	}
+}
