@@ -192,19 +192,22 @@ func demoDIP(env *cmdEnv, w io.Writer, msg *catalogue.IF021ActivePower) error {
 	for i, it := range items {
 		fmt.Fprintf(w, "   [%d] %s %s\n", i, it.Code.Message(), it.TransactionID+it.Detail)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		mu.Lock()
-		n := got["1800000001"] + got["1900000001"] + got[msg.CommonBlock.M0.DistributorDIPID]
-		mu.Unlock()
-		if n == 3 || time.Now().After(deadline) {
+	// Wait until the journal records the three deliveries: the deliverers
+	// are called before the hub records their attempts.
+	var rec dip.JournalRecord
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if rec, err = store.Journal(ctx, sender, msg.CommonBlock.S1.SenderUniqueReference); err != nil {
+			return err
+		}
+		outbound := 0
+		for _, e := range rec.Entries {
+			if e.Stage == "Outbound" {
+				outbound++
+			}
+		}
+		if outbound == 3 || time.Now().After(deadline) {
 			break
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	rec, err := store.Journal(ctx, sender, msg.CommonBlock.S1.SenderUniqueReference)
-	if err != nil {
-		return err
 	}
 	for _, e := range rec.Entries {
 		who := e.Recipient
@@ -213,7 +216,10 @@ func demoDIP(env *cmdEnv, w io.Writer, msg *catalogue.IF021ActivePower) error {
 		}
 		fmt.Fprintf(w, "   journal: %-10s %-12s %s\n", e.Stage, e.Status, who)
 	}
-	fmt.Fprintf(w, "   the supplier received %d: the DIP does not know this MPAN's supplier until REGS registers one (IF-001).\n\n", got["2300000001"])
+	mu.Lock()
+	supplier := got["2300000001"]
+	mu.Unlock()
+	fmt.Fprintf(w, "   the supplier received %d: the DIP does not know this MPAN's supplier until REGS registers one (IF-001).\n\n", supplier)
 	return nil
 }
 

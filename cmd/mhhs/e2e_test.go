@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
+	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/httpapi"
 	"github.com/mhhs/mhhs/internal/signature"
 	"github.com/mhhs/mhhs/internal/webhook"
@@ -604,6 +605,7 @@ func TestDIPEndToEnd(t *testing.T) {
 		}
 	})
 
+	var requeueID string
 	t.Run("requeue and its status", func(t *testing.T) {
 		before := inboxes[mdsID].count()
 		r, err := mds.client.Do(ctx, "POST", "/dip-channel/IF-021/requeue/"+mdsID,
@@ -626,6 +628,30 @@ func TestDIPEndToEnd(t *testing.T) {
 		}
 		if len(st) != 1 || *st[0].Status != "Completed" || *st[0].ProcessedTransactions != 1 {
 			t.Errorf("requeue status: %d %s", r.Status, r.Body)
+		}
+		requeueID = id
+
+		// One requeue at a time per recipient and channel: a job Processing
+		// (started here through the store, as another hub would) refuses a
+		// second with 429 MSG4004.
+		store, err := openStore(ctx, "", data, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		running, err := store.StartRequeue(ctx, dip.RequeueJob{ID: "RQ-elsewhere", Recipient: mdsID, Channel: "IF-001", Started: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ = mds.client.Do(ctx, "POST", "/dip-channel/IF-001/requeue/"+mdsID,
+			[]byte(`{"datetimeFrom":null,"datetimeTo":null,"eventCode":null,"MPAN":null,"version":null}`), nil)
+		if r.Status != 429 || r.Header.Get("Retry-After") == "" || !strings.HasPrefix(msgOf(items(t, r)[0]), "MSG4004") ||
+			!strings.Contains(string(r.Body), "RQ-elsewhere") {
+			t.Errorf("requeue while one runs: %d %s", r.Status, r.Body)
+		}
+		running.Status, running.Updated = dip.RequeueCompleted, time.Now()
+		if err := store.UpdateRequeue(ctx, running); err != nil {
+			t.Fatal(err)
 		}
 	})
 
@@ -672,6 +698,23 @@ func TestDIPEndToEnd(t *testing.T) {
 		resp.Body.Close()
 		if doc["openapi"] != "3.1.0" {
 			t.Errorf("openapi.json: %v", doc["openapi"])
+		}
+	})
+
+	// Last: it stops the server the subtests above share.
+	t.Run("requeue status outlives a restart", func(t *testing.T) {
+		if requeueID == "" {
+			t.Skip("no requeue completed above")
+		}
+		h.shutdown()
+		h2 := startDIP(t, data)
+		r, err := clientFor(t, h2.url, mds).Do(ctx, "GET", "/dip-channel/IF-021/requeueStatus/"+mdsID+"?requeue-id="+requeueID, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st []catalogue.RequeueStatus
+		if err := json.Unmarshal(r.Body, &st); err != nil || len(st) != 1 || *st[0].Status != "Completed" || *st[0].RequeueId != requeueID {
+			t.Errorf("requeue status after a restart: %d %s", r.Status, r.Body)
 		}
 	})
 }

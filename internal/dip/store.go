@@ -138,9 +138,60 @@ type ReplayQuery struct {
 	Limit          int
 }
 
+// RequeueJob is an asynchronous requeue (the API's requeue and
+// requeueStatus): a recipient's messages on a channel made due again, a
+// page at a time. Jobs are kept in the store, so that their status outlives
+// the process that ran them and every process sharing a database sees the
+// same jobs, and a recipient has at most one job Processing per channel.
+type RequeueJob struct {
+	ID, Recipient, Channel string
+	Status                 RequeueStatus
+	Total, Processed       int       // messages found and requeued so far
+	Started, Updated       time.Time // Updated: the last progress recorded
+}
+
+// RequeueStatus is a requeue job's status, as the API reports it.
+type RequeueStatus string
+
+const (
+	// RequeueProcessing: running, or abandoned (RequeueJob.Effective).
+	RequeueProcessing RequeueStatus = "Processing"
+	// RequeueCompleted: every message selected was requeued.
+	RequeueCompleted RequeueStatus = "Completed"
+	// RequeueFailed: it stopped before requeueing any.
+	RequeueFailed RequeueStatus = "Failed"
+	// RequeuePartial: it stopped after requeueing some.
+	RequeuePartial RequeueStatus = "PartialCompletion"
+)
+
+// RequeueStaleAfter is how long a Processing job may go without recording
+// progress before it counts as abandoned (its process stopped): its runner
+// records progress after every page of 500 messages, which takes well under
+// a second. An abandoned job no longer blocks a new one, and reads as Failed
+// (PartialCompletion if it requeued any).
+const RequeueStaleAfter = 2 * time.Minute
+
+// ErrRequeueRunning reports that a recipient's requeue on a channel is
+// already Processing.
+var ErrRequeueRunning = errors.New("dip: a requeue is running")
+
+// Effective returns the job as of now: a Processing job that recorded no
+// progress for RequeueStaleAfter was abandoned, and ends as Failed, or
+// PartialCompletion if it requeued any.
+func (j RequeueJob) Effective(now time.Time) RequeueJob {
+	if j.Status == RequeueProcessing && now.Sub(j.Updated) >= RequeueStaleAfter {
+		j.Status = RequeueFailed
+		if j.Processed > 0 {
+			j.Status = RequeuePartial
+		}
+	}
+	return j
+}
+
 // ClaimReleaser is the optional capability of a store that only one hub
-// uses (embedded SQLite): the hub releases every delivery claim when it
-// starts, since any claim it finds is a crashed predecessor's.
+// uses (embedded SQLite): the hub releases every delivery claim and ends
+// every requeue job left Processing when it starts, since any it finds is a
+// crashed predecessor's.
 type ClaimReleaser interface {
 	ReleaseClaims(ctx context.Context) error
 }
@@ -192,6 +243,19 @@ type Store interface {
 	// again (status Pending, attempts kept); it returns how many.
 	Requeue(ctx context.Context, recipient string, seqs []int64, now time.Time) (int, error)
 
+	// StartRequeue records job as Processing, unless the recipient already
+	// has a job Processing on its channel that is not abandoned as of
+	// job.Started (RequeueJob.Effective): then it returns that job and
+	// ErrRequeueRunning. An abandoned job it finds is ended as Effective
+	// says.
+	StartRequeue(ctx context.Context, job RequeueJob) (RequeueJob, error)
+	// UpdateRequeue records a job's progress or end (ErrNotFound when the
+	// job is unknown).
+	UpdateRequeue(ctx context.Context, job RequeueJob) error
+	// RequeueJobs returns the recipient's jobs on a channel, oldest first;
+	// only the one with id when id is not empty.
+	RequeueJobs(ctx context.Context, recipient, channel, id string) ([]RequeueJob, error)
+
 	// Journal returns the journal of a sender's message by its
 	// senderUniqueReference (ErrNotFound when none).
 	Journal(ctx context.Context, sender, senderUniqueReference string) (JournalRecord, error)
@@ -199,7 +263,8 @@ type Store interface {
 	// q.AfterSeq, at most q.Limit, and whether more follow.
 	Replay(ctx context.Context, q ReplayQuery) ([]Message, bool, error)
 	// Purge deletes messages accepted before cutoff whose deliveries are all
-	// final, with their deliveries and journal lines; it returns how many.
+	// final, with their deliveries and journal lines, and the rejections and
+	// ended requeue jobs from before cutoff; it returns how many messages.
 	Purge(ctx context.Context, cutoff time.Time) (int, error)
 	Close() error
 }

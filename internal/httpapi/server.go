@@ -6,6 +6,8 @@ package httpapi
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +16,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
@@ -52,10 +53,6 @@ type Server struct {
 	cfg     Config
 	mux     *http.ServeMux
 	openapi []byte
-
-	mu       sync.Mutex
-	requeues map[string]*requeueJob // by requeue id
-	active   map[string]string      // recipient+channel -> running requeue id
 }
 
 // New returns the server.
@@ -82,7 +79,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), openapi: doc, requeues: map[string]*requeueJob{}, active: map[string]string{}}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), openapi: doc}
 	s.routes()
 	return s, nil
 }
@@ -467,16 +464,10 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, body []byte) err
 	return nil
 }
 
-// requeueJob is an asynchronous requeue; its state lives in memory (a
-// restart forgets finished jobs, not the requeued deliveries).
-type requeueJob struct {
-	mu                   sync.Mutex
-	id, status           string
-	total, processed     int
-	recipient, channel   string
-	started, lastUpdated time.Time
-}
-
+// requeue starts an asynchronous requeue of the caller's messages on the
+// channel (those the replay query selects) and answers its id. A recipient
+// has one requeue at a time per channel, across every hub on the store:
+// another gets 429 MSG4004.
 func (s *Server) requeue(w http.ResponseWriter, r *http.Request, body []byte) error {
 	rec, err := ownRecipient(r)
 	if err != nil {
@@ -486,38 +477,43 @@ func (s *Server) requeue(w http.ResponseWriter, r *http.Request, body []byte) er
 	if err != nil {
 		return err
 	}
-	key := rec + " " + q.Channel
-	s.mu.Lock()
-	if id, busy := s.active[key]; busy {
-		s.mu.Unlock()
+	now := s.cfg.Now()
+	job, err := s.cfg.Hub.Store().StartRequeue(r.Context(), dip.RequeueJob{ID: newRequeueID(now), Recipient: rec, Channel: q.Channel, Started: now})
+	if errors.Is(err, dip.ErrRequeueRunning) {
 		w.Header().Set("Retry-After", "1")
-		return fail(http.StatusTooManyRequests, catalogue.MSG4004, "requeue %s is still running for %s", id, rec)
+		return fail(http.StatusTooManyRequests, catalogue.MSG4004, "requeue %s is still running for %s", job.ID, rec)
 	}
-	job := &requeueJob{id: "RQ-" + strconv.FormatInt(s.cfg.Now().UnixNano(), 36), status: "Processing", recipient: rec, channel: q.Channel, started: s.cfg.Now()}
-	s.requeues[job.id] = job
-	s.active[key] = job.id
-	s.mu.Unlock()
-	go s.runRequeue(context.WithoutCancel(r.Context()), job, q, key)
+	if err != nil {
+		return err
+	}
+	go s.runRequeue(context.WithoutCancel(r.Context()), job, q)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)
-	json.NewEncoder(w).Encode(job.id)
+	json.NewEncoder(w).Encode(job.ID)
 	return nil
 }
 
-func (s *Server) runRequeue(ctx context.Context, job *requeueJob, q dip.ReplayQuery, key string) {
-	defer func() {
-		s.mu.Lock()
-		delete(s.active, key)
-		s.mu.Unlock()
-	}()
+// newRequeueID returns a requeue id: the time in base 36 and 32 random
+// bits, so that hubs sharing a store do not collide.
+func newRequeueID(now time.Time) string {
+	var b [4]byte
+	rand.Read(b[:])
+	return "RQ-" + strconv.FormatInt(now.UnixNano(), 36) + "-" + hex.EncodeToString(b[:])
+}
+
+// runRequeue requeues a page of messages at a time, recording the job's
+// progress in the store after each page and its end.
+func (s *Server) runRequeue(ctx context.Context, job dip.RequeueJob, q dip.ReplayQuery) {
+	store := s.cfg.Hub.Store()
 	q.Limit = 500
-	status := "Completed"
+	end := dip.RequeueCompleted
 	for {
-		ms, more, err := s.cfg.Hub.Store().Replay(ctx, q)
+		ms, more, err := store.Replay(ctx, q)
 		if err != nil {
-			status = "Failed"
-			if job.processed > 0 {
-				status = "PartialCompletion"
+			s.cfg.Logger.Error("requeue", "id", job.ID, "err", err)
+			end = dip.RequeueFailed
+			if job.Processed > 0 {
+				end = dip.RequeuePartial
 			}
 			break
 		}
@@ -525,56 +521,56 @@ func (s *Server) runRequeue(ctx context.Context, job *requeueJob, q dip.ReplayQu
 		for i, m := range ms {
 			seqs[i] = m.Seq
 		}
-		n, err := s.cfg.Hub.Store().Requeue(ctx, job.recipient, seqs, s.cfg.Now())
-		job.mu.Lock()
-		job.total += len(ms)
-		job.processed += n
-		job.lastUpdated = s.cfg.Now()
-		job.mu.Unlock()
+		n, err := store.Requeue(ctx, job.Recipient, seqs, s.cfg.Now())
+		job.Total += len(ms)
+		job.Processed += n
+		job.Updated = s.cfg.Now()
 		if err != nil {
-			status = "PartialCompletion"
+			s.cfg.Logger.Error("requeue", "id", job.ID, "err", err)
+			end = dip.RequeuePartial
 			break
 		}
 		if !more {
 			break
 		}
+		if err := store.UpdateRequeue(ctx, job); err != nil {
+			s.cfg.Logger.Error("requeue progress", "id", job.ID, "err", err)
+		}
 		q.AfterSeq = ms[len(ms)-1].Seq
 	}
 	s.cfg.Hub.Wake()
-	job.mu.Lock()
-	job.status = status
-	job.mu.Unlock()
+	job.Status, job.Updated = end, s.cfg.Now()
+	if err := store.UpdateRequeue(ctx, job); err != nil {
+		s.cfg.Logger.Error("requeue end", "id", job.ID, "err", err)
+	}
 }
 
+// requeueStatus answers the caller's requeues on the channel (one, with
+// ?requeue-id=), as the store holds them; 204 when there are none.
 func (s *Server) requeueStatus(w http.ResponseWriter, r *http.Request, _ []byte) error {
 	rec, err := ownRecipient(r)
 	if err != nil {
 		return err
 	}
-	id := r.URL.Query().Get("requeue-id")
-	s.mu.Lock()
-	var jobs []*requeueJob
-	for _, j := range s.requeues {
-		if j.recipient == rec && j.channel == channelOf(r) && (id == "" || j.id == id) {
-			jobs = append(jobs, j)
-		}
+	jobs, err := s.cfg.Hub.Store().RequeueJobs(r.Context(), rec, channelOf(r), r.URL.Query().Get("requeue-id"))
+	if err != nil {
+		return err
 	}
-	s.mu.Unlock()
 	if len(jobs) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
+	now := s.cfg.Now()
 	out := make([]catalogue.RequeueStatus, len(jobs))
 	for i, j := range jobs {
-		j.mu.Lock()
+		j = j.Effective(now)
 		pct := 100.0
-		if j.total > 0 && j.status == "Processing" {
-			pct = float64(j.processed) / float64(j.total) * 100
+		if j.Total > 0 && j.Status == dip.RequeueProcessing {
+			pct = float64(j.Processed) / float64(j.Total) * 100
 		}
-		id, st := j.id, j.status
-		total, processed := float64(j.total), float64(j.processed)
+		id, st := j.ID, string(j.Status)
+		total, processed := float64(j.Total), float64(j.Processed)
 		out[i] = catalogue.RequeueStatus{RequeueId: &id, Status: &st, PercentComplete: &pct, TotalTransactions: &total, ProcessedTransactions: &processed}
-		j.mu.Unlock()
 	}
 	s.writeJSON(w, http.StatusOK, out)
 	return nil

@@ -752,7 +752,12 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM rejections WHERE at < $1`, dip.Micros(cutoff))
+		if _, err := tx.Exec(ctx, `DELETE FROM rejections WHERE at < $1`, dip.Micros(cutoff)); err != nil {
+			return err
+		}
+		// A job still Processing with no progress since cutoff (days) was
+		// abandoned long ago.
+		_, err = tx.Exec(ctx, `DELETE FROM requeues WHERE updated < $1`, dip.Micros(cutoff))
 		return err
 	})
 	return int(n), err

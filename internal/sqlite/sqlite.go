@@ -258,15 +258,24 @@ func inTx(ctx context.Context, b interface {
 	return tx.Commit()
 }
 
-// ReleaseClaims releases every delivery claim. An embedded database has one
-// hub: when that hub starts, a claim it finds was held by a hub that is gone
-// (a crash), so its deliveries need not wait for the lease to expire. The
-// hub calls it at start (dip.ClaimReleaser); PostgreSQL, shared by live
-// hubs, has no such method.
+// ReleaseClaims releases what a crashed predecessor held. An embedded
+// database has one hub: when that hub starts, a delivery claim it finds was
+// held by a hub that is gone, so its deliveries need not wait for the lease
+// to expire, and a requeue job still Processing was abandoned, so it ends
+// (Failed, or PartialCompletion if it requeued any) instead of blocking the
+// recipient's next requeue for dip.RequeueStaleAfter. The hub calls it at
+// start (dip.ClaimReleaser); PostgreSQL, shared by live hubs, has no such
+// method.
 func (db *DB) ReleaseClaims(ctx context.Context) error {
-	_, err := db.w.ExecContext(ctx, `UPDATE deliveries INDEXED BY deliveries_pending SET claimed_until = NULL, claimed_by = NULL
-		WHERE status IN ('Pending', 'Retrying') AND claimed_until IS NOT NULL`)
-	return err
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries INDEXED BY deliveries_pending SET claimed_until = NULL, claimed_by = NULL
+			WHERE status IN ('Pending', 'Retrying') AND claimed_until IS NOT NULL`); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE requeues SET status = CASE WHEN processed > 0 THEN 'PartialCompletion' ELSE 'Failed' END
+			WHERE status = 'Processing'`)
+		return err
+	})
 }
 
 // PutParticipant inserts or replaces a participant.
@@ -915,7 +924,12 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 			return err
 		}
 		n, _ = res.RowsAffected()
-		_, err = tx.ExecContext(ctx, `DELETE FROM rejections WHERE at < ?`, dip.Micros(cutoff))
+		if _, err := tx.ExecContext(ctx, `DELETE FROM rejections WHERE at < ?`, dip.Micros(cutoff)); err != nil {
+			return err
+		}
+		// A job still Processing with no progress since cutoff (days) was
+		// abandoned long ago.
+		_, err = tx.ExecContext(ctx, `DELETE FROM requeues WHERE updated < ?`, dip.Micros(cutoff))
 		return err
 	})
 	if err != nil || n == 0 {

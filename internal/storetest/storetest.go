@@ -6,6 +6,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -43,6 +44,7 @@ func Run(t *testing.T, open Opener, shared Shared) {
 		"Replay":              testReplay,
 		"Purge":               testPurge,
 		"ConcurrentAcceptors": testConcurrentAcceptors,
+		"RequeueJobs":         testRequeueJobs,
 	}
 	names := make([]string, 0, len(tests))
 	for n := range tests {
@@ -57,6 +59,11 @@ func Run(t *testing.T, open Opener, shared Shared) {
 			a := open(t)
 			b := shared(t)
 			testTwoProcesses(t, a, b)
+		})
+		t.Run("TwoProcessesStartOneRequeue", func(t *testing.T) {
+			a := open(t)
+			b := shared(t)
+			testTwoProcessesStartOneRequeue(t, a, b)
 		})
 	}
 }
@@ -490,5 +497,98 @@ func testTwoProcesses(t *testing.T, a, b dip.Store) {
 	wg.Wait()
 	if len(seen) != 200 {
 		t.Errorf("claimed %d of 200", len(seen))
+	}
+}
+
+// testRequeueJobs: at most one job Processing per recipient and channel; an
+// abandoned one gives way and ends; progress and ends are kept; purge
+// removes old jobs.
+func testRequeueJobs(t *testing.T, s dip.Store) {
+	const r = "1800000001"
+	job := func(id, channel string, at time.Time) dip.RequeueJob {
+		return dip.RequeueJob{ID: id, Recipient: r, Channel: channel, Started: at}
+	}
+	a, err := s.StartRequeue(ctx(), job("RQ-a", "IF-021", t0))
+	must(t, err)
+	if want := (dip.RequeueJob{ID: "RQ-a", Recipient: r, Channel: "IF-021", Status: dip.RequeueProcessing, Started: t0, Updated: t0}); a != want {
+		t.Fatalf("started %+v, want %+v", a, want)
+	}
+	running, err := s.StartRequeue(ctx(), job("RQ-b", "IF-021", t0.Add(time.Second)))
+	if !errors.Is(err, dip.ErrRequeueRunning) || running.ID != "RQ-a" {
+		t.Fatalf("second job on the channel: %+v, %v; want RQ-a running", running, err)
+	}
+	if _, err := s.StartRequeue(ctx(), job("RQ-c", "IF-022", t0.Add(time.Second))); err != nil {
+		t.Fatalf("a job on another channel: %v", err)
+	}
+	a.Total, a.Processed, a.Updated = 10, 4, t0.Add(10*time.Second)
+	must(t, s.UpdateRequeue(ctx(), a))
+	// No progress for RequeueStaleAfter: RQ-a was abandoned.
+	later := a.Updated.Add(dip.RequeueStaleAfter)
+	d, err := s.StartRequeue(ctx(), job("RQ-d", "IF-021", later))
+	if err != nil {
+		t.Fatalf("a job after an abandoned one: %v", err)
+	}
+	jobs, err := s.RequeueJobs(ctx(), r, "IF-021", "")
+	must(t, err)
+	ended := a
+	ended.Status = dip.RequeuePartial
+	if diff := cmp.Diff([]dip.RequeueJob{ended, d}, jobs); diff != "" {
+		t.Errorf("jobs on IF-021 (-want +got):\n%s", diff)
+	}
+	d.Status, d.Total, d.Processed, d.Updated = dip.RequeueCompleted, 3, 3, later.Add(time.Second)
+	must(t, s.UpdateRequeue(ctx(), d))
+	jobs, err = s.RequeueJobs(ctx(), r, "IF-021", "RQ-d")
+	must(t, err)
+	if diff := cmp.Diff([]dip.RequeueJob{d}, jobs); diff != "" {
+		t.Errorf("job RQ-d (-want +got):\n%s", diff)
+	}
+	if err := s.UpdateRequeue(ctx(), job("RQ-unknown", "IF-021", t0)); !errors.Is(err, dip.ErrNotFound) {
+		t.Errorf("update of an unknown job: %v, want ErrNotFound", err)
+	}
+	_, err = s.Purge(ctx(), d.Updated)
+	must(t, err)
+	jobs, err = s.RequeueJobs(ctx(), r, "IF-021", "")
+	must(t, err)
+	if len(jobs) != 1 || jobs[0].ID != "RQ-d" {
+		t.Errorf("after a purge up to RQ-d's end: %+v, want RQ-d only", jobs)
+	}
+}
+
+// testTwoProcessesStartOneRequeue: hubs sharing a database that start a
+// requeue for one recipient and channel at once start one between them.
+func testTwoProcessesStartOneRequeue(t *testing.T, a, b dip.Store) {
+	const n = 8
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		started []string
+		running = map[string]bool{}
+	)
+	for i := range n {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		wg.Go(func() {
+			j, err := s.StartRequeue(ctx(), dip.RequeueJob{ID: fmt.Sprintf("RQ-%d", i), Recipient: "1800000001", Channel: "IF-021", Started: t0})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				started = append(started, j.ID)
+			case errors.Is(err, dip.ErrRequeueRunning):
+				running[j.ID] = true
+			default:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if len(started) != 1 {
+		t.Fatalf("started %v, want exactly one", started)
+	}
+	delete(running, started[0])
+	if len(running) != 0 {
+		t.Errorf("refused starts named %v as running, not %s", running, started[0])
 	}
 }
