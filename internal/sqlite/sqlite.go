@@ -85,8 +85,8 @@ func OpenIntake(ctx context.Context, path string, wait time.Duration) (*DB, erro
 // 1,000). A checkpoint ends with an fsync of what it wrote, and the intake
 // log's fdatasync waits behind it on the same disk: at 1,000 pages (4 MB) the
 // log's slowest rounds took 10–17 ms and intake's p99 was 19–22 ms; at 100
-// pages it was 11–12 ms, at the same throughput (BENCHMARKS.md, "Smaller
-// checkpoints").
+// pages it was 11–12 ms, at the same throughput (BENCHMARKS.md, DIP intake,
+// session 4).
 const checkpointPages = 100
 
 // open opens the database; wait < 0: without intake if another process
