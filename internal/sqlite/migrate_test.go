@@ -16,7 +16,8 @@ import (
 // migration 0003 (delivery rows that copy their message's channel, MPAN,
 // role and route, and the indexes 0003 drops) and checks that what it held
 // survives: deliveries claimed with their role, route and body, in per-MPAN
-// order, and a delivered message's journal.
+// order, a delivered message's journal, and (after migration 0006) its
+// delivery listed and replayed from deliveries_done.
 func TestMigrateLeanIntake(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "mhhs.db")
@@ -89,6 +90,18 @@ func TestMigrateLeanIntake(t *testing.T) {
 	mustDo(t, err)
 	if last := rec.Entries[len(rec.Entries)-1]; last.Stage != "Outbound" || last.Status != "Delivered" || last.Recipient != "1800000001" {
 		t.Errorf("S-1's journal ends with %+v, want its delivery to the MDS", last)
+	}
+	// Migration 0006 moved the ended delivery to deliveries_done: listed as
+	// Delivered, and replayed with the undelivered ones, in seq order.
+	done, err := db.Deliveries(ctx, "1800000001", dip.StatusDelivered, 10)
+	mustDo(t, err)
+	if len(done) != 1 || done[0].Seq != 1 || done[0].Role != "MDS" || done[0].Route != dip.Always {
+		t.Errorf("the MDS's delivered deliveries after migration: %+v, want S-1's", done)
+	}
+	ms, more, err := db.Replay(ctx, dip.ReplayQuery{Recipient: "1800000001", Channel: "IF-021", Limit: 2})
+	mustDo(t, err)
+	if len(ms) != 2 || ms[0].Seq != 1 || ms[1].Seq != 2 || !more || string(ms[0].Body) != `{"sur":"S-1"}` {
+		t.Errorf("replay to the MDS after migration: %d messages (more %v), want S-1 and S-2 and more", len(ms), more)
 	}
 	// The next message goes after the migrated ones, in seq and in the log.
 	res, err := db.Accept(ctx, []*dip.Message{bodyMsg("S-4", t0)})

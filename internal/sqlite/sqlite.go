@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -268,8 +269,7 @@ func inTx(ctx context.Context, b interface {
 // method.
 func (db *DB) ReleaseClaims(ctx context.Context) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries INDEXED BY deliveries_pending SET claimed_until = NULL, claimed_by = NULL
-			WHERE status IN ('Pending', 'Retrying') AND claimed_until IS NOT NULL`); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET claimed_until = NULL, claimed_by = NULL WHERE claimed_until IS NOT NULL`); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE requeues SET status = CASE WHEN processed > 0 THEN 'PartialCompletion' ELSE 'Failed' END
@@ -500,6 +500,10 @@ func (db *DB) Reject(ctx context.Context, rs []dip.Rejection) error {
 
 const deliveryCols = `d.seq, d.recipient, m.recipients, m.channel, COALESCE(m.mpan, ''), d.status, d.attempts, d.next_attempt, d.claimed_until, d.last_error, m.event_code, m.transaction_id, m.accepted_at, m.body_seg, m.body_off, m.body_len`
 
+// doneCols are deliveryCols for a row of deliveries_done: an ended delivery
+// has no next attempt and no claim.
+const doneCols = `d.seq, d.recipient, m.recipients, m.channel, COALESCE(m.mpan, ''), d.status, d.attempts, 0, NULL, d.last_error, m.event_code, m.transaction_id, m.accepted_at, m.body_seg, m.body_off, m.body_len`
+
 // deliveryRow is a row of deliveryCols.
 type deliveryRow struct {
 	dip.Delivery
@@ -532,10 +536,10 @@ func (d *deliveryRow) delivery() dip.Delivery {
 }
 
 // ClaimDue leases due deliveries. It claims recipient by recipient, walking
-// each one's pending deliveries in seq order on the partial index
-// deliveries_pending and stopping at the limit, so a claim costs what it
-// returns plus the pending deliveries it passes over (in flight, or waiting
-// for a retry), not the size of the recipient's history.
+// each one's undelivered deliveries (the deliveries table holds no others)
+// in seq order and stopping at the limit, so a claim costs what it returns
+// plus the undelivered deliveries it passes over (in flight, or waiting for
+// a retry), not the size of the recipient's history.
 //
 // Per-MPAN order: a delivery is claimable only if no earlier pending
 // delivery to the same recipient on the same channel has the same MPAN, so
@@ -572,10 +576,8 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 					channels[c] = true
 				}
 			}
-			// INDEXED BY: left to itself the planner walks the primary key,
-			// i.e. every delivery the recipient ever had.
-			rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d INDEXED BY deliveries_pending JOIN messages m ON m.seq = d.seq
-				WHERE d.recipient = ? AND d.status IN ('Pending', 'Retrying') ORDER BY d.seq`, tg.Recipient)
+			rows, err := tx.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d JOIN messages m ON m.seq = d.seq
+				WHERE d.recipient = ? ORDER BY d.seq`, tg.Recipient)
 			if err != nil {
 				return err
 			}
@@ -648,6 +650,11 @@ func (db *DB) Complete(ctx context.Context, attempts []dip.Attempt, pauseAfter i
 			return err
 		}
 		defer upd.Close()
+		// Deliveries that end move to deliveries_done, a statement pair per
+		// outcome (most rounds have one: Delivered).
+		type outcome struct{ status, err string }
+		var outcomes []outcome
+		ended := map[outcome][]any{} // recipient, seq, …
 		failures := map[string]int{} // -1: reset
 		for _, a := range attempts {
 			status := a.Status
@@ -658,7 +665,13 @@ func (db *DB) Complete(ctx context.Context, attempts []dip.Attempt, pauseAfter i
 			if next == 0 {
 				next = dip.Micros(a.At)
 			}
-			if _, err := upd.ExecContext(ctx, string(status), next, a.Error, a.Recipient, a.Seq); err != nil {
+			if status.Final() {
+				o := outcome{string(status), a.Error}
+				if _, seen := ended[o]; !seen {
+					outcomes = append(outcomes, o)
+				}
+				ended[o] = append(ended[o], a.Recipient, a.Seq)
+			} else if _, err := upd.ExecContext(ctx, string(status), next, a.Error, a.Recipient, a.Seq); err != nil {
 				return err
 			}
 			switch {
@@ -666,6 +679,21 @@ func (db *DB) Complete(ctx context.Context, attempts []dip.Attempt, pauseAfter i
 				failures[a.Recipient]++
 			case !a.Failure:
 				failures[a.Recipient] = -1
+			}
+		}
+		for _, o := range outcomes {
+			keys := ended[o]
+			for len(keys) > 0 {
+				chunk := keys[:min(len(keys), 2*insertChunkRows)]
+				keys = keys[len(chunk):]
+				in := `(recipient, seq) IN (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?),", len(chunk)/2), ",") + `)`
+				if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO deliveries_done (recipient, seq, status, attempts, last_error)
+					SELECT recipient, seq, ?, attempts + 1, ? FROM deliveries WHERE `+in, append([]any{o.status, o.err}, chunk...)...); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE `+in, chunk...); err != nil {
+					return err
+				}
 			}
 		}
 		for r, n := range failures {
@@ -732,7 +760,11 @@ func (db *DB) Deliveries(ctx context.Context, recipient string, status dip.Statu
 	if err := db.caughtUp(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+deliveryCols+` FROM deliveries d JOIN messages m ON m.seq = d.seq
+	cols, table := deliveryCols, "deliveries"
+	if status.Final() {
+		cols, table = doneCols, "deliveries_done"
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+cols+` FROM `+table+` d JOIN messages m ON m.seq = d.seq
 		WHERE d.recipient = ? AND d.status = ? ORDER BY d.seq LIMIT ?`, recipient, string(status), limit)
 	if err != nil {
 		return nil, err
@@ -757,14 +789,27 @@ func (db *DB) Requeue(ctx context.Context, recipient string, seqs []int64, now t
 	if len(seqs) == 0 {
 		return 0, nil
 	}
+	in := `recipient = ? AND seq IN (` + placeholders(len(seqs)) + `)`
 	args := append([]any{dip.Micros(now), recipient}, anys(seqs)...)
-	res, err := db.w.ExecContext(ctx, `UPDATE deliveries SET status = 'Pending', next_attempt = ?, claimed_until = NULL
-		WHERE recipient = ? AND seq IN (`+placeholders(len(seqs))+`)`, args...)
-	if err != nil {
-		return 0, err
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	var n int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		// Undelivered ones are due now; ended ones move back, attempts kept.
+		for _, q := range []string{
+			`UPDATE deliveries SET status = 'Pending', next_attempt = ?, claimed_until = NULL, claimed_by = NULL WHERE ` + in,
+			`INSERT INTO deliveries (recipient, seq, status, attempts, next_attempt, last_error)
+				SELECT recipient, seq, 'Pending', attempts, ?, last_error FROM deliveries_done WHERE ` + in,
+		} {
+			res, err := tx.ExecContext(ctx, q, args...)
+			if err != nil {
+				return err
+			}
+			k, _ := res.RowsAffected()
+			n += k
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM deliveries_done WHERE `+in, args[1:]...)
+		return err
+	})
+	return int(n), err
 }
 
 const messageCols = `m.seq, m.transaction_id, m.channel, m.event_code, m.sender, m.sender_role, m.sur, m.correlation_id, COALESCE(m.mpan, ''), m.accepted_at, m.mpan_updated, m.recipients`
@@ -842,7 +887,7 @@ func (db *DB) Replay(ctx context.Context, q dip.ReplayQuery) ([]dip.Message, boo
 	if err := db.caughtUp(ctx); err != nil {
 		return nil, false, err
 	}
-	where := []string{"d.recipient = ?", "m.seq > ?"}
+	where := []string{"d.recipient = ?", "d.seq > ?"}
 	args := []any{q.Recipient, q.AfterSeq}
 	if q.Channel != "" {
 		where, args = append(where, "m.channel = ?"), append(args, q.Channel)
@@ -862,9 +907,19 @@ func (db *DB) Replay(ctx context.Context, q dip.ReplayQuery) ([]dip.Message, boo
 	if len(q.TransactionIDs) > 0 {
 		where, args = append(where, "m.transaction_id IN ("+placeholders(len(q.TransactionIDs))+")"), append(args, anys(q.TransactionIDs)...)
 	}
+	// The recipient's deliveries are in two tables, each walked on its
+	// primary key in seq order up to the page's end (ordered by d.seq, not
+	// m.seq, which would sort all the recipient's later messages first);
+	// the page is the first of both.
+	arm := func(table string) string {
+		return `SELECT seq FROM (SELECT d.seq FROM ` + table + ` d JOIN messages m ON m.seq = d.seq
+			WHERE ` + strings.Join(where, " AND ") + ` ORDER BY d.seq LIMIT ?)`
+	}
 	args = append(args, q.Limit+1)
-	rows, err := db.r.QueryContext(ctx, `SELECT `+messageCols+`, m.body_seg, m.body_off, m.body_len FROM messages m JOIN deliveries d ON d.seq = m.seq
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY m.seq LIMIT ?`, args...)
+	args = append(slices.Clone(args), args...)
+	args = append(args, q.Limit+1)
+	rows, err := db.r.QueryContext(ctx, `SELECT `+messageCols+`, m.body_seg, m.body_off, m.body_len FROM messages m
+		WHERE m.seq IN (`+arm("deliveries")+` UNION ALL `+arm("deliveries_done")+`) ORDER BY m.seq LIMIT ?`, args...)
 	if err != nil {
 		return nil, false, err
 	}
@@ -907,13 +962,13 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO purge_seqs SELECT seq FROM messages m WHERE seq < ? AND accepted_at < ?
-			AND NOT EXISTS (SELECT 1 FROM json_each(m.recipients) r JOIN deliveries d ON d.recipient = r.value ->> 2 AND d.seq = m.seq
-				WHERE d.status NOT IN ('Delivered', 'RejectedByRecipient', 'RetriesExhausted'))`, bound, dip.Micros(cutoff)); err != nil {
+			AND NOT EXISTS (SELECT 1 FROM json_each(m.recipients) r JOIN deliveries d ON d.recipient = r.value ->> 2 AND d.seq = m.seq)`,
+			bound, dip.Micros(cutoff)); err != nil {
 			return err
 		}
 		for _, q := range []string{
 			`DELETE FROM attempts WHERE seq IN (SELECT seq FROM purge_seqs)`,
-			`DELETE FROM deliveries WHERE (recipient, seq) IN (SELECT r.value ->> 2, m.seq FROM purge_seqs p JOIN messages m ON m.seq = p.seq, json_each(m.recipients) r)`,
+			`DELETE FROM deliveries_done WHERE (recipient, seq) IN (SELECT r.value ->> 2, m.seq FROM purge_seqs p JOIN messages m ON m.seq = p.seq, json_each(m.recipients) r)`,
 		} {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
