@@ -196,8 +196,8 @@ func (h *Hub) Run(ctx context.Context) error {
 	if err := h.Refresh(ctx); err != nil {
 		return err
 	}
-	if r, ok := h.store.(ClaimReleaser); ok {
-		if err := r.ReleaseClaims(ctx); err != nil {
+	if r, ok := h.store.(HeldReleaser); ok {
+		if err := r.ReleaseHeld(ctx); err != nil {
 			return err
 		}
 	}

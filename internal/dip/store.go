@@ -167,33 +167,38 @@ const (
 // RequeueStaleAfter is how long a Processing job may go without recording
 // progress before it counts as abandoned (its process stopped): its runner
 // records progress after every page of 500 messages, which takes well under
-// a second. An abandoned job no longer blocks a new one, and reads as Failed
-// (PartialCompletion if it requeued any).
+// a second. An abandoned job no longer blocks a new one, and reads as
+// Stopped.
 const RequeueStaleAfter = 2 * time.Minute
 
 // ErrRequeueRunning reports that a recipient's requeue on a channel is
 // already Processing.
 var ErrRequeueRunning = errors.New("dip: a requeue is running")
 
+// Stopped is the status of a job that stopped before it was done: Failed,
+// or PartialCompletion if it requeued any.
+func (j RequeueJob) Stopped() RequeueStatus {
+	if j.Processed > 0 {
+		return RequeuePartial
+	}
+	return RequeueFailed
+}
+
 // Effective returns the job as of now: a Processing job that recorded no
-// progress for RequeueStaleAfter was abandoned, and ends as Failed, or
-// PartialCompletion if it requeued any.
+// progress for RequeueStaleAfter was abandoned, and has Stopped.
 func (j RequeueJob) Effective(now time.Time) RequeueJob {
 	if j.Status == RequeueProcessing && now.Sub(j.Updated) >= RequeueStaleAfter {
-		j.Status = RequeueFailed
-		if j.Processed > 0 {
-			j.Status = RequeuePartial
-		}
+		j.Status = j.Stopped()
 	}
 	return j
 }
 
-// ClaimReleaser is the optional capability of a store that only one hub
-// uses (embedded SQLite): the hub releases every delivery claim and ends
-// every requeue job left Processing when it starts, since any it finds is a
-// crashed predecessor's.
-type ClaimReleaser interface {
-	ReleaseClaims(ctx context.Context) error
+// HeldReleaser is the optional capability of a store that only one hub
+// uses (embedded SQLite): when the hub starts, whatever it finds held was
+// held by a crashed predecessor, so it releases every delivery claim and
+// stops every requeue job left Processing.
+type HeldReleaser interface {
+	ReleaseHeld(ctx context.Context) error
 }
 
 // Store keeps the DIP's durable state. Each method is one business operation

@@ -511,10 +511,7 @@ func (s *Server) runRequeue(ctx context.Context, job dip.RequeueJob, q dip.Repla
 		ms, more, err := store.Replay(ctx, q)
 		if err != nil {
 			s.cfg.Logger.Error("requeue", "id", job.ID, "err", err)
-			end = dip.RequeueFailed
-			if job.Processed > 0 {
-				end = dip.RequeuePartial
-			}
+			end = job.Stopped()
 			break
 		}
 		seqs := make([]int64, len(ms))

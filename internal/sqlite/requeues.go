@@ -73,8 +73,12 @@ func (db *DB) UpdateRequeue(ctx context.Context, job dip.RequeueJob) error {
 
 // RequeueJobs returns the recipient's jobs on a channel, oldest first.
 func (db *DB) RequeueJobs(ctx context.Context, recipient, channel, id string) ([]dip.RequeueJob, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+requeueCols+` FROM requeues WHERE recipient = ? AND channel = ? AND (? = '' OR id = ?)
-		ORDER BY started, id`, recipient, channel, id, id)
+	return scanRequeues(db.r.QueryContext(ctx, `SELECT `+requeueCols+` FROM requeues WHERE recipient = ? AND channel = ? AND (? = '' OR id = ?)
+		ORDER BY started, id`, recipient, channel, id, id))
+}
+
+// scanRequeues reads every job of a query's rows.
+func scanRequeues(rows *sql.Rows, err error) ([]dip.RequeueJob, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -9,10 +9,10 @@ import (
 	"github.com/mhhs/mhhs/internal/dip"
 )
 
-// TestReleaseClaimsEndsAbandonedRequeues: what a crashed hub held is let go
+// TestReleaseHeldStopsAbandonedRequeues: what a crashed hub held is let go
 // when the next one starts: its delivery claims, and its requeue jobs left
 // Processing, which end as Failed or PartialCompletion.
-func TestReleaseClaimsEndsAbandonedRequeues(t *testing.T) {
+func TestReleaseHeldStopsAbandonedRequeues(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(ctx, filepath.Join(t.TempDir(), "mhhs.db"))
 	mustDo(t, err)
@@ -38,7 +38,7 @@ func TestReleaseClaimsEndsAbandonedRequeues(t *testing.T) {
 	done.Status = dip.RequeueCompleted
 	mustDo(t, db.UpdateRequeue(ctx, done))
 
-	mustDo(t, db.ReleaseClaims(ctx))
+	mustDo(t, db.ReleaseHeld(ctx))
 	if n := claim(); n != 1 {
 		t.Errorf("after release claimed %d, want the released delivery", n)
 	}

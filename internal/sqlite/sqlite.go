@@ -224,7 +224,7 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // process loses none of it; a power cut may lose it, which is harmless for
 // the writes that use it: the index of the intake log, which Open rebuilds
 // from the log, and delivery claims, which the hub releases when it starts
-// (ReleaseClaims).
+// (ReleaseHeld).
 func (db *DB) unsyncedTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	conn, err := db.w.Conn(ctx)
 	if err != nil {
@@ -259,22 +259,28 @@ func inTx(ctx context.Context, b interface {
 	return tx.Commit()
 }
 
-// ReleaseClaims releases what a crashed predecessor held. An embedded
+// ReleaseHeld releases what a crashed predecessor held. An embedded
 // database has one hub: when that hub starts, a delivery claim it finds was
 // held by a hub that is gone, so its deliveries need not wait for the lease
-// to expire, and a requeue job still Processing was abandoned, so it ends
-// (Failed, or PartialCompletion if it requeued any) instead of blocking the
-// recipient's next requeue for dip.RequeueStaleAfter. The hub calls it at
-// start (dip.ClaimReleaser); PostgreSQL, shared by live hubs, has no such
-// method.
-func (db *DB) ReleaseClaims(ctx context.Context) error {
+// to expire, and a requeue job still Processing was abandoned, so it stops
+// (dip.RequeueJob.Stopped) instead of blocking the recipient's next requeue
+// for dip.RequeueStaleAfter. The hub calls it at start (dip.HeldReleaser);
+// PostgreSQL, shared by live hubs, has no such method.
+func (db *DB) ReleaseHeld(ctx context.Context) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET claimed_until = NULL, claimed_by = NULL WHERE claimed_until IS NOT NULL`); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE requeues SET status = CASE WHEN processed > 0 THEN 'PartialCompletion' ELSE 'Failed' END
-			WHERE status = 'Processing'`)
-		return err
+		held, err := scanRequeues(tx.QueryContext(ctx, `SELECT `+requeueCols+` FROM requeues WHERE status = 'Processing'`))
+		if err != nil {
+			return err
+		}
+		for _, j := range held {
+			if _, err := tx.ExecContext(ctx, `UPDATE requeues SET status = ? WHERE id = ?`, string(j.Stopped()), j.ID); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
