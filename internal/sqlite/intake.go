@@ -472,21 +472,21 @@ func (db *DB) index(ctx context.Context, items []indexItem) error {
 	// The log is the durable record of these rows: their commit need not
 	// wait for an fsync of SQLite's WAL (a power cut that takes the last
 	// index commits is mended from the log on open, as a crash is).
+	msgArgs, delArgs := make([]any, 0, messageCols15*len(items)), make([]any, 0, 4*nd)
+	for i := range items {
+		m, ref := &items[i].m, items[i].ref
+		msgArgs = append(msgArgs, m.Seq, m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference,
+			m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), false, items[i].recipients, ref.seg, ref.off, ref.n)
+		for _, r := range m.Recipients {
+			delArgs = append(delArgs, r.DIPID, m.Seq, "Pending", dip.Micros(m.AcceptedAt))
+		}
+	}
 	return db.unsyncedTx(ctx, func(tx *sql.Tx) error {
-		if err := insertMessages(ctx, tx, chunks, items); err != nil {
+		if err := execChunks(ctx, tx, chunks, messageCols15, msgArgs); err != nil {
 			return err
 		}
-		args := make([]any, 0, 4*nd)
-		for i := range items {
-			for _, r := range items[i].m.Recipients {
-				args = append(args, r.DIPID, items[i].m.Seq, "Pending", dip.Micros(items[i].m.AcceptedAt))
-			}
-		}
-		for _, c := range delChunks {
-			if _, err := tx.StmtContext(ctx, c.stmt).ExecContext(ctx, args[:4*c.n]...); err != nil {
-				return err
-			}
-			args = args[4*c.n:]
+		if err := execChunks(ctx, tx, delChunks, 4, delArgs); err != nil {
+			return err
 		}
 		for i := range items {
 			m := &items[i].m

@@ -454,19 +454,15 @@ func (db *DB) insertStmts(ctx context.Context, head string, cols, n int) ([]inse
 	return out, nil
 }
 
-// insertMessages runs the prepared chunks in tx for items.
-func insertMessages(ctx context.Context, tx *sql.Tx, chunks []insertChunk, items []indexItem) error {
-	i := 0
+// execChunks runs the prepared chunks (insertStmts) in tx with args, cols
+// values a row.
+func execChunks(ctx context.Context, tx *sql.Tx, chunks []insertChunk, cols int, args []any) error {
 	for _, c := range chunks {
-		args := make([]any, 0, c.n*messageCols15)
-		for end := i + c.n; i < end; i++ {
-			m, ref := &items[i].m, items[i].ref
-			args = append(args, m.Seq, m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference,
-				m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), false, items[i].recipients, ref.seg, ref.off, ref.n)
-		}
-		if _, err := tx.StmtContext(ctx, c.stmt).ExecContext(ctx, args...); err != nil {
+		k := c.n * cols
+		if _, err := tx.StmtContext(ctx, c.stmt).ExecContext(ctx, args[:k]...); err != nil {
 			return err
 		}
+		args = args[k:]
 	}
 	return nil
 }
