@@ -624,10 +624,19 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 	if err != nil {
 		return nil, err
 	}
+	// A message claimed for several recipients is read (and decompressed)
+	// once; its deliveries share the body, which nothing downstream
+	// changes (masking and the egress array copy it).
+	bodies := make(map[bodyRef][]byte, len(out))
 	for i := range out {
-		if out[i].Body, err = db.bodies.read(refs[i]); err != nil {
-			return nil, err
+		b, ok := bodies[refs[i]]
+		if !ok {
+			if b, err = db.bodies.read(refs[i]); err != nil {
+				return nil, err
+			}
+			bodies[refs[i]] = b
 		}
+		out[i].Body = b
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
 	return out, nil
