@@ -124,28 +124,27 @@ func scanPayload(d []byte, i, depth int, v *ids) int {
 		return scanStruct(d, j, depth, func(key []byte, plain bool, j, depth int) int {
 			switch {
 			case keyIs(key, plain, "S1"):
-				return scanStruct(d, j, depth, func(key []byte, plain bool, j, depth int) int {
-					switch {
-					case keyIs(key, plain, "senderUniqueReference"):
-						return scanString(d, j, depth, &cb.S1.SenderUniqueReference)
-					case keyIs(key, plain, "senderCorrelationID"):
-						return scanString(d, j, depth, &cb.S1.SenderCorrelationID)
-					}
-					return skipValue(d, j, depth)
-				})
+				return scanStrings(d, j, depth, "senderUniqueReference", &cb.S1.SenderUniqueReference, "senderCorrelationID", &cb.S1.SenderCorrelationID)
 			case keyIs(key, plain, "D0"):
-				return scanStruct(d, j, depth, func(key []byte, plain bool, j, depth int) int {
-					switch {
-					case keyIs(key, plain, "transactionID"):
-						return scanString(d, j, depth, &cb.D0.TransactionID)
-					case keyIs(key, plain, "initialCorrelationID"):
-						return scanString(d, j, depth, &cb.D0.InitialCorrelationID)
-					}
-					return skipValue(d, j, depth)
-				})
+				return scanStrings(d, j, depth, "transactionID", &cb.D0.TransactionID, "initialCorrelationID", &cb.D0.InitialCorrelationID)
 			}
 			return skipValue(d, j, depth)
 		})
+	})
+}
+
+// scanStrings reads the struct-typed value at d[i] (scanStruct) whose
+// string members name1 and name2 go to p1 and p2; other members are
+// skipped.
+func scanStrings(d []byte, i, depth int, name1 string, p1 **string, name2 string, p2 **string) int {
+	return scanStruct(d, i, depth, func(key []byte, plain bool, j, depth int) int {
+		switch {
+		case keyIs(key, plain, name1):
+			return scanString(d, j, depth, p1)
+		case keyIs(key, plain, name2):
+			return scanString(d, j, depth, p2)
+		}
+		return skipValue(d, j, depth)
 	})
 }
 
