@@ -110,9 +110,7 @@ func BenchmarkIntake(b *testing.B) {
 		db := hub.Store().(*sqlite.DB)
 		before := db.IntakeStats()
 		runSenders(b, Senders, submitter(hub, sender), db.Flush)
-		st := hub.Stats()
-		b.ReportMetric(st.MeanBatch, "msgs/commit")
-		b.ReportMetric(float64(st.MeanCommit.Microseconds()), "µs/commit")
+		reportCommits(b, hub)
 		reportIntake(b, before, db.IntakeStats())
 	})
 	for _, mode := range []struct {
@@ -134,11 +132,16 @@ func BenchmarkIntake(b *testing.B) {
 			store := postgresStore(b, base)
 			hub, sender := startHubOn(b, store, dip.Config{Committers: 2})
 			runSenders(b, Senders, submitter(hub, sender), nil)
-			st := hub.Stats()
-			b.ReportMetric(st.MeanBatch, "msgs/commit")
-			b.ReportMetric(float64(st.MeanCommit.Microseconds()), "µs/commit")
+			reportCommits(b, hub)
 		})
 	}
+}
+
+// reportCommits reports the hub's group commits: messages and µs a commit.
+func reportCommits(b *testing.B, hub *dip.Hub) {
+	st := hub.Stats()
+	b.ReportMetric(st.MeanBatch, "msgs/commit")
+	b.ReportMetric(float64(st.MeanCommit.Microseconds()), "µs/commit")
 }
 
 // reportIntake reports what the SQLite store's intake pipeline did in the
