@@ -34,8 +34,9 @@ type bodyLog struct {
 	dir     string
 	maxSize int64
 
-	// The writer's own: the segment it writes and its end. Recovery uses
-	// them before the writer starts.
+	// The writer's own: the segment it writes. Recovery uses them before
+	// the writer starts; size, cur's end then, is where the first
+	// reservation goes (resSize tracks the end from there on).
 	cur    *os.File
 	id     int64
 	size   int64
@@ -210,11 +211,10 @@ func (l *bodyLog) startWriter() {
 	go l.writeLoop()
 }
 
-// reserve queues buf (framed records) for the writer at the end of the log
-// and returns the write, whose place (segment, start) is fixed: the log
-// holds writes in the order they were reserved. then is called on the
-// writer, in that order, when the write is durable or has failed; it must
-// not block.
+// reserve queues buf (framed records) for the writer at the end of the log,
+// at a place (segment, start) fixed now: the log holds writes in the order
+// they were reserved. then is called on the writer, in that order, with that
+// place, when the write is durable or has failed; it must not block.
 func (l *bodyLog) reserve(buf []byte, then func(seg, start int64, err error)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -277,7 +277,6 @@ func (l *bodyLog) flush(ws []*logWrite) error {
 		if _, err := l.cur.WriteAt(w.buf, w.start); err != nil {
 			return err
 		}
-		l.size = w.start + int64(len(w.buf))
 	}
 	return fdatasync(l.cur)
 }
