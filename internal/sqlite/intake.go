@@ -66,12 +66,9 @@ type intake struct {
 	err     error               // sticky: intake stopped after a failure
 	waiters int                 // readers waiting for the index to catch up
 	closing bool
-	// secondary: another process holds the intake log; this one reads
-	// and administers through SQLite, and accepts nothing.
-	secondary bool
-	changed   chan struct{} // closed and replaced when indexed or err change
-	work      chan struct{} // 1-buffered: the queue grew, or closing
-	done      chan struct{} // closed when the indexer has stopped
+	changed chan struct{} // closed and replaced when indexed or err change
+	work    chan struct{} // 1-buffered: the queue grew, or closing
+	done    chan struct{} // closed when the indexer has stopped
 
 	stats struct{ txns, indexed, nanos, throttled atomic.Int64 }
 }
@@ -210,7 +207,7 @@ func (db *DB) Flush(ctx context.Context) error { return db.caughtUp(ctx) }
 func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResult, error) {
 	out := make([]dip.AcceptResult, len(msgs))
 	in := &db.in
-	if in.secondary {
+	if db.lock == nil { // another process holds the intake log
 		return nil, errSecondary
 	}
 	in.acceptMu.Lock()

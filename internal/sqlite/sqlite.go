@@ -140,7 +140,6 @@ func open(ctx context.Context, path string, wait time.Duration) (*DB, error) {
 	}
 	if db.lock == nil {
 		db.bodies = &bodyLog{dir: dir, readers: map[int64]segReader{}}
-		db.in.secondary = true
 		return db, nil
 	}
 	if db.bodies, err = openBodyLog(dir); err != nil {
