@@ -54,7 +54,39 @@ type bodyLog struct {
 	rmu     sync.RWMutex
 	readers map[int64]segReader
 
-	stats struct{ rounds, writes, nanos atomic.Int64 }
+	stats struct {
+		rounds, writes, nanos atomic.Int64
+		hist                  [RoundBuckets]atomic.Int64 // rounds by duration (RoundBucket)
+	}
+}
+
+// Log rounds are counted by duration in buckets of RoundBucket; the last
+// bucket holds every round of RoundBuckets-1 buckets or longer. The
+// percentiles of a round's time are the disk's share of intake latency
+// (BenchmarkIntake reports them).
+const (
+	RoundBucket  = 100 * time.Microsecond
+	RoundBuckets = 256
+)
+
+// RoundPercentile returns the q-quantile (0 < q ≤ 1) of the rounds counted
+// in hist, as the upper bound of its bucket; 0 when hist is empty.
+func RoundPercentile(hist [RoundBuckets]int64, q float64) time.Duration {
+	var n int64
+	for _, c := range hist {
+		n += c
+	}
+	if n == 0 {
+		return 0
+	}
+	rank := int64(q*float64(n) + 0.5)
+	var seen int64
+	for i, c := range hist {
+		if seen += c; seen >= rank {
+			return time.Duration(i+1) * RoundBucket
+		}
+	}
+	return RoundBuckets * RoundBucket
 }
 
 // logWrite is a write reserved in the log: its place is fixed when it is
@@ -246,9 +278,11 @@ func (l *bodyLog) writeLoop() {
 		if err == nil {
 			start := time.Now()
 			err = l.flush(ws)
+			took := time.Since(start)
 			l.stats.rounds.Add(1)
 			l.stats.writes.Add(int64(len(ws)))
-			l.stats.nanos.Add(int64(time.Since(start)))
+			l.stats.nanos.Add(int64(took))
+			l.stats.hist[min(int(took/RoundBucket), RoundBuckets-1)].Add(1)
 		}
 		if err != nil {
 			l.mu.Lock()

@@ -420,3 +420,21 @@ func TestUnsyncedTxRestoresFullSync(t *testing.T) {
 		t.Fatalf("after a cancelled transaction: synchronous = %d, want 2 (FULL)", n)
 	}
 }
+
+func TestRoundPercentile(t *testing.T) {
+	var hist [RoundBuckets]int64
+	if got := RoundPercentile(hist, 0.99); got != 0 {
+		t.Fatalf("empty: %v, want 0", got)
+	}
+	hist[4] = 98             // 98 rounds of 400–500 µs
+	hist[30] = 1             // one of 3.0–3.1 ms
+	hist[RoundBuckets-1] = 1 // one of 25.5 ms or more
+	for _, c := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 500 * time.Microsecond}, {0.98, 500 * time.Microsecond}, {0.99, 3100 * time.Microsecond}, {1, RoundBuckets * RoundBucket}} {
+		if got := RoundPercentile(hist, c.q); got != c.want {
+			t.Errorf("q %v: %v, want %v", c.q, got, c.want)
+		}
+	}
+}

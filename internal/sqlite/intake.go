@@ -75,19 +75,24 @@ type intake struct {
 
 // IntakeStats are counters of the intake pipeline since the store opened.
 type IntakeStats struct {
-	LogRounds   int64         // writer rounds: one fdatasync each
-	LogWrites   int64         // group commits written in them
-	LogTime     time.Duration // spent writing and syncing
-	IndexTxns   int64         // index transactions
-	Indexed     int64         // messages indexed in them
-	IndexTime   time.Duration // spent in them
-	ThrottledAt int64         // group commits that waited for the index (maxIndexLag)
+	LogRounds   int64               // writer rounds: one fdatasync each
+	LogWrites   int64               // group commits written in them
+	LogTime     time.Duration       // spent writing and syncing
+	LogRoundsBy [RoundBuckets]int64 // rounds by duration (RoundPercentile)
+	IndexTxns   int64               // index transactions
+	Indexed     int64               // messages indexed in them
+	IndexTime   time.Duration       // spent in them
+	ThrottledAt int64               // group commits that waited for the index (maxIndexLag)
 }
 
 // IntakeStats returns the intake pipeline's counters.
 func (db *DB) IntakeStats() IntakeStats {
 	l, st := db.bodies, &db.in.stats
-	return IntakeStats{
+	var hist [RoundBuckets]int64
+	for i := range hist {
+		hist[i] = l.stats.hist[i].Load()
+	}
+	return IntakeStats{LogRoundsBy: hist,
 		LogRounds: l.stats.rounds.Load(), LogWrites: l.stats.writes.Load(), LogTime: time.Duration(l.stats.nanos.Load()),
 		IndexTxns: st.txns.Load(), Indexed: st.indexed.Load(), IndexTime: time.Duration(st.nanos.Load()), ThrottledAt: st.throttled.Load(),
 	}
