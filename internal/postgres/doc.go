@@ -6,7 +6,10 @@
 // numbered .sql files embedded in the binary and applied under an advisory
 // lock.
 //
+// Message bodies are stored S2-compressed (github.com/klauspost/compress/s2,
+// as the SQLite store's intake log; migration 0004).
+//
 // It is an adapter: SQL only, no domain logic. It imports the standard
-// library, pgx, internal/dip and internal/isd; internal/storetest is the
+// library, pgx, s2, internal/dip and internal/isd; internal/storetest is the
 // suite it passes.
 package postgres

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/klauspost/compress/s2"
 	"io/fs"
 	"maps"
 	"slices"
@@ -230,8 +231,8 @@ func limit(n int) any {
 // group instead of one per message: with a statement per message the
 // server spent most of a commit on per-statement work (BENCHMARKS.md).
 const insertMessages = `WITH m AS (
-	INSERT INTO messages (transaction_id, channel, event_code, sender, sender_role, sur, correlation_id, mpan, accepted_at, mpan_updated, recipients, body)
-	SELECT t.transaction_id, t.channel, t.event_code, t.sender, t.sender_role, t.sur, t.correlation_id, t.mpan, t.accepted_at, FALSE, t.recipients, t.body
+	INSERT INTO messages (transaction_id, channel, event_code, sender, sender_role, sur, correlation_id, mpan, accepted_at, mpan_updated, recipients, body, body_codec)
+	SELECT t.transaction_id, t.channel, t.event_code, t.sender, t.sender_role, t.sur, t.correlation_id, t.mpan, t.accepted_at, FALSE, t.recipients, t.body, $16::smallint
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::bytea[])
 		WITH ORDINALITY AS t (transaction_id, channel, event_code, sender, sender_role, sur, correlation_id, mpan, accepted_at, recipients, body, i)
 	ORDER BY t.i
@@ -244,6 +245,32 @@ const insertMessages = `WITH m AS (
 	JOIN m ON m.transaction_id = r.transaction_id
 )
 SELECT seq, transaction_id FROM m`
+
+// How a message's body is stored (messages.body_codec, migration 0004).
+const (
+	codecPlain int16 = 0 // as received: rows written before migration 0004
+	codecS2    int16 = 1 // S2 block format, what Accept writes
+)
+
+// storedBody is a body as a row holds it.
+type storedBody struct {
+	b     []byte
+	codec int16
+}
+
+func (s storedBody) decode() ([]byte, error) {
+	switch s.codec {
+	case codecPlain:
+		return s.b, nil
+	case codecS2:
+		b, err := s2.Decode(nil, s.b)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: stored body: %w", err)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("postgres: stored body in unknown codec %d", s.codec)
+}
 
 const upsertParties = `INSERT INTO parties (mpan, supplier, data_service, metering_service, mdr, updated) VALUES ($1, $2, $3, $4, $5, $6)
 	ON CONFLICT (mpan) DO UPDATE SET supplier = excluded.supplier, data_service = excluded.data_service,
@@ -277,13 +304,13 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 			if m.MPAN != "" {
 				mpans[i] = &m.MPAN
 			}
-			accepted[i], bodies[i] = dip.Micros(m.AcceptedAt), m.Body
+			accepted[i], bodies[i] = dip.Micros(m.AcceptedAt), s2.Encode(nil, m.Body)
 			for _, r := range m.Recipients {
 				dTx, dIDs, dRoles, dRoutes = append(dTx, m.TransactionID), append(dIDs, r.DIPID), append(dRoles, r.Role), append(dRoutes, string(r.Route))
 			}
 		}
 		rows, err := tx.Query(ctx, insertMessages, txIDs, channels, events, senders, roles, surs, correlations, mpans, accepted, recipients, bodies,
-			dTx, dIDs, dRoles, dRoutes)
+			dTx, dIDs, dRoles, dRoutes, codecS2)
 		if err != nil {
 			return err
 		}
@@ -430,11 +457,15 @@ func scanDelivery(rows pgx.Rows, withBody bool) (dip.Delivery, error) {
 	var d dip.Delivery
 	var next, accepted int64
 	var route, status string
+	var body storedBody
 	dest := []any{&d.Seq, &d.Recipient, &d.Role, &route, &d.Channel, &d.MPAN, &status, &d.Attempts, &next, &d.LastError, &d.EventCode, &d.TransactionID, &accepted}
 	if withBody {
-		dest = append(dest, &d.Body)
+		dest = append(dest, &body.b, &body.codec)
 	}
 	err := rows.Scan(dest...)
+	if err == nil && withBody {
+		d.Body, err = body.decode()
+	}
 	d.Route, d.Status, d.NextAttempt, d.AcceptedAt = dip.Route(route), dip.Status(status), dip.FromMicros(next), dip.FromMicros(accepted)
 	return d, err
 }
@@ -458,7 +489,7 @@ const claimDue = `WITH c AS (
 	WHERE d.recipient = c.recipient AND d.seq = c.seq
 	RETURNING d.*
 )
-SELECT ` + deliveryCols + `, m.body FROM u d JOIN messages m ON m.seq = d.seq ORDER BY d.seq`
+SELECT ` + deliveryCols + `, m.body, m.body_codec FROM u d JOIN messages m ON m.seq = d.seq ORDER BY d.seq`
 
 // ClaimDue leases due deliveries.
 func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, error) {
@@ -614,11 +645,15 @@ func scanMessage(row pgx.Row, withBody bool) (dip.Message, bool, error) {
 	var accepted int64
 	var updated bool
 	var recips string
+	var body storedBody
 	dest := []any{&m.Seq, &m.TransactionID, &m.Channel, &m.EventCode, &m.SenderDIPID, &m.SenderRole, &m.SenderUniqueReference, &m.CorrelationID, &m.MPAN, &accepted, &updated, &recips}
 	if withBody {
-		dest = append(dest, &m.Body)
+		dest = append(dest, &body.b, &body.codec)
 	}
 	err := row.Scan(dest...)
+	if err == nil && withBody {
+		m.Body, err = body.decode()
+	}
 	m.AcceptedAt, m.Recipients = dip.FromMicros(accepted), dip.DecodeRecipients(recips)
 	return m, updated, err
 }
@@ -705,7 +740,7 @@ func (db *DB) Replay(ctx context.Context, q dip.ReplayQuery) ([]dip.Message, boo
 	if len(q.TransactionIDs) > 0 {
 		where = append(where, "m.transaction_id = ANY("+arg(q.TransactionIDs)+")")
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+messageCols+`, m.body FROM messages m JOIN deliveries d ON d.seq = m.seq
+	rows, err := db.pool.Query(ctx, `SELECT `+messageCols+`, m.body, m.body_codec FROM messages m JOIN deliveries d ON d.seq = m.seq
 		WHERE `+strings.Join(where, " AND ")+` ORDER BY m.seq LIMIT `+arg(limit(q.Limit+1)), args...)
 	if err != nil {
 		return nil, false, err

@@ -1,14 +1,17 @@
 package postgres_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/mhhs/mhhs/internal/dip"
@@ -146,4 +149,64 @@ func TestReopenKeepsData(t *testing.T) {
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("after reopen: %v %v", ps, err)
 	}
+}
+
+// Bodies are stored S2-compressed (body_codec 1); rows written before
+// migration 0004 hold them as received (body_codec 0) and read the same.
+func TestBodyCodecs(t *testing.T) {
+	dsn := newSchema(t)
+	ctx := context.Background()
+	db := open(t, dsn)
+	body := []byte(`{"CommonBlock":{"S1":"` + strings.Repeat("0123456789", 200) + `"}}`)
+	msg := func(sur string) *dip.Message {
+		return &dip.Message{TransactionID: "T-" + sur, Channel: "IF-021", EventCode: "E", SenderDIPID: "1200000001", SenderRole: "SDS",
+			SenderUniqueReference: sur, AcceptedAt: time.Now(), Body: body,
+			Recipients: []dip.Recipient{{DIPID: "1800000001", Role: "MDS", Route: dip.Always}}}
+	}
+	if _, err := db.Accept(ctx, []*dip.Message{msg("new"), msg("old")}); err != nil {
+		t.Fatal(err)
+	}
+	var codec int16
+	var stored int
+	if err := pgxRow(t, dsn, `SELECT body_codec, length(body) FROM messages WHERE sur = 'new'`, &codec, &stored); err != nil {
+		t.Fatal(err)
+	}
+	if codec != 1 || stored >= len(body)/4 {
+		t.Fatalf("new row: codec %d, %d bytes stored for a %d-byte body; want codec 1, compressed", codec, stored, len(body))
+	}
+	// The row as a store before migration 0004 wrote it.
+	if err := exec(dsn, `UPDATE messages SET body = convert_to('`+string(body)+`', 'UTF8'), body_codec = 0 WHERE sur = 'old'`); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := db.Replay(ctx, dip.ReplayQuery{Recipient: "1800000001", Limit: 10})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("replay: %d messages, %v", len(got), err)
+	}
+	ds, err := db.ClaimDue(ctx, dip.ClaimQuery{Targets: []dip.Target{{Recipient: "1800000001"}}, Now: time.Now(), Lease: time.Minute, Owner: "t", Limit: 10})
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("claim: %d deliveries, %v", len(ds), err)
+	}
+	for i := range 2 {
+		if !bytes.Equal(got[i].Body, body) || !bytes.Equal(ds[i].Body, body) {
+			t.Errorf("message %s: replayed or claimed body differs from the accepted one", got[i].SenderUniqueReference)
+		}
+	}
+	// A codec this build does not know is an error, not a garbled body.
+	if err := exec(dsn, `UPDATE messages SET body_codec = 7 WHERE sur = 'old'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.Replay(ctx, dip.ReplayQuery{Recipient: "1800000001", Limit: 10}); err == nil || !strings.Contains(err.Error(), "unknown codec 7") {
+		t.Fatalf("replay of a body in codec 7: %v, want an unknown-codec error", err)
+	}
+}
+
+func pgxRow(t *testing.T, dsn, sql string, dest ...any) error {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	return conn.QueryRow(ctx, sql).Scan(dest...)
 }
