@@ -287,58 +287,53 @@ const upsertParties = `INSERT INTO parties (mpan, supplier, data_service, meteri
 // than the last seen" (replay, requeue) can never skip a row that commits
 // later with a smaller seq. Group commit still batches many messages into
 // each transaction.
+//
+// The lock is held until the commit, so what the transaction waits for
+// while holding it every other acceptor waits for too. A group commit
+// without registration updates (nearly all of them) is therefore sent as
+// one pipeline, lock, insert and commit in one round trip (an implicit
+// transaction), and holds the lock only while the server works: with
+// BEGIN, the lock, the insert and COMMIT each a round trip, the client's
+// wake-ups, on a busy machine, were part of every commit's hold.
 func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResult, error) {
-	out := make([]dip.AcceptResult, len(msgs))
+	args := insertArgs(msgs)
+	updates := false
+	for _, m := range msgs {
+		updates = updates || (m.UpdateParties != nil && m.MPAN != "")
+	}
+	if !updates {
+		b := &pgx.Batch{}
+		b.Queue(lockAcceptSQL, lockAccept)
+		b.Queue(insertMessages, args...)
+		br := db.pool.SendBatch(ctx, b)
+		_, err := br.Exec()
+		var out []dip.AcceptResult
+		if err == nil {
+			var rows pgx.Rows
+			if rows, err = br.Query(); err == nil {
+				out, _, err = storedRows(rows, msgs)
+			}
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	var out []dip.AcceptResult
 	err := db.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, lockAccept); err != nil {
+		if _, err := tx.Exec(ctx, lockAcceptSQL, lockAccept); err != nil {
 			return err
 		}
-		n := len(msgs)
-		txIDs, channels, events, senders := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		roles, surs, correlations, recipients := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		mpans, accepted, bodies := make([]*string, n), make([]int64, n), make([][]byte, n)
-		var dTx, dIDs, dRoles, dRoutes []string // one per delivery
-		for i, m := range msgs {
-			txIDs[i], channels[i], events[i], senders[i] = m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID
-			roles[i], surs[i], correlations[i], recipients[i] = m.SenderRole, m.SenderUniqueReference, m.CorrelationID, dip.EncodeRecipients(m.Recipients)
-			if m.MPAN != "" {
-				mpans[i] = &m.MPAN
-			}
-			accepted[i], bodies[i] = dip.Micros(m.AcceptedAt), s2.Encode(nil, m.Body)
-			for _, r := range m.Recipients {
-				dTx, dIDs, dRoles, dRoutes = append(dTx, m.TransactionID), append(dIDs, r.DIPID), append(dRoles, r.Role), append(dRoutes, string(r.Route))
-			}
-		}
-		rows, err := tx.Query(ctx, insertMessages, txIDs, channels, events, senders, roles, surs, correlations, mpans, accepted, recipients, bodies,
-			dTx, dIDs, dRoles, dRoutes, codecS2)
+		rows, err := tx.Query(ctx, insertMessages, args...)
 		if err != nil {
 			return err
 		}
-		stored := make(map[string]int64, len(msgs))
-		for rows.Next() {
-			var seq int64
-			var id string
-			if err := rows.Scan(&seq, &id); err != nil {
-				rows.Close()
-				return err
-			}
-			stored[id] = seq
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		// Transaction ids are unique, so each stored row names its message.
 		var kept []*dip.Message
-		for i, m := range msgs {
-			seq, ok := stored[m.TransactionID]
-			if !ok {
-				out[i] = dip.AcceptResult{Duplicate: true}
-				continue
-			}
-			m.Seq = seq
-			out[i] = dip.AcceptResult{Seq: seq}
-			kept = append(kept, m)
+		if out, kept, err = storedRows(rows, msgs); err != nil {
+			return err
 		}
 		updated, changed, err := updateParties(ctx, tx, kept)
 		if err != nil || len(changed) == 0 {
@@ -361,6 +356,65 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 		return nil, err
 	}
 	return out, nil
+}
+
+const lockAcceptSQL = `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`
+
+// insertArgs returns insertMessages' arguments for msgs: a column array
+// each, and one element per delivery in the delivery arrays.
+func insertArgs(msgs []*dip.Message) []any {
+	n := len(msgs)
+	txIDs, channels, events, senders := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	roles, surs, correlations, recipients := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	mpans, accepted, bodies := make([]*string, n), make([]int64, n), make([][]byte, n)
+	var dTx, dIDs, dRoles, dRoutes []string // one per delivery
+	for i, m := range msgs {
+		txIDs[i], channels[i], events[i], senders[i] = m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID
+		roles[i], surs[i], correlations[i], recipients[i] = m.SenderRole, m.SenderUniqueReference, m.CorrelationID, dip.EncodeRecipients(m.Recipients)
+		if m.MPAN != "" {
+			mpans[i] = &m.MPAN
+		}
+		accepted[i], bodies[i] = dip.Micros(m.AcceptedAt), s2.Encode(nil, m.Body)
+		for _, r := range m.Recipients {
+			dTx, dIDs, dRoles, dRoutes = append(dTx, m.TransactionID), append(dIDs, r.DIPID), append(dRoles, r.Role), append(dRoutes, string(r.Route))
+		}
+	}
+	return []any{txIDs, channels, events, senders, roles, surs, correlations, mpans, accepted, recipients, bodies,
+		dTx, dIDs, dRoles, dRoutes, codecS2}
+}
+
+// storedRows reads the rows insertMessages returned: it sets the seq of
+// each stored message and returns the results of msgs and the stored ones
+// (the rest are duplicates).
+func storedRows(rows pgx.Rows, msgs []*dip.Message) ([]dip.AcceptResult, []*dip.Message, error) {
+	stored := make(map[string]int64, len(msgs))
+	for rows.Next() {
+		var seq int64
+		var id string
+		if err := rows.Scan(&seq, &id); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		stored[id] = seq
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	// Transaction ids are unique, so each stored row names its message.
+	out := make([]dip.AcceptResult, len(msgs))
+	var kept []*dip.Message
+	for i, m := range msgs {
+		seq, ok := stored[m.TransactionID]
+		if !ok {
+			out[i] = dip.AcceptResult{Duplicate: true}
+			continue
+		}
+		m.Seq = seq
+		out[i] = dip.AcceptResult{Seq: seq}
+		kept = append(kept, m)
+	}
+	return out, kept, nil
 }
 
 // partiesUpdate is an MPAN's registration state after an Accept call's
