@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"github.com/klauspost/compress/s2"
 	"io/fs"
 	"maps"
 	"slices"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/klauspost/compress/s2"
 	"github.com/mhhs/mhhs/internal/dip"
 )
 
