@@ -132,7 +132,7 @@ func BenchmarkIntake(b *testing.B) {
 			store := postgresStore(b, base)
 			// One committer, as mhhs serve runs: since a group commit is one
 			// round trip, a second committer made smaller groups and was
-			// slower in five of seven pairs (BENCHMARKS.md, session 5).
+			// slower in six of seven pairs (BENCHMARKS.md, session 5).
 			hub, sender := startHubOn(b, store, dip.Config{})
 			runSenders(b, Senders, submitter(hub, sender), nil)
 			reportCommits(b, hub)
