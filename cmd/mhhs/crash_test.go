@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
+	"github.com/mhhs/mhhs/internal/storetest"
 )
 
 // serveProcess runs the mhhs binary's serve command as a separate process.
@@ -23,9 +24,16 @@ type serveProcess struct {
 	url string
 }
 
-func startServeProcess(t *testing.T, bin, data string) *serveProcess {
+func startServeProcess(t *testing.T, bin, data, store string) *serveProcess {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--poll", "20ms", "--retry-base", "20ms", "--retry-max", "200ms")
+	// A short lease: on PostgreSQL the killed process's claims are taken
+	// over when it runs out.
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--poll", "20ms", "--retry-base", "20ms", "--retry-max", "200ms",
+		"--post-timeout", "1s", "--lease", "2s"}
+	if store != "" {
+		args = append(args, "--store", store)
+	}
+	cmd := exec.Command(bin, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -83,16 +91,32 @@ func TestCrashRecovery(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and kills it")
 	}
+	crashRecovery(t, "")
+}
+
+// TestCrashRecoveryPostgres is TestCrashRecovery with the store on
+// PostgreSQL, where a group commit is an implicit transaction sent as one
+// pipeline, and a message is answered 201 once its commit has returned.
+func TestCrashRecoveryPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and kills it")
+	}
+	crashRecovery(t, storetest.PostgresSchema(t))
+}
+
+// crashRecovery is the crash test on the store at URL store ("": the
+// embedded SQLite store in the data directory).
+func crashRecovery(t *testing.T, store string) {
 	bin := filepath.Join(t.TempDir(), "mhhs")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	data := t.TempDir()
-	sds := addParty(t, data, "", sdsID, "SDS")
-	mds := addParty(t, data, "", mdsID, "MDS")
-	lss := addParty(t, data, "", lssID, "LSS")
+	sds := addPartyOn(t, data, store, "", sdsID, "SDS")
+	mds := addPartyOn(t, data, store, "", mdsID, "MDS")
+	lss := addPartyOn(t, data, store, "", lssID, "LSS")
 
-	srv := startServeProcess(t, bin, data)
+	srv := startServeProcess(t, bin, data, store)
 	dipCert, err := os.ReadFile(filepath.Join(data, "dip-cert.pem"))
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +180,7 @@ func TestCrashRecovery(t *testing.T) {
 	delivered := len(receivedRefs(inboxes[mdsID]))
 	t.Logf("killed with %d messages answered 201, %d unanswered, %d delivered to MDS", len(accepted), len(unknown), delivered)
 
-	srv = startServeProcess(t, bin, data)
+	srv = startServeProcess(t, bin, data, store)
 	// Resend what got no answer: 201 (it was not committed) or MSG3001 (it was).
 	c := clientFor(t, srv.url, sds)
 	for ref, n := range unknown {

@@ -99,9 +99,20 @@ type party struct {
 
 func addParty(t *testing.T, data, url, id, role string) *party {
 	t.Helper()
+	return addPartyOn(t, data, "", url, id, role)
+}
+
+// addPartyOn is addParty on the store at URL store ("": the SQLite store in
+// data; the keys go to data either way).
+func addPartyOn(t *testing.T, data, store, url, id, role string) *party {
+	t.Helper()
 	dir := filepath.Join(data, "keys")
 	p := &party{id: id, role: role, keyFile: filepath.Join(dir, id+"-key.pem"), certFile: filepath.Join(dir, id+"-cert.pem"), keyPath: filepath.Join(dir, id+".apikey")}
-	code, out, errOut := runCLI(t, "", "participant", "add", "--data", data, "--dip-id", id, "--roles", role, "--name", role+" "+id, "--generate", dir, "--api-key-file", p.keyPath)
+	args := []string{"participant", "add", "--data", data, "--dip-id", id, "--roles", role, "--name", role + " " + id, "--generate", dir, "--api-key-file", p.keyPath}
+	if store != "" {
+		args = append(args, "--store", store)
+	}
+	code, out, errOut := runCLI(t, "", args...)
 	if code != exitOK {
 		t.Fatalf("participant add %s: %d %s %s", id, code, out, errOut)
 	}

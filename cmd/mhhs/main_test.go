@@ -106,3 +106,26 @@ func TestUsage(t *testing.T) {
 		t.Errorf("unknown command: exit %d", code)
 	}
 }
+
+// A delivery claim must outlast its POST, or another process could take it
+// and send again while the first still sends: serve refuses such flags.
+func TestServeLeaseOutlastsPost(t *testing.T) {
+	serve := func(args ...string) (int, string) {
+		// Port -1 cannot be listened on: flags that pass validation end
+		// in a runtime error, not a usage error.
+		code, _, errOut := runCLI(t, "", append([]string{"serve", "--addr", "127.0.0.1:-1", "--data", t.TempDir()}, args...)...)
+		return code, errOut
+	}
+	for _, args := range [][]string{
+		{"--lease", "5s", "--post-timeout", "10s"},
+		{"--lease", "10s", "--post-timeout", "10s"},
+		{"--post-timeout", "0s"},
+	} {
+		if code, errOut := serve(args...); code != exitUsage || !strings.Contains(errOut, "--lease") {
+			t.Errorf("%v: exit %d, %q; want a usage error naming --lease", args, code, errOut)
+		}
+	}
+	if code, errOut := serve("--lease", "20s"); code == exitUsage { // the default POST timeout is 10 s
+		t.Errorf("--lease 20s refused: %s", errOut)
+	}
+}

@@ -42,6 +42,8 @@ type serveConfig struct {
 	SkipSignature bool
 	MaxBody       int64
 	PollInterval  time.Duration
+	PostTimeout   time.Duration
+	Lease         time.Duration
 	Owner         string
 	Retry         dip.RetryPolicy
 	ReplayPage    int
@@ -63,6 +65,11 @@ func (c *serveConfig) validate() error {
 	if (c.KeyFile == "") != (c.CertFile == "") {
 		return errors.New("--dip-key-file and --dip-cert-file go together")
 	}
+	if c.PostTimeout <= 0 || c.Lease <= c.PostTimeout {
+		// A claim that ran out during its POST could be taken and sent again
+		// by another process while the first is still sending.
+		return fmt.Errorf("--lease (%v) must be longer than --post-timeout (%v), and both positive", c.Lease, c.PostTimeout)
+	}
 	return nil
 }
 
@@ -71,17 +78,19 @@ func (c *serveConfig) validate() error {
 // hub, the store.
 func serve(env *cmdEnv, args []string) int {
 	cfg := serveConfig{
-		Addr:      envOr(env.getenv, "MHHS_ADDR", "127.0.0.1:8080"),
-		Data:      envOr(env.getenv, "MHHS_DATA", "./mhhs-data"),
-		Store:     env.getenv("MHHS_STORE"),
-		DIPID:     envOr(env.getenv, "MHHS_DIP_ID", "0000000001"),
-		KeyFile:   env.getenv("MHHS_DIP_KEY_FILE"),
-		CertFile:  env.getenv("MHHS_DIP_CERT_FILE"),
-		Skew:      5 * time.Minute,
-		Retention: 90 * 24 * time.Hour,
-		MaxBody:   32 << 20,
-		Owner:     envOr(env.getenv, "MHHS_OWNER", hostOwner()),
-		Retry:     dip.DefaultRetryPolicy(),
+		Addr:        envOr(env.getenv, "MHHS_ADDR", "127.0.0.1:8080"),
+		Data:        envOr(env.getenv, "MHHS_DATA", "./mhhs-data"),
+		Store:       env.getenv("MHHS_STORE"),
+		DIPID:       envOr(env.getenv, "MHHS_DIP_ID", "0000000001"),
+		KeyFile:     env.getenv("MHHS_DIP_KEY_FILE"),
+		CertFile:    env.getenv("MHHS_DIP_CERT_FILE"),
+		Skew:        5 * time.Minute,
+		Retention:   90 * 24 * time.Hour,
+		MaxBody:     32 << 20,
+		Owner:       envOr(env.getenv, "MHHS_OWNER", hostOwner()),
+		Retry:       dip.DefaultRetryPolicy(),
+		PostTimeout: webhook.DefaultTimeout,
+		Lease:       dip.DefaultLease,
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
@@ -99,6 +108,8 @@ func serve(env *cmdEnv, args []string) int {
 	fs.BoolVar(&cfg.SkipSignature, "insecure-skip-signature", false, "accept requests without X-DIP-Signature headers (local sandboxes only)")
 	fs.Int64Var(&cfg.MaxBody, "max-body", cfg.MaxBody, "largest request body in bytes")
 	fs.DurationVar(&cfg.PollInterval, "poll", 100*time.Millisecond, "delivery poll interval when idle")
+	fs.DurationVar(&cfg.PostTimeout, "post-timeout", cfg.PostTimeout, "timeout of one webhook POST")
+	fs.DurationVar(&cfg.Lease, "lease", cfg.Lease, "how long a process holds the deliveries it claims, longer than --post-timeout; on PostgreSQL a crashed process's claims are taken over after it (SQLite releases them at start)")
 	fs.DurationVar(&cfg.Retry.BaseDelay, "retry-base", cfg.Retry.BaseDelay, "first redelivery delay (doubles per attempt, ±20% jitter)")
 	fs.DurationVar(&cfg.Retry.MaxDelay, "retry-max", cfg.Retry.MaxDelay, "longest redelivery delay")
 	fs.IntVar(&cfg.Retry.MaxAttempts, "retry-attempts", cfg.Retry.MaxAttempts, "attempts before a delivery is RetriesExhausted")
@@ -159,8 +170,9 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopHub()
 	hub := dip.NewHub(store, dip.Config{
-		Webhooks:     webhook.Deliverer{Poster: &webhook.Poster{Signer: signer}},
+		Webhooks:     webhook.Deliverer{Poster: &webhook.Poster{Signer: signer, Timeout: cfg.PostTimeout}},
 		Owner:        cfg.Owner,
+		Lease:        cfg.Lease,
 		PollInterval: cfg.PollInterval,
 		Retry:        cfg.Retry,
 		Masking:      masking,

@@ -68,6 +68,12 @@ func (f DelivererFunc) Deliver(ctx context.Context, to Endpoint, body []byte) Re
 // the live heap: set GOMEMLIMIT to bound it where memory is short.
 const GCPercent = 1600
 
+// DefaultLease is how long a hub holds the deliveries it claims unless
+// Config.Lease says otherwise: longer than a webhook POST's timeout
+// (webhook.DefaultTimeout, 10 s), so that a claim does not run out while its
+// POST may still succeed.
+const DefaultLease = 30 * time.Second
+
 // ProcsPerCPU is how many Go Ps (GOMAXPROCS) mhhs serve runs per CPU unless
 // GOMAXPROCS is set. Intake spends much of its time blocked in fdatasync
 // and in SQLite's writes, and long index transactions keep a P busy for
@@ -138,7 +144,7 @@ func (c *Config) defaults() {
 		c.PollInterval = 100 * time.Millisecond
 	}
 	if c.Lease == 0 {
-		c.Lease = 30 * time.Second
+		c.Lease = DefaultLease
 	}
 	if c.RefreshInterval == 0 {
 		c.RefreshInterval = time.Second

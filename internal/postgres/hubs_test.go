@@ -10,6 +10,7 @@ import (
 
 	"github.com/mhhs/mhhs/internal/catalogue"
 	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/storetest"
 )
 
 // TestTwoHubsShareOnePostgres runs two DIP hubs (two stores, as two mhhs
@@ -18,7 +19,7 @@ import (
 // once: the hubs share the work through SKIP LOCKED claims, without double
 // delivery.
 func TestTwoHubsShareOnePostgres(t *testing.T) {
-	dsn := newSchema(t)
+	dsn := storetest.PostgresSchema(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var mu sync.Mutex

@@ -3,10 +3,6 @@ package postgres_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,54 +16,6 @@ import (
 	"github.com/mhhs/mhhs/internal/storetest"
 )
 
-// baseURL is the database the tests use, from MHHS_TEST_POSTGRES; each test
-// works in a schema of its own, dropped when it ends.
-func baseURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("MHHS_TEST_POSTGRES")
-	if u == "" {
-		t.Skip("MHHS_TEST_POSTGRES not set: set it to a PostgreSQL URL, e.g. postgres://postgres@127.0.0.1:5432/test, to run the PostgreSQL store tests")
-	}
-	return u
-}
-
-// newSchema creates an empty schema, dropped at the end of the test, and
-// returns the URL of the database with search_path set to it.
-func newSchema(t *testing.T) string {
-	t.Helper()
-	base := baseURL(t)
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	if err := exec(base, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := exec(base, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Error(err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-func exec(dsn, sql string) error {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, sql)
-	return err
-}
-
 func open(t *testing.T, dsn string) *postgres.DB {
 	t.Helper()
 	db, err := postgres.Open(context.Background(), dsn)
@@ -79,10 +27,10 @@ func open(t *testing.T, dsn string) *postgres.DB {
 }
 
 func TestStore(t *testing.T) {
-	baseURL(t)
+	storetest.PostgresURL(t)
 	var last string
 	opener := func(t *testing.T) dip.Store {
-		last = newSchema(t)
+		last = storetest.PostgresSchema(t)
 		return open(t, last)
 	}
 	// shared is a second hub process on the same database.
@@ -91,14 +39,14 @@ func TestStore(t *testing.T) {
 }
 
 func TestISDStore(t *testing.T) {
-	baseURL(t)
-	storetest.RunISD(t, func(t *testing.T) isd.Store { return open(t, newSchema(t)) })
+	storetest.PostgresURL(t)
+	storetest.RunISD(t, func(t *testing.T) isd.Store { return open(t, storetest.PostgresSchema(t)) })
 }
 
 // TestConcurrentOpen: processes starting together on a fresh schema all
 // succeed; the advisory lock lets one apply the migrations.
 func TestConcurrentOpen(t *testing.T) {
-	dsn := newSchema(t)
+	dsn := storetest.PostgresSchema(t)
 	const n = 4
 	var wg sync.WaitGroup
 	errs := make([]error, n)
@@ -134,7 +82,7 @@ func TestConcurrentOpen(t *testing.T) {
 }
 
 func TestReopenKeepsData(t *testing.T) {
-	dsn := newSchema(t)
+	dsn := storetest.PostgresSchema(t)
 	ctx := context.Background()
 	db, err := postgres.Open(ctx, dsn)
 	if err != nil {
@@ -154,7 +102,7 @@ func TestReopenKeepsData(t *testing.T) {
 // Bodies are stored S2-compressed (body_codec 1); rows written before
 // migration 0004 hold them as received (body_codec 0) and read the same.
 func TestBodyCodecs(t *testing.T) {
-	dsn := newSchema(t)
+	dsn := storetest.PostgresSchema(t)
 	ctx := context.Background()
 	db := open(t, dsn)
 	body := []byte(`{"CommonBlock":{"S1":"` + strings.Repeat("0123456789", 200) + `"}}`)
@@ -175,7 +123,7 @@ func TestBodyCodecs(t *testing.T) {
 		t.Fatalf("new row: codec %d, %d bytes stored for a %d-byte body; want codec 1, compressed", codec, stored, len(body))
 	}
 	// The row as a store before migration 0004 wrote it.
-	if err := exec(dsn, `UPDATE messages SET body = convert_to('`+string(body)+`', 'UTF8'), body_codec = 0 WHERE sur = 'old'`); err != nil {
+	if err := storetest.PostgresExec(dsn, `UPDATE messages SET body = convert_to('`+string(body)+`', 'UTF8'), body_codec = 0 WHERE sur = 'old'`); err != nil {
 		t.Fatal(err)
 	}
 	got, _, err := db.Replay(ctx, dip.ReplayQuery{Recipient: "1800000001", Limit: 10})
@@ -192,7 +140,7 @@ func TestBodyCodecs(t *testing.T) {
 		}
 	}
 	// A codec this build does not know is an error, not a garbled body.
-	if err := exec(dsn, `UPDATE messages SET body_codec = 7 WHERE sur = 'old'`); err != nil {
+	if err := storetest.PostgresExec(dsn, `UPDATE messages SET body_codec = 7 WHERE sur = 'old'`); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := db.Replay(ctx, dip.ReplayQuery{Recipient: "1800000001", Limit: 10}); err == nil || !strings.Contains(err.Error(), "unknown codec 7") {
