@@ -83,6 +83,49 @@ func receivedRefs(ib *inbox) map[string]int {
 	return out
 }
 
+// webhookInboxes gives each party an inbox that verifies the DIP's
+// signatures (the DIP's certificate is in data) and configures it as the
+// party's IF-021 webhook through the DIP at url.
+func webhookInboxes(t *testing.T, url, data string, parties ...*party) map[string]*inbox {
+	t.Helper()
+	dipCert, err := os.ReadFile(filepath.Join(data, "dip-cert.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inboxes := map[string]*inbox{}
+	for _, p := range parties {
+		ib := newInbox(t, dipCert, p.id)
+		inboxes[p.id] = ib
+		if err := clientFor(t, url, p).ConfigureWebhook(context.Background(), "IF-021", p.id, ib.srv.URL); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return inboxes
+}
+
+// waitDelivered waits until every accepted reference has reached every
+// inbox, and reports any reference an inbox received that was never
+// accepted.
+func waitDelivered(t *testing.T, inboxes map[string]*inbox, accepted map[string]bool) {
+	t.Helper()
+	for id, ib := range inboxes {
+		waitFor(t, "every accepted message at "+id, func() bool {
+			got := receivedRefs(ib)
+			for ref := range accepted {
+				if got[ref] == 0 {
+					return false
+				}
+			}
+			return true
+		})
+		for ref := range receivedRefs(ib) {
+			if !accepted[ref] {
+				t.Errorf("%s received %s, which the DIP never accepted", id, ref)
+			}
+		}
+	}
+}
+
 // TestCrashRecovery kills `mhhs serve` with SIGKILL while senders submit and
 // deliveries are in flight, restarts it on the same data, and checks that
 // every message answered 201 reaches each recipient at least once, that no
@@ -126,20 +169,8 @@ func crashRecovery(t *testing.T, store string) {
 	lss := addPartyOn(t, data, store, "", lssID, "LSS")
 
 	srv := startServeProcess(t, bin, data, store)
-	dipCert, err := os.ReadFile(filepath.Join(data, "dip-cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	inboxes := map[string]*inbox{}
-	for _, p := range []*party{mds, lss} {
-		ib := newInbox(t, dipCert, p.id)
-		inboxes[p.id] = ib
-		c := clientFor(t, srv.url, p)
-		if err := c.ConfigureWebhook(ctx, "IF-021", p.id, ib.srv.URL); err != nil {
-			t.Fatal(err)
-		}
-	}
+	inboxes := webhookInboxes(t, srv.url, data, mds, lss)
 
 	// Eight senders send until the kill; each records what happened to every
 	// message: accepted (201), unknown (no answer), or rejected.
@@ -207,22 +238,7 @@ func crashRecovery(t *testing.T, store string) {
 			t.Errorf("resend of %s: %d %s", ref, r.Status, r.Body)
 		}
 	}
-	for id, ib := range inboxes {
-		waitFor(t, "every accepted message at "+id, func() bool {
-			got := receivedRefs(ib)
-			for ref := range accepted {
-				if got[ref] == 0 {
-					return false
-				}
-			}
-			return true
-		})
-		for ref := range receivedRefs(ib) {
-			if !accepted[ref] {
-				t.Errorf("%s received %s, which the DIP never accepted", id, ref)
-			}
-		}
-	}
+	waitDelivered(t, inboxes, accepted)
 	dups := 0
 	for _, n := range receivedRefs(inboxes[mdsID]) {
 		dups += n - 1
@@ -253,19 +269,8 @@ func TestTwoServeProcessesSharePostgres(t *testing.T) {
 	defaults := []string{"--post-timeout", "10s", "--lease", "30s"}
 	srvs := []*serveProcess{startServeProcess(t, bin, data, store, defaults...)}
 	srvs = append(srvs, startServeProcess(t, bin, data, store, defaults...))
-	dipCert, err := os.ReadFile(filepath.Join(data, "dip-cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	inboxes := map[string]*inbox{}
-	for _, p := range []*party{mds, lss} {
-		ib := newInbox(t, dipCert, p.id)
-		inboxes[p.id] = ib
-		if err := clientFor(t, srvs[0].url, p).ConfigureWebhook(ctx, "IF-021", p.id, ib.srv.URL); err != nil {
-			t.Fatal(err)
-		}
-	}
+	inboxes := webhookInboxes(t, srvs[0].url, data, mds, lss)
 	// Four senders, two on each process, 50 messages each.
 	var mu sync.Mutex
 	accepted := map[string]bool{}
@@ -289,21 +294,11 @@ func TestTwoServeProcessesSharePostgres(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	waitDelivered(t, inboxes, accepted)
+	time.Sleep(200 * time.Millisecond) // ten polls: a second delivery would have come
 	for id, ib := range inboxes {
-		waitFor(t, "every accepted message at "+id, func() bool {
-			got := receivedRefs(ib)
-			for ref := range accepted {
-				if got[ref] == 0 {
-					return false
-				}
-			}
-			return true
-		})
-		time.Sleep(200 * time.Millisecond) // ten polls: a second delivery would have come
 		for ref, n := range receivedRefs(ib) {
-			if !accepted[ref] {
-				t.Errorf("%s received %s, which was never accepted", id, ref)
-			} else if n != 1 {
+			if n != 1 {
 				t.Errorf("%s received %s %d times", id, ref, n)
 			}
 		}
