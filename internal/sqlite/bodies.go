@@ -279,7 +279,6 @@ func (l *bodyLog) writeLoop() {
 			start := time.Now()
 			err = l.flush(ws)
 			took := time.Since(start)
-			l.stats.rounds.Add(1)
 			l.stats.writes.Add(int64(len(ws)))
 			l.stats.nanos.Add(int64(took))
 			l.stats.hist[min(int(took/RoundBucket), RoundBuckets-1)].Add(1)

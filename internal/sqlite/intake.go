@@ -89,11 +89,13 @@ type IntakeStats struct {
 func (db *DB) IntakeStats() IntakeStats {
 	l, st := db.bodies, &db.in.stats
 	var hist [RoundBuckets]int64
+	var rounds int64
 	for i := range hist {
 		hist[i] = l.stats.hist[i].Load()
+		rounds += hist[i]
 	}
 	return IntakeStats{LogRoundsBy: hist,
-		LogRounds: l.stats.rounds.Load(), LogWrites: l.stats.writes.Load(), LogTime: time.Duration(l.stats.nanos.Load()),
+		LogRounds: rounds, LogWrites: l.stats.writes.Load(), LogTime: time.Duration(l.stats.nanos.Load()),
 		IndexTxns: st.txns.Load(), Indexed: st.indexed.Load(), IndexTime: time.Duration(st.nanos.Load()), ThrottledAt: st.throttled.Load(),
 	}
 }
