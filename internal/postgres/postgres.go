@@ -296,27 +296,8 @@ const upsertParties = `INSERT INTO parties (mpan, supplier, data_service, meteri
 // BEGIN, the lock, the insert and COMMIT each a round trip, the client's
 // wake-ups, on a busy machine, were part of every commit's hold.
 func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResult, error) {
-	args := insertArgs(msgs)
-	updates := false
-	for _, m := range msgs {
-		updates = updates || (m.UpdateParties != nil && m.MPAN != "")
-	}
-	if !updates {
-		b := &pgx.Batch{}
-		b.Queue(lockAcceptSQL, lockAccept)
-		b.Queue(insertMessages, args...)
-		br := db.pool.SendBatch(ctx, b)
-		_, err := br.Exec()
-		var out []dip.AcceptResult
-		if err == nil {
-			var rows pgx.Rows
-			if rows, err = br.Query(); err == nil {
-				out, _, err = storedRows(rows, msgs)
-			}
-		}
-		if cerr := br.Close(); err == nil {
-			err = cerr
-		}
+	if !slices.ContainsFunc(msgs, updatesParties) {
+		out, _, err := insertAccepted(ctx, db.pool, msgs)
 		if err != nil {
 			return nil, err
 		}
@@ -324,15 +305,9 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 	}
 	var out []dip.AcceptResult
 	err := db.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, lockAcceptSQL, lockAccept); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, insertMessages, args...)
-		if err != nil {
-			return err
-		}
 		var kept []*dip.Message
-		if out, kept, err = storedRows(rows, msgs); err != nil {
+		var err error
+		if out, kept, err = insertAccepted(ctx, tx, msgs); err != nil {
 			return err
 		}
 		updated, changed, err := updateParties(ctx, tx, kept)
@@ -356,6 +331,36 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 		return nil, err
 	}
 	return out, nil
+}
+
+// updatesParties reports whether m changes its MPAN's registration state.
+func updatesParties(m *dip.Message) bool { return m.UpdateParties != nil && m.MPAN != "" }
+
+// insertAccepted sends the accept lock and insertMessages to the server in
+// one batch on q, and reads the results of msgs and the messages stored
+// (the rest are duplicates). On the pool the batch is an implicit
+// transaction, committed when the batch ends; in a transaction it is part
+// of it.
+func insertAccepted(ctx context.Context, q interface {
+	SendBatch(context.Context, *pgx.Batch) pgx.BatchResults
+}, msgs []*dip.Message) ([]dip.AcceptResult, []*dip.Message, error) {
+	b := &pgx.Batch{}
+	b.Queue(lockAcceptSQL, lockAccept)
+	b.Queue(insertMessages, insertArgs(msgs)...)
+	br := q.SendBatch(ctx, b)
+	var out []dip.AcceptResult
+	var kept []*dip.Message
+	_, err := br.Exec()
+	if err == nil {
+		var rows pgx.Rows
+		if rows, err = br.Query(); err == nil {
+			out, kept, err = storedRows(rows, msgs)
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return out, kept, err
 }
 
 const lockAcceptSQL = `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`
@@ -432,7 +437,7 @@ func updateParties(ctx context.Context, tx pgx.Tx, msgs []*dip.Message) ([]bool,
 	updated := make([]bool, len(msgs))
 	var mpans []string
 	for _, m := range msgs {
-		if m.UpdateParties != nil && m.MPAN != "" {
+		if updatesParties(m) {
 			mpans = append(mpans, m.MPAN)
 		}
 	}
@@ -471,7 +476,7 @@ func updateParties(ctx context.Context, tx pgx.Tx, msgs []*dip.Message) ([]bool,
 	}
 	changed := map[string]partiesUpdate{}
 	for i, m := range msgs {
-		if m.UpdateParties == nil || m.MPAN == "" {
+		if !updatesParties(m) {
 			continue
 		}
 		p, ok := cur[m.MPAN]
