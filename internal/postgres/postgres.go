@@ -205,13 +205,6 @@ func (db *DB) Parties(ctx context.Context, mpans []string) (map[string]dip.Parti
 	return out, rows.Err()
 }
 
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 // limit is a LIMIT argument: NULL (no limit) for a negative n, as SQLite
 // reads LIMIT -1.
 func limit(n int) any {

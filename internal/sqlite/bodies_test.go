@@ -223,7 +223,7 @@ func TestRecoverCutsUnansweredSyncCommit(t *testing.T) {
 	reg := bodyMsg("S-2", t0)
 	reg.MPAN = "1200023305967"
 	reg.UpdateParties = func(p *dip.Parties) bool { p.Supplier = "2300000001"; return true }
-	res, err := db.Accept(ctx, []*dip.Message{reg, bodyMsg("S-3", t0)})
+	_, err = db.Accept(ctx, []*dip.Message{reg, bodyMsg("S-3", t0)})
 	mustDo(t, err)
 	parties, err := db.Parties(ctx, []string{reg.MPAN})
 	mustDo(t, err)
@@ -238,7 +238,7 @@ func TestRecoverCutsUnansweredSyncCommit(t *testing.T) {
 	if got := claimBodies(t, db, t0); !slices.Equal(got, []string{`{"sur":"S-1"}`}) {
 		t.Errorf("bodies after recovery %q, want only S-1's", got)
 	}
-	res, err = db.Accept(ctx, []*dip.Message{bodyMsg("S-2", t0)})
+	res, err := db.Accept(ctx, []*dip.Message{bodyMsg("S-2", t0)})
 	mustDo(t, err)
 	if res[0].Duplicate || res[0].Seq != 2 {
 		t.Errorf("S-2 resent after recovery: %+v, want accepted as seq 2", res[0])
