@@ -3,16 +3,15 @@ package bench
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/postgres"
 	"github.com/mhhs/mhhs/internal/sqlite"
+	"github.com/mhhs/mhhs/internal/storetest"
 )
 
 // startHub runs an mhhs DIP hub in-process on a fresh SQLite store with the
@@ -57,31 +56,14 @@ func startHubOn(tb testing.TB, store dip.Store, cfg dip.Config) (*dip.Hub, *dip.
 	return hub, sender
 }
 
-// postgresStore opens the store in a fresh schema of the database at base,
-// dropped when the benchmark ends.
-func postgresStore(tb testing.TB, base string) dip.Store {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
+// postgresStore opens the store in a fresh schema of MHHS_TEST_POSTGRES's
+// database, dropped when the benchmark ends.
+func postgresStore(tb testing.TB) dip.Store {
+	store, err := postgres.Open(context.Background(), storetest.PostgresSchema(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatal(err)
-	}
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	store, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		store.Close()
-		conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
-		conn.Close(ctx)
-	})
+	tb.Cleanup(func() { store.Close() })
 	return store
 }
 
@@ -126,10 +108,10 @@ func BenchmarkIntake(b *testing.B) {
 	}
 	// PostgreSQL last: its checkpoints and WAL writer go on after its run
 	// and would slow the disk for the next one.
-	if base := os.Getenv("MHHS_TEST_POSTGRES"); base != "" {
+	if os.Getenv("MHHS_TEST_POSTGRES") != "" {
 		b.Run("mhhs-postgres", func(b *testing.B) {
 			serveRuntime(b)
-			store := postgresStore(b, base)
+			store := postgresStore(b)
 			// One committer, as mhhs serve runs: since a group commit is one
 			// round trip, a second committer made smaller groups and was
 			// slower in six of seven pairs (BENCHMARKS.md, session 5).
