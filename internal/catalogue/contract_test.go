@@ -9,18 +9,22 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/mhhs/mhhs/reference"
 )
 
-// contractPath is the shared DIP contract. Point MHHS_CONTRACT at another
-// copy of dip-contract.json to check the catalogue against it.
+// contractPath is the repository's copy of the DIP contract
+// (reference/dip-contract.json, checked against the shared one by the
+// reference package). Point MHHS_CONTRACT at another copy of
+// dip-contract.json to check the catalogue against it.
 func contractPath(t *testing.T) string {
 	t.Helper()
 	p := os.Getenv("MHHS_CONTRACT")
 	if p == "" {
-		p = filepath.Join("..", "..", "..", "shared", "reference", "dip-contract.json")
+		p = filepath.Join(reference.Dir(), "dip-contract.json")
 	}
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("contract not found at %s (set MHHS_CONTRACT to the path of dip-contract.json): %v", p, err)
+		t.Fatalf("contract not found at %s: %v", p, err)
 	}
 	return p
 }

@@ -12,11 +12,15 @@ import (
 )
 
 // PostgresURL is the database the PostgreSQL tests use, from
-// MHHS_TEST_POSTGRES; the test is skipped when it is not set.
+// MHHS_TEST_POSTGRES; the test is skipped when it is not set, and fails
+// instead when CI is set, so that a CI run cannot pass without them.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
 	u := os.Getenv("MHHS_TEST_POSTGRES")
 	if u == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI is set but MHHS_TEST_POSTGRES is not: the PostgreSQL store tests must run in CI")
+		}
 		t.Skip("MHHS_TEST_POSTGRES not set: set it to a PostgreSQL URL, e.g. postgres://postgres@127.0.0.1:5432/test, to run the PostgreSQL store tests")
 	}
 	return u

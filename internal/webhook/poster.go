@@ -117,16 +117,18 @@ func (p *Poster) Post(ctx context.Context, callbackURL string, body []byte) (Res
 		return Result{}, fmt.Errorf("webhook: sign: %w", err)
 	}
 
-	// The timeout covers the exchange, not the signing.
+	// The timeout covers the exchange, not the signing. start is read
+	// before the deadline is set, so that Duration of a timed-out POST is
+	// never shorter than the timeout.
 	timeout := p.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req = req.WithContext(ctx)
 
-	start := time.Now()
 	resp, err := p.client().Do(req)
 	if err != nil {
 		return Result{Outcome: Failed, Duration: time.Since(start), Err: err.Error()}, nil

@@ -2,7 +2,7 @@
 // from Elexon's DIP API v2.2.1) into the catalogue's Go tables and typed
 // message structs:
 //
-//	go run ./internal/catalogue/gen -contract ../shared/reference/dip-contract.json -out internal/catalogue
+//	go run ./internal/catalogue/gen -contract reference/dip-contract.json -out internal/catalogue
 //
 // It writes tables_gen.go (data types, blocks, interfaces, variants, envelope)
 // and messages_gen.go (one struct per block and per variant payload). The
@@ -25,7 +25,7 @@ import (
 )
 
 func main() {
-	contract := flag.String("contract", "../shared/reference/dip-contract.json", "path of dip-contract.json")
+	contract := flag.String("contract", "reference/dip-contract.json", "path of dip-contract.json")
 	out := flag.String("out", "internal/catalogue", "output directory")
 	flag.Parse()
 	if err := run(*contract, *out); err != nil {
