@@ -74,8 +74,7 @@ func demo(env *cmdEnv, args []string) int {
 	}
 	var total market.Energy
 	for _, p := range msg.CustomBlock.B900.SettlementDayConsumptionPeriods[0].ConsumptionPeriods {
-		e, _ := market.ParseKWh(p.V)
-		total += e
+		total += p.V
 	}
 	fmt.Fprintf(w, "2. IF-021 [ActivePower] built with the typed API for MPAN %s (GSP group %s), UTC day %s:\n", mpan, msg.CommonBlock.M0.GSPGroupID, day)
 	fmt.Fprintf(w, "   %d bytes, 48 periods, %s kWh in all; validator verdict: %s\n", len(body), total.KWh(), vd.Code().Message())
@@ -231,24 +230,24 @@ func sampleIF021(mpan market.MPAN, day market.SettlementDate) *catalogue.IF021Ac
 	m.CommonBlock.S1 = catalogue.S1{
 		EnvironmentTag:        "DEV",
 		SenderUniqueReference: fmt.Sprintf("S-IF-021-%s-SDS-%s-1", sender, day.UTCMidnight().Format("20060102")),
-		SenderTimestamp:       market.FormatDateTime(day.UTCMidnight().Add(26 * time.Hour)),
+		SenderTimestamp:       market.At(day.UTCMidnight().Add(26 * time.Hour)),
 		SenderDIPID:           sender,
 		SenderRoleID:          "SDS",
 	}
 	gsp, _ := market.GSPGroupOfDistributor(mpan.DistributorID())
-	m.CommonBlock.M0 = catalogue.M0{MPANCore: string(mpan), DistributorDIPID: "2500000012", GSPGroupID: string(gsp)}
+	m.CommonBlock.M0 = catalogue.M0{MPANCore: mpan, DistributorDIPID: "2500000012", GSPGroupID: gsp}
 	m.CommonBlock.S0.SchemaVersion = "011"
 	m.CustomBlock.B044 = catalogue.B044{IssuingDataServiceDIPID: sender}
-	m.CustomBlock.B067 = catalogue.B067{ConnectionTypeIndicator: "W", ConnectionTypeEffectiveFromDate: market.FormatDateTime(market.LocalMidnight(day.AddDays(-400)))}
+	m.CustomBlock.B067 = catalogue.B067{ConnectionTypeIndicator: "W", ConnectionTypeEffectiveFromDate: market.MidnightOf(day.AddDays(-400))}
 	periods := make([]catalogue.B047, 48)
 	for p := 1; p <= 48; p++ {
 		wh := market.Energy(120 + 80*((p+8)%24)/4) // a simple daily shape, in Wh
-		periods[p-1] = catalogue.B047{Sp: market.FormatDateTime(day.UTCPeriodStart(p)), V: wh.KWh(), Q: "A"}
+		periods[p-1] = catalogue.B047{Sp: market.PeriodStartOf(day, p), V: wh, Q: catalogue.QualityA}
 	}
 	m.CustomBlock.B900 = catalogue.B900{
 		MQID: catalogue.B045{MeasurementQuantityID: "AI"},
 		SettlementDayConsumptionPeriods: []catalogue.B901{{
-			SettlementDay:      catalogue.B046{SettlementDayDate: market.FormatDateTime(day.UTCMidnight()), PeriodDuration: 30},
+			SettlementDay:      catalogue.B046{SettlementDayDate: market.At(day.UTCMidnight()), PeriodDuration: 30},
 			ConsumptionPeriods: periods,
 		}},
 	}

@@ -257,8 +257,7 @@ func if001(t *testing.T) []byte {
 	m := p.(*catalogue.IF001InitialRegistration)
 	m.CommonBlock.M0.DistributorDIPID = ldsoID
 	m.CustomBlock.B002.IncomingSupplierDIPID = supID
-	sup := supID
-	m.CommonBlock.A0 = &catalogue.A0{PrimaryRecipients: []*string{&sup}, SecondaryRecipients: []*string{}, Always: []*string{}}
+	catalogue.To(m, supID)
 	b, err := catalogue.Encode(m)
 	if err != nil {
 		t.Fatal(err)

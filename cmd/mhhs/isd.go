@@ -470,7 +470,7 @@ var isdVariants = []isdVariant{
 // catalogue's limits: the note is shortened to fit the description, a base
 // URL too long for distributionDeliveryURI is an error.
 func if047(v isd.Version, sender, environment, base string, now time.Time) (*catalogue.IF047ISD, error) {
-	at := market.FormatDateTime(now)
+	at := market.At(now)
 	versionID := strconv.Itoa(v.Number)
 	if n := isdLimit("P01", "publicationVersionID"); len(versionID) > n {
 		return nil, fmt.Errorf("version number %s is longer than publicationVersionID allows (%d)", versionID, n)
@@ -481,7 +481,7 @@ func if047(v isd.Version, sender, environment, base string, now time.Time) (*cat
 	}
 	m := &catalogue.IF047ISD{}
 	m.CommonBlock.S1 = catalogue.S1{
-		EnvironmentTag: environment,
+		EnvironmentTag: catalogue.Environment(environment),
 		SenderUniqueReference: fmt.Sprintf("S-IF-047-%s-%s-%s-v%dt%s", sender, isdSenderRole, now.Format("20060102"),
 			v.Number, strconv.FormatInt(now.UnixNano(), 36)),
 		SenderTimestamp: at,

@@ -115,7 +115,7 @@ func TestISDPublishEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := p.(*catalogue.IF047ISD)
-			if m.CommonBlock.D0 == nil || m.CommonBlock.D0.TransactionID != tx {
+			if m.CommonBlock.D0.TransactionID != tx {
 				t.Errorf("%s got transaction %+v, want %s", id, m.CommonBlock.D0, tx)
 			}
 			if m.CustomBlock.P01 == nil || m.CustomBlock.P01.PublicationVersionID != "1" || len(m.CustomBlock.P02List) != 2 {

@@ -19,7 +19,7 @@ const module = "github.com/mhhs/mhhs/"
 // between them is a design decision: record it here.
 var domain = map[string][]string{
 	"internal/market":    {},
-	"internal/catalogue": {},
+	"internal/catalogue": {"internal/market"},
 	"internal/isd":       {"internal/market"},
 	"internal/dip":       {"internal/market", "internal/catalogue"},
 	"internal/signature": {},

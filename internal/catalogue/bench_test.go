@@ -2,9 +2,10 @@ package catalogue
 
 import (
 	"encoding/json"
-	"fmt"
 	"testing"
 	"time"
+
+	"github.com/mhhs/mhhs/internal/market"
 )
 
 // benchIF021 is one IF-021 [ActivePower] message array for one MPAN and one
@@ -12,24 +13,23 @@ import (
 func benchIF021(tb testing.TB) []byte {
 	m := &IF021ActivePower{}
 	sub := "performance run"
-	m.CommonBlock.S1 = S1{EnvironmentTag: "DEV", SubText: &sub,
+	m.CommonBlock.S1 = S1{EnvironmentTag: EnvironmentDEV, SubText: &sub,
 		SenderUniqueReference: "S-IF-021-1200000001-SDS-20251026-7f3a9c2e1b",
-		SenderTimestamp:       "2025-10-27T02:00:00+00:00", SenderDIPID: "1200000001", SenderRoleID: "SDS"}
+		SenderTimestamp:       market.At(time.Date(2025, 10, 27, 2, 0, 0, 0, time.UTC)), SenderDIPID: "1200000001", SenderRoleID: "SDS"}
 	m.CommonBlock.M0 = M0{MPANCore: "1200023305967", DistributorDIPID: "2500000012", GSPGroupID: "_C"}
 	m.CustomBlock.B044 = B044{IssuingDataServiceDIPID: "1200000001"}
-	m.CustomBlock.B067 = B067{ConnectionTypeIndicator: "W", ConnectionTypeEffectiveFromDate: "2024-09-21T00:00:00+01:00"}
-	day := time.Date(2025, 10, 26, 0, 0, 0, 0, time.UTC)
+	m.CustomBlock.B067 = B067{ConnectionTypeIndicator: market.ConnectionWholeCurrent, ConnectionTypeEffectiveFromDate: market.MidnightOf(market.NewSettlementDate(2024, 9, 21))}
+	day := market.NewSettlementDate(2025, 10, 26)
 	periods := make([]B047, 48)
 	for p := range periods {
-		periods[p] = B047{Sp: day.Add(time.Duration(p) * 30 * time.Minute).Format("2006-01-02T15:04:05-07:00"),
-			V: fmt.Sprintf("%d.%03d", (p*37)%3, (p*911)%1000), Q: "A"}
+		periods[p] = B047{Sp: market.PeriodStartOf(day, p+1), V: market.Energy((p*37)%3*1000 + (p*911)%1000), Q: QualityA}
 		if p%7 == 3 {
-			e, q := "2", "E3"
-			periods[p].E, periods[p].Q = &e, q
+			e := EstimationReason2
+			periods[p].E, periods[p].Q = &e, QualityE3
 		}
 	}
-	m.CustomBlock.B900 = B900{MQID: B045{MeasurementQuantityID: "AI"}, SettlementDayConsumptionPeriods: []B901{{
-		SettlementDay:      B046{SettlementDayDate: "2025-10-26T00:00:00+00:00", PeriodDuration: 30},
+	m.CustomBlock.B900 = B900{MQID: B045{MeasurementQuantityID: market.ActiveImport}, SettlementDayConsumptionPeriods: []B901{{
+		SettlementDay:      B046{SettlementDayDate: market.At(day.UTCMidnight()), PeriodDuration: 30},
 		ConsumptionPeriods: periods,
 	}}}
 	p, err := Encode(m)

@@ -17,7 +17,17 @@ type Catalogue struct {
 	variants   map[string]*Variant // "IF-021 [ActivePower]"
 	envelope   map[string]*Block
 	arrays     map[string]*EnvelopeArray
+	pool       sync.Pool // *Validator, for Decode and EncodeValid
 }
+
+func (c *Catalogue) validator() *Validator {
+	if v, ok := c.pool.Get().(*Validator); ok {
+		return v
+	}
+	return NewValidator(c)
+}
+
+func (c *Catalogue) release(v *Validator) { c.pool.Put(v) }
 
 // Default returns the catalogue of DIP API v2.2.1.
 var Default = sync.OnceValue(build)

@@ -321,6 +321,10 @@ func envelopeOf(t *testing.T, payload []byte) Envelope {
 			M1 *struct{ PrincipalMPAN, DistributorDIPID, GSPGroupID string }
 			A0 json.RawMessage
 			D0 json.RawMessage
+			R0 *struct {
+				ResponseCode     string
+				ResponseMessages []*string
+			}
 		}
 	}
 	if err := json.Unmarshal(payload, &m); err != nil {
@@ -339,6 +343,14 @@ func envelopeOf(t *testing.T, payload []byte) Envelope {
 	}
 	if cb.M1 != nil {
 		env.MPAN, env.DistributorDIPID, env.GSPGroupID = cb.M1.PrincipalMPAN, cb.M1.DistributorDIPID, cb.M1.GSPGroupID
+	}
+	if cb.R0 != nil {
+		env.HasR0, env.ResponseCode = true, cb.R0.ResponseCode
+		for _, m := range cb.R0.ResponseMessages {
+			if m != nil {
+				env.ResponseMessages = append(env.ResponseMessages, *m)
+			}
+		}
 	}
 	if len(cb.A0) > 0 && cb.A0[0] == '{' {
 		env.HasA0 = true

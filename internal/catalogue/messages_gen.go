@@ -2,41 +2,835 @@
 
 package catalogue
 
-import "encoding/json"
+import (
+	"encoding/json"
 
-// A0 is block A0 of the DIP contract.
+	"github.com/mhhs/mhhs/internal/market"
+)
+
+// AmendmentReason is a value of the contract's DI-166-Supplier-Consumption-Amendment-Reason-Code.
+type AmendmentReason string
+
+// Values of AmendmentReason.
+const (
+	AmendmentReasonA AmendmentReason = "A"
+	AmendmentReasonE AmendmentReason = "E"
+	AmendmentReasonM AmendmentReason = "M"
+	AmendmentReasonR AmendmentReason = "R"
+	AmendmentReasonS AmendmentReason = "S"
+	AmendmentReasonT AmendmentReason = "T"
+	AmendmentReasonX AmendmentReason = "X"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v AmendmentReason) Valid() bool {
+	switch v {
+	case AmendmentReasonA, AmendmentReasonE, AmendmentReasonM, AmendmentReasonR, AmendmentReasonS, AmendmentReasonT, AmendmentReasonX:
+		return true
+	}
+	return false
+}
+
+// AnnualConsumptionQuality is a value of the contract's DI-150-Annual-Consumption-Quality-Indicator.
+type AnnualConsumptionQuality string
+
+// Values of AnnualConsumptionQuality.
+const (
+	AnnualConsumptionQualityA AnnualConsumptionQuality = "A"
+	AnnualConsumptionQuality1 AnnualConsumptionQuality = "1"
+	AnnualConsumptionQuality2 AnnualConsumptionQuality = "2"
+	AnnualConsumptionQuality3 AnnualConsumptionQuality = "3"
+	AnnualConsumptionQuality4 AnnualConsumptionQuality = "4"
+	AnnualConsumptionQuality5 AnnualConsumptionQuality = "5"
+	AnnualConsumptionQualityD AnnualConsumptionQuality = "D"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v AnnualConsumptionQuality) Valid() bool {
+	switch v {
+	case AnnualConsumptionQualityA, AnnualConsumptionQuality1, AnnualConsumptionQuality2, AnnualConsumptionQuality3, AnnualConsumptionQuality4, AnnualConsumptionQuality5, AnnualConsumptionQualityD:
+		return true
+	}
+	return false
+}
+
+// AppointmentScenario is a value of the contract's DI-800-Appointment-Scenario.
+type AppointmentScenario string
+
+// Values of AppointmentScenario.
+const (
+	AppointmentScenarioCOS AppointmentScenario = "COS" // change of supplier
+	AppointmentScenarioCSP AppointmentScenario = "CSP" // change of service provider
+	AppointmentScenarioUSP AppointmentScenario = "USP" // update of the existing appointment
+	AppointmentScenarioSEG AppointmentScenario = "SEG" // change of segment
+	AppointmentScenarioMCA AppointmentScenario = "MCA" // migration change of agent
+	AppointmentScenarioMCS AppointmentScenario = "MCS" // migration change of supplier
+	AppointmentScenarioALG AppointmentScenario = "ALG" // auto-alignment
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v AppointmentScenario) Valid() bool {
+	switch v {
+	case AppointmentScenarioCOS, AppointmentScenarioCSP, AppointmentScenarioUSP, AppointmentScenarioSEG, AppointmentScenarioMCA, AppointmentScenarioMCS, AppointmentScenarioALG:
+		return true
+	}
+	return false
+}
+
+// ChargeBand is a value of the contract's DI-605-Charge-Band.
+type ChargeBand string
+
+// Values of ChargeBand.
+const (
+	ChargeBandRed    ChargeBand = "red"
+	ChargeBandAmber  ChargeBand = "amber"
+	ChargeBandGreen  ChargeBand = "green"
+	ChargeBandBlack  ChargeBand = "black"
+	ChargeBandYellow ChargeBand = "yellow"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v ChargeBand) Valid() bool {
+	switch v {
+	case ChargeBandRed, ChargeBandAmber, ChargeBandGreen, ChargeBandBlack, ChargeBandYellow:
+		return true
+	}
+	return false
+}
+
+// ChargeType is a value of the contract's DI-596-Charge-Type.
+type ChargeType string
+
+// Values of ChargeType.
+const (
+	ChargeTypeFIXED ChargeType = "FIXED"
+	ChargeTypeCAPAC ChargeType = "CAPAC"
+	ChargeTypeXSCAP ChargeType = "XSCAP"
+	ChargeTypeREACT ChargeType = "REACT"
+	ChargeTypeRED   ChargeType = "RED"
+	ChargeTypeAMBER ChargeType = "AMBER"
+	ChargeTypeGREEN ChargeType = "GREEN"
+	ChargeTypeYELLO ChargeType = "YELLO"
+	ChargeTypeBLACK ChargeType = "BLACK"
+	ChargeTypeSUPER ChargeType = "SUPER"
+	ChargeTypeZERO  ChargeType = "ZERO"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v ChargeType) Valid() bool {
+	switch v {
+	case ChargeTypeFIXED, ChargeTypeCAPAC, ChargeTypeXSCAP, ChargeTypeREACT, ChargeTypeRED, ChargeTypeAMBER, ChargeTypeGREEN, ChargeTypeYELLO, ChargeTypeBLACK, ChargeTypeSUPER, ChargeTypeZERO:
+		return true
+	}
+	return false
+}
+
+// CommsHubActivity is a value of the contract's DI-195-Comms-Hub-Activity.
+type CommsHubActivity string
+
+// Values of CommsHubActivity.
+const (
+	CommsHubActivity1 CommsHubActivity = "1"
+	CommsHubActivity2 CommsHubActivity = "2"
+	CommsHubActivity3 CommsHubActivity = "3"
+	CommsHubActivity4 CommsHubActivity = "4"
+	CommsHubActivity5 CommsHubActivity = "5"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v CommsHubActivity) Valid() bool {
+	switch v {
+	case CommsHubActivity1, CommsHubActivity2, CommsHubActivity3, CommsHubActivity4, CommsHubActivity5:
+		return true
+	}
+	return false
+}
+
+// ConsentGranularity is a value of the contract's DI-017-Consent-Granularity, DI-838-Supplier-Proposed-Consent-Granularity.
+type ConsentGranularity string
+
+// Values of ConsentGranularity.
+const (
+	ConsentGranularityH ConsentGranularity = "H" // half-hourly consent granted
+	ConsentGranularityD ConsentGranularity = "D" // daily consent granted
+	ConsentGranularityM ConsentGranularity = "M" // monthly reads only
+	ConsentGranularityN ConsentGranularity = "N" // no consent
+	ConsentGranularityX ConsentGranularity = "x" // a stray value the contract's enumeration carries
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v ConsentGranularity) Valid() bool {
+	switch v {
+	case ConsentGranularityH, ConsentGranularityD, ConsentGranularityM, ConsentGranularityN, ConsentGranularityX:
+		return true
+	}
+	return false
+}
+
+// ConsumptionComponent is a value of the contract's DI-080-Consumption-Component-Indicator.
+type ConsumptionComponent string
+
+// Values of ConsumptionComponent.
+const (
+	ConsumptionComponentC ConsumptionComponent = "C"
+	ConsumptionComponentL ConsumptionComponent = "L"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v ConsumptionComponent) Valid() bool {
+	switch v {
+	case ConsumptionComponentC, ConsumptionComponentL:
+		return true
+	}
+	return false
+}
+
+// DCCServiceFlag is a value of the contract's DI-025-DCC-Service-Flag.
+type DCCServiceFlag string
+
+// Values of DCCServiceFlag.
+const (
+	DCCServiceFlagA DCCServiceFlag = "A" // active
+	DCCServiceFlagI DCCServiceFlag = "I" // installed, not commissioned
+	DCCServiceFlagN DCCServiceFlag = "N" // non-active
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v DCCServiceFlag) Valid() bool {
+	switch v {
+	case DCCServiceFlagA, DCCServiceFlagI, DCCServiceFlagN:
+		return true
+	}
+	return false
+}
+
+// DUoSInvoiceType is a value of the contract's DI-585-Site-Specific-DUoS-Invoice-Type.
+type DUoSInvoiceType string
+
+// Values of DUoSInvoiceType.
+const (
+	DUoSInvoiceTypeNew DUoSInvoiceType = "New"
+	DUoSInvoiceTypeCan DUoSInvoiceType = "Can"
+	DUoSInvoiceTypeReb DUoSInvoiceType = "Reb"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v DUoSInvoiceType) Valid() bool {
+	switch v {
+	case DUoSInvoiceTypeNew, DUoSInvoiceTypeCan, DUoSInvoiceTypeReb:
+		return true
+	}
+	return false
+}
+
+// DeAppointmentReason is a value of the contract's DI-819-De-Appointment-Reason-Code.
+type DeAppointmentReason string
+
+// Values of DeAppointmentReason.
+const (
+	DeAppointmentReasonCSUPP   DeAppointmentReason = "CSUPP"   // change of supplier
+	DeAppointmentReasonCSERV   DeAppointmentReason = "CSERV"   // change of service provider
+	DeAppointmentReasonDEREG   DeAppointmentReason = "DEREG"   // the registration was terminated by CSS
+	DeAppointmentReasonCSEGM   DeAppointmentReason = "CSEGM"   // change of segment
+	DeAppointmentReasonCCONN   DeAppointmentReason = "CCONN"   // change of connection type
+	DeAppointmentReasonIMPEXP  DeAppointmentReason = "IMPEXP"  // linked import/export change
+	DeAppointmentReasonRELATED DeAppointmentReason = "RELATED" // related MPAN change
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v DeAppointmentReason) Valid() bool {
+	switch v {
+	case DeAppointmentReasonCSUPP, DeAppointmentReasonCSERV, DeAppointmentReasonDEREG, DeAppointmentReasonCSEGM, DeAppointmentReasonCCONN, DeAppointmentReasonIMPEXP, DeAppointmentReasonRELATED:
+		return true
+	}
+	return false
+}
+
+// DomesticIndicator is a value of the contract's DI-031-Load-Shape-Domestic-Premise-Indicator.
+type DomesticIndicator string
+
+// Values of DomesticIndicator.
+const (
+	DomesticIndicatorT DomesticIndicator = "T" // domestic
+	DomesticIndicatorF DomesticIndicator = "F" // non-domestic
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v DomesticIndicator) Valid() bool {
+	switch v {
+	case DomesticIndicatorT, DomesticIndicatorF:
+		return true
+	}
+	return false
+}
+
+// EnergisationFailureReason is a value of the contract's DI-097-Failure-Energise-De-Energise-Reason-Code.
+type EnergisationFailureReason string
+
+// Values of EnergisationFailureReason.
+const (
+	EnergisationFailureReason01 EnergisationFailureReason = "01"
+	EnergisationFailureReason02 EnergisationFailureReason = "02"
+	EnergisationFailureReason03 EnergisationFailureReason = "03"
+	EnergisationFailureReason05 EnergisationFailureReason = "05"
+	EnergisationFailureReason07 EnergisationFailureReason = "07"
+	EnergisationFailureReason08 EnergisationFailureReason = "08"
+	EnergisationFailureReason09 EnergisationFailureReason = "09"
+	EnergisationFailureReason10 EnergisationFailureReason = "10"
+	EnergisationFailureReason11 EnergisationFailureReason = "11"
+	EnergisationFailureReason12 EnergisationFailureReason = "12"
+	EnergisationFailureReason13 EnergisationFailureReason = "13"
+	EnergisationFailureReason14 EnergisationFailureReason = "14"
+	EnergisationFailureReason15 EnergisationFailureReason = "15"
+	EnergisationFailureReason16 EnergisationFailureReason = "16"
+	EnergisationFailureReason17 EnergisationFailureReason = "17"
+	EnergisationFailureReason18 EnergisationFailureReason = "18"
+	EnergisationFailureReason19 EnergisationFailureReason = "19"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v EnergisationFailureReason) Valid() bool {
+	switch v {
+	case EnergisationFailureReason01, EnergisationFailureReason02, EnergisationFailureReason03, EnergisationFailureReason05, EnergisationFailureReason07, EnergisationFailureReason08, EnergisationFailureReason09, EnergisationFailureReason10, EnergisationFailureReason11, EnergisationFailureReason12, EnergisationFailureReason13, EnergisationFailureReason14, EnergisationFailureReason15, EnergisationFailureReason16, EnergisationFailureReason17, EnergisationFailureReason18, EnergisationFailureReason19:
+		return true
+	}
+	return false
+}
+
+// EnergyDirection is a value of the contract's DI-035-Energy-Direction, DI-151-Linked-MPAN-Energy-Direction, DI-485-DUoS-Tariff-Energy-Direction.
+type EnergyDirection string
+
+// Values of EnergyDirection.
+const (
+	EnergyDirectionI EnergyDirection = "I" // import
+	EnergyDirectionE EnergyDirection = "E" // export
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v EnergyDirection) Valid() bool {
+	switch v {
+	case EnergyDirectionI, EnergyDirectionE:
+		return true
+	}
+	return false
+}
+
+// Environment is a value of the contract's DT-013-EnvironmentTag.
+type Environment string
+
+// Values of Environment.
+const (
+	EnvironmentPRD  Environment = "PRD"  // production
+	EnvironmentSITB Environment = "SITB" // system integration test B
+	EnvironmentSIT  Environment = "SIT"  // system integration test
+	EnvironmentUIT  Environment = "UIT"  // user integration test
+	EnvironmentDEV  Environment = "DEV"  // development
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v Environment) Valid() bool {
+	switch v {
+	case EnvironmentPRD, EnvironmentSITB, EnvironmentSIT, EnvironmentUIT, EnvironmentDEV:
+		return true
+	}
+	return false
+}
+
+// EstimationReason is a value of the contract's DI-076-Estimation-Reason-Code.
+type EstimationReason string
+
+// Values of EstimationReason.
+const (
+	EstimationReason1  EstimationReason = "1"
+	EstimationReason2  EstimationReason = "2"
+	EstimationReason3  EstimationReason = "3"
+	EstimationReason4  EstimationReason = "4"
+	EstimationReason5  EstimationReason = "5"
+	EstimationReason6  EstimationReason = "6"
+	EstimationReason7  EstimationReason = "7"
+	EstimationReason8  EstimationReason = "8"
+	EstimationReason9  EstimationReason = "9"
+	EstimationReason10 EstimationReason = "10"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v EstimationReason) Valid() bool {
+	switch v {
+	case EstimationReason1, EstimationReason2, EstimationReason3, EstimationReason4, EstimationReason5, EstimationReason6, EstimationReason7, EstimationReason8, EstimationReason9, EstimationReason10:
+		return true
+	}
+	return false
+}
+
+// IHDStatus is a value of the contract's DI-137-IHD-Install-Status.
+type IHDStatus string
+
+// Values of IHDStatus.
+const (
+	IHDStatusI IHDStatus = "I"
+	IHDStatusD IHDStatus = "D"
+	IHDStatusE IHDStatus = "E"
+	IHDStatusF IHDStatus = "F"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v IHDStatus) Valid() bool {
+	switch v {
+	case IHDStatusI, IHDStatusD, IHDStatusE, IHDStatusF:
+		return true
+	}
+	return false
+}
+
+// LDSOInvoiceType is a value of the contract's DI-580-LDSO-Billing-Invoice-Type.
+type LDSOInvoiceType string
+
+// Values of LDSOInvoiceType.
+const (
+	LDSOInvoiceTypeSiteSpecifcDUoS LDSOInvoiceType = "Site Specifc DUoS"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v LDSOInvoiceType) Valid() bool {
+	switch v {
+	case LDSOInvoiceTypeSiteSpecifcDUoS:
+		return true
+	}
+	return false
+}
+
+// LoadShapeFlag is a value of the contract's DI-154-Default-Load-Shape-Flag.
+type LoadShapeFlag string
+
+// Values of LoadShapeFlag.
+const (
+	LoadShapeFlagA LoadShapeFlag = "A"
+	LoadShapeFlagD LoadShapeFlag = "D"
+	LoadShapeFlagE LoadShapeFlag = "E"
+	LoadShapeFlagB LoadShapeFlag = "B"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v LoadShapeFlag) Valid() bool {
+	switch v {
+	case LoadShapeFlagA, LoadShapeFlagD, LoadShapeFlagE, LoadShapeFlagB:
+		return true
+	}
+	return false
+}
+
+// MPStatus is a value of the contract's DI-131-MP-Status.
+type MPStatus string
+
+// Values of MPStatus.
+const (
+	MPStatusN MPStatus = "N"
+	MPStatusR MPStatus = "R"
+	MPStatusT MPStatus = "T"
+	MPStatusX MPStatus = "X"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v MPStatus) Valid() bool {
+	switch v {
+	case MPStatusN, MPStatusR, MPStatusT, MPStatusX:
+		return true
+	}
+	return false
+}
+
+// MeterLocation is a value of the contract's DI-090-Meter-Location.
+type MeterLocation string
+
+// Values of MeterLocation.
+const (
+	MeterLocationA MeterLocation = "A"
+	MeterLocationB MeterLocation = "B"
+	MeterLocationC MeterLocation = "C"
+	MeterLocationD MeterLocation = "D"
+	MeterLocationE MeterLocation = "E"
+	MeterLocationF MeterLocation = "F"
+	MeterLocationG MeterLocation = "G"
+	MeterLocationH MeterLocation = "H"
+	MeterLocationI MeterLocation = "I"
+	MeterLocationJ MeterLocation = "J"
+	MeterLocationK MeterLocation = "K"
+	MeterLocationL MeterLocation = "L"
+	MeterLocationM MeterLocation = "M"
+	MeterLocationN MeterLocation = "N"
+	MeterLocationO MeterLocation = "O"
+	MeterLocationP MeterLocation = "P"
+	MeterLocationR MeterLocation = "R"
+	MeterLocationS MeterLocation = "S"
+	MeterLocationT MeterLocation = "T"
+	MeterLocationU MeterLocation = "U"
+	MeterLocationV MeterLocation = "V"
+	MeterLocationW MeterLocation = "W"
+	MeterLocationX MeterLocation = "X"
+	MeterLocationY MeterLocation = "Y"
+	MeterLocationZ MeterLocation = "Z"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v MeterLocation) Valid() bool {
+	switch v {
+	case MeterLocationA, MeterLocationB, MeterLocationC, MeterLocationD, MeterLocationE, MeterLocationF, MeterLocationG, MeterLocationH, MeterLocationI, MeterLocationJ, MeterLocationK, MeterLocationL, MeterLocationM, MeterLocationN, MeterLocationO, MeterLocationP, MeterLocationR, MeterLocationS, MeterLocationT, MeterLocationU, MeterLocationV, MeterLocationW, MeterLocationX, MeterLocationY, MeterLocationZ:
+		return true
+	}
+	return false
+}
+
+// MeterType is a value of the contract's DI-059-Meter-Type.
+type MeterType string
+
+// Values of MeterType.
+const (
+	MeterTypeCHECK MeterType = "CHECK"
+	MeterTypeH     MeterType = "H"
+	MeterTypeK     MeterType = "K"
+	MeterTypeLAG   MeterType = "LAG_"
+	MeterTypeLEAD  MeterType = "LEAD_"
+	MeterTypeMAIN  MeterType = "MAIN_"
+	MeterTypeN     MeterType = "N"
+	MeterTypeNCAMR MeterType = "NCAMR"
+	MeterTypeNSS   MeterType = "NSS"
+	MeterTypeRCAMR MeterType = "RCAMR"
+	MeterTypeRCAMY MeterType = "RCAMY"
+	MeterTypeS     MeterType = "S"
+	MeterTypeS1    MeterType = "S1"
+	MeterTypeS2A   MeterType = "S2A"
+	MeterTypeS2AD  MeterType = "S2AD"
+	MeterTypeS2ADE MeterType = "S2ADE"
+	MeterTypeS2B   MeterType = "S2B"
+	MeterTypeS2BD  MeterType = "S2BD"
+	MeterTypeS2BDE MeterType = "S2BDE"
+	MeterTypeS2C   MeterType = "S2C"
+	MeterTypeS2CD  MeterType = "S2CD"
+	MeterTypeS2CDE MeterType = "S2CDE"
+	MeterTypeSPECL MeterType = "SPECL"
+	MeterTypeT     MeterType = "T"
+	MeterType2ADF  MeterType = "2ADF"
+	MeterType2ADEF MeterType = "2ADEF"
+	MeterType2AEF  MeterType = "2AEF"
+	MeterType2AF   MeterType = "2AF"
+	MeterType2BF   MeterType = "2BF"
+	MeterType2BDF  MeterType = "2BDF"
+	MeterType2BDEF MeterType = "2BDEF"
+	MeterType2BEF  MeterType = "2BEF"
+	MeterType2CDEF MeterType = "2CDEF"
+	MeterType2CF   MeterType = "2CF"
+	MeterType2CDF  MeterType = "2CDF"
+	MeterType2CEF  MeterType = "2CEF"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v MeterType) Valid() bool {
+	switch v {
+	case MeterTypeCHECK, MeterTypeH, MeterTypeK, MeterTypeLAG, MeterTypeLEAD, MeterTypeMAIN, MeterTypeN, MeterTypeNCAMR, MeterTypeNSS, MeterTypeRCAMR, MeterTypeRCAMY, MeterTypeS, MeterTypeS1, MeterTypeS2A, MeterTypeS2AD, MeterTypeS2ADE, MeterTypeS2B, MeterTypeS2BD, MeterTypeS2BDE, MeterTypeS2C, MeterTypeS2CD, MeterTypeS2CDE, MeterTypeSPECL, MeterTypeT, MeterType2ADF, MeterType2ADEF, MeterType2AEF, MeterType2AF, MeterType2BF, MeterType2BDF, MeterType2BDEF, MeterType2BEF, MeterType2CDEF, MeterType2CF, MeterType2CDF, MeterType2CEF:
+		return true
+	}
+	return false
+}
+
+// Quality is a value of the contract's DI-083-Settlement-Period-Quality-Indicator.
+type Quality string
+
+// Values of Quality.
+const (
+	QualityA    Quality = "A" // actual
+	QualityE    Quality = "E" // estimated
+	QualityE0   Quality = "E0"
+	QualityE1   Quality = "E1"
+	QualityE2   Quality = "E2"
+	QualityE3   Quality = "E3"
+	QualityE4   Quality = "E4"
+	QualityE5   Quality = "E5"
+	QualityE6   Quality = "E6"
+	QualityE7   Quality = "E7"
+	QualityE8   Quality = "E8"
+	QualityE9   Quality = "E9"
+	QualityZE   Quality = "ZE"
+	QualityZE1  Quality = "ZE1"
+	QualityZE2  Quality = "ZE2"
+	QualityZE3  Quality = "ZE3"
+	QualityA1   Quality = "A1"
+	QualityA2   Quality = "A2"
+	QualityA3   Quality = "A3"
+	QualityAAE1 Quality = "AAE1"
+	QualityAAE2 Quality = "AAE2"
+	QualityAAE3 Quality = "AAE3"
+	QualityEAE1 Quality = "EAE1"
+	QualityEAE2 Quality = "EAE2"
+	QualityEAE3 Quality = "EAE3"
+	QualityEA1  Quality = "EA1"
+	QualityEA2  Quality = "EA2"
+	QualityEA3  Quality = "EA3"
+	QualityEA4  Quality = "EA4"
+	QualityEA5  Quality = "EA5"
+	QualityEA6  Quality = "EA6"
+	QualityEA7  Quality = "EA7"
+	QualityEA8  Quality = "EA8"
+	QualityEA9  Quality = "EA9"
+	QualityEA10 Quality = "EA10"
+	QualityEA11 Quality = "EA11"
+	QualityEA12 Quality = "EA12"
+	QualityEA13 Quality = "EA13"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v Quality) Valid() bool {
+	switch v {
+	case QualityA, QualityE, QualityE0, QualityE1, QualityE2, QualityE3, QualityE4, QualityE5, QualityE6, QualityE7, QualityE8, QualityE9, QualityZE, QualityZE1, QualityZE2, QualityZE3, QualityA1, QualityA2, QualityA3, QualityAAE1, QualityAAE2, QualityAAE3, QualityEAE1, QualityEAE2, QualityEAE3, QualityEA1, QualityEA2, QualityEA3, QualityEA4, QualityEA5, QualityEA6, QualityEA7, QualityEA8, QualityEA9, QualityEA10, QualityEA11, QualityEA12, QualityEA13:
+		return true
+	}
+	return false
+}
+
+// RMPStatus is a value of the contract's DI-130-RMP-Status.
+type RMPStatus string
+
+// Values of RMPStatus.
+const (
+	RMPStatusO RMPStatus = "O"
+	RMPStatusC RMPStatus = "C"
+	RMPStatusT RMPStatus = "T"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v RMPStatus) Valid() bool {
+	switch v {
+	case RMPStatusO, RMPStatusC, RMPStatusT:
+		return true
+	}
+	return false
+}
+
+// ReadFrequency is a value of the contract's DI-126-Traditional-Fall-Back-Read-Frequency.
+type ReadFrequency string
+
+// Values of ReadFrequency.
+const (
+	ReadFrequencyW ReadFrequency = "W" // weekly
+	ReadFrequencyF ReadFrequency = "F" // fortnightly
+	ReadFrequencyM ReadFrequency = "M" // monthly
+	ReadFrequencyQ ReadFrequency = "Q" // quarterly
+	ReadFrequencyS ReadFrequency = "S" // six-monthly
+	ReadFrequencyA ReadFrequency = "A" // annual
+	ReadFrequencyX ReadFrequency = "x" // a stray value the contract's enumeration carries
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v ReadFrequency) Valid() bool {
+	switch v {
+	case ReadFrequencyW, ReadFrequencyF, ReadFrequencyM, ReadFrequencyQ, ReadFrequencyS, ReadFrequencyA, ReadFrequencyX:
+		return true
+	}
+	return false
+}
+
+// ReadingMethod is a value of the contract's DI-094-Reading-Method.
+type ReadingMethod string
+
+// Values of ReadingMethod.
+const (
+	ReadingMethodA ReadingMethod = "A"
+	ReadingMethodC ReadingMethod = "C"
+	ReadingMethodE ReadingMethod = "E"
+	ReadingMethodS ReadingMethod = "S"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v ReadingMethod) Valid() bool {
+	switch v {
+	case ReadingMethodA, ReadingMethodC, ReadingMethodE, ReadingMethodS:
+		return true
+	}
+	return false
+}
+
+// ResponseCode is a value of the contract's DI-979-Response-Code.
+type ResponseCode string
+
+// Values of ResponseCode.
+const (
+	ResponseCodeA ResponseCode = "A" // accepted
+	ResponseCodeR ResponseCode = "R" // rejected
+	ResponseCodeL ResponseCode = "L" // lapsed
+	ResponseCodeW ResponseCode = "W" // withdrawn (meaning unconfirmed)
+	ResponseCodeX ResponseCode = "x" // a stray value the contract's enumeration carries; L2 refuses it
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v ResponseCode) Valid() bool {
+	switch v {
+	case ResponseCodeA, ResponseCodeR, ResponseCodeL, ResponseCodeW, ResponseCodeX:
+		return true
+	}
+	return false
+}
+
+// SettlementRun is a value of the contract's DI-160-Settlement-Code.
+type SettlementRun string
+
+// Values of SettlementRun.
+const (
+	SettlementRunSF SettlementRun = "SF" // settlement final
+	SettlementRunR1 SettlementRun = "R1" // first reconciliation
+	SettlementRunR2 SettlementRun = "R2" // second reconciliation
+	SettlementRunR3 SettlementRun = "R3" // third reconciliation
+	SettlementRunRF SettlementRun = "RF" // final reconciliation
+	SettlementRunDR SettlementRun = "DR" // dispute run
+	SettlementRunDF SettlementRun = "DF" // dispute final
+	SettlementRunII SettlementRun = "II" // interim information
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v SettlementRun) Valid() bool {
+	switch v {
+	case SettlementRunSF, SettlementRunR1, SettlementRunR2, SettlementRunR3, SettlementRunRF, SettlementRunDR, SettlementRunDF, SettlementRunII:
+		return true
+	}
+	return false
+}
+
+// SiteVisitCheck is a value of the contract's DI-096-Site-Visit-Check-Code.
+type SiteVisitCheck string
+
+// Values of SiteVisitCheck.
+const (
+	SiteVisitCheck01 SiteVisitCheck = "01"
+	SiteVisitCheck02 SiteVisitCheck = "02"
+	SiteVisitCheck03 SiteVisitCheck = "03"
+	SiteVisitCheck04 SiteVisitCheck = "04"
+	SiteVisitCheck05 SiteVisitCheck = "05"
+	SiteVisitCheck06 SiteVisitCheck = "06"
+	SiteVisitCheck07 SiteVisitCheck = "07"
+	SiteVisitCheck08 SiteVisitCheck = "08"
+	SiteVisitCheck09 SiteVisitCheck = "09"
+	SiteVisitCheck10 SiteVisitCheck = "10"
+	SiteVisitCheck11 SiteVisitCheck = "11"
+	SiteVisitCheck13 SiteVisitCheck = "13"
+	SiteVisitCheck14 SiteVisitCheck = "14"
+	SiteVisitCheck15 SiteVisitCheck = "15"
+	SiteVisitCheck16 SiteVisitCheck = "16"
+	SiteVisitCheck17 SiteVisitCheck = "17"
+	SiteVisitCheck18 SiteVisitCheck = "18"
+	SiteVisitCheck19 SiteVisitCheck = "19"
+	SiteVisitCheck20 SiteVisitCheck = "20"
+	SiteVisitCheck21 SiteVisitCheck = "21"
+	SiteVisitCheck22 SiteVisitCheck = "22"
+	SiteVisitCheck23 SiteVisitCheck = "23"
+	SiteVisitCheck24 SiteVisitCheck = "24"
+	SiteVisitCheck25 SiteVisitCheck = "25"
+	SiteVisitCheck26 SiteVisitCheck = "26"
+	SiteVisitCheck27 SiteVisitCheck = "27"
+	SiteVisitCheck28 SiteVisitCheck = "28"
+	SiteVisitCheck29 SiteVisitCheck = "29"
+	SiteVisitCheck30 SiteVisitCheck = "30"
+	SiteVisitCheck31 SiteVisitCheck = "31"
+	SiteVisitCheck32 SiteVisitCheck = "32"
+	SiteVisitCheck33 SiteVisitCheck = "33"
+	SiteVisitCheck34 SiteVisitCheck = "34"
+	SiteVisitCheck35 SiteVisitCheck = "35"
+	SiteVisitCheck36 SiteVisitCheck = "36"
+	SiteVisitCheck37 SiteVisitCheck = "37"
+	SiteVisitCheck38 SiteVisitCheck = "38"
+	SiteVisitCheck39 SiteVisitCheck = "39"
+	SiteVisitCheck40 SiteVisitCheck = "40"
+	SiteVisitCheck41 SiteVisitCheck = "41"
+	SiteVisitCheck42 SiteVisitCheck = "42"
+	SiteVisitCheck43 SiteVisitCheck = "43"
+	SiteVisitCheck44 SiteVisitCheck = "44"
+	SiteVisitCheck50 SiteVisitCheck = "50"
+	SiteVisitCheck51 SiteVisitCheck = "51"
+	SiteVisitCheck52 SiteVisitCheck = "52"
+	SiteVisitCheck53 SiteVisitCheck = "53"
+	SiteVisitCheck54 SiteVisitCheck = "54"
+	SiteVisitCheck55 SiteVisitCheck = "55"
+	SiteVisitCheck56 SiteVisitCheck = "56"
+	SiteVisitCheck57 SiteVisitCheck = "57"
+	SiteVisitCheck58 SiteVisitCheck = "58"
+	SiteVisitCheck88 SiteVisitCheck = "88"
+	SiteVisitCheck89 SiteVisitCheck = "89"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v SiteVisitCheck) Valid() bool {
+	switch v {
+	case SiteVisitCheck01, SiteVisitCheck02, SiteVisitCheck03, SiteVisitCheck04, SiteVisitCheck05, SiteVisitCheck06, SiteVisitCheck07, SiteVisitCheck08, SiteVisitCheck09, SiteVisitCheck10, SiteVisitCheck11, SiteVisitCheck13, SiteVisitCheck14, SiteVisitCheck15, SiteVisitCheck16, SiteVisitCheck17, SiteVisitCheck18, SiteVisitCheck19, SiteVisitCheck20, SiteVisitCheck21, SiteVisitCheck22, SiteVisitCheck23, SiteVisitCheck24, SiteVisitCheck25, SiteVisitCheck26, SiteVisitCheck27, SiteVisitCheck28, SiteVisitCheck29, SiteVisitCheck30, SiteVisitCheck31, SiteVisitCheck32, SiteVisitCheck33, SiteVisitCheck34, SiteVisitCheck35, SiteVisitCheck36, SiteVisitCheck37, SiteVisitCheck38, SiteVisitCheck39, SiteVisitCheck40, SiteVisitCheck41, SiteVisitCheck42, SiteVisitCheck43, SiteVisitCheck44, SiteVisitCheck50, SiteVisitCheck51, SiteVisitCheck52, SiteVisitCheck53, SiteVisitCheck54, SiteVisitCheck55, SiteVisitCheck56, SiteVisitCheck57, SiteVisitCheck58, SiteVisitCheck88, SiteVisitCheck89:
+		return true
+	}
+	return false
+}
+
+// VATRate is a value of the contract's DI-601-VAT-Rate-Code.
+type VATRate string
+
+// Values of VATRate.
+const (
+	VATRateE VATRate = "E"
+	VATRateS VATRate = "S"
+	VATRateZ VATRate = "Z"
+	VATRateN VATRate = "N"
+)
+
+// Valid reports whether v is one of the contract's values.
+func (v VATRate) Valid() bool {
+	switch v {
+	case VATRateE, VATRateS, VATRateZ, VATRateN:
+		return true
+	}
+	return false
+}
+
+// A0 is block A0 of the DIP contract: it addresses a message: the sender names its primaryRecipients where the interface lets it; the DIP fills secondaryRecipients and always on delivery.
 type A0 struct {
-	PrimaryRecipients   []*string `json:"primaryRecipients"`
-	SecondaryRecipients []*string `json:"secondaryRecipients"`
-	Always              []*string `json:"always"`
+	PrimaryRecipients   Recipients `json:"primaryRecipients"`
+	SecondaryRecipients Recipients `json:"secondaryRecipients"`
+	Always              Recipients `json:"always"`
 }
 
-// B001 is block B001 of the DIP contract.
+// MarshalJSON encodes A0 with its required arrays as [] when nil.
+func (v A0) MarshalJSON() ([]byte, error) {
+	type plain A0
+	if v.PrimaryRecipients == nil {
+		v.PrimaryRecipients = Recipients{}
+	}
+	if v.SecondaryRecipients == nil {
+		v.SecondaryRecipients = Recipients{}
+	}
+	if v.Always == nil {
+		v.Always = Recipients{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// B001 is block B001 of the DIP contract: GSP group effective from date.
 type B001 struct {
-	GSPGroupEffectiveFromDate string `json:"GSPGroupEffectiveFromDate"`
+	GSPGroupEffectiveFromDate market.DateTime `json:"GSPGroupEffectiveFromDate"`
 }
 
-// B002 is block B002 of the DIP contract.
+// B002 is block B002 of the DIP contract: incoming supplier DIP id, incoming supplier MPID, supplier effective from date.
 type B002 struct {
-	IncomingSupplierDIPID     string `json:"incomingSupplierDIPID"`
-	IncomingSupplierMPID      string `json:"incomingSupplierMPID"`
-	SupplierEffectiveFromDate string `json:"supplierEffectiveFromDate"`
+	IncomingSupplierDIPID     string          `json:"incomingSupplierDIPID"`
+	IncomingSupplierMPID      string          `json:"incomingSupplierMPID"`
+	SupplierEffectiveFromDate market.DateTime `json:"supplierEffectiveFromDate"`
 }
 
-// B003 is block B003 of the DIP contract.
+// B003 is block B003 of the DIP contract: outgoing supplier DIP id, outgoing supplier MPID, supplier effective to date.
 type B003 struct {
-	OutgoingSupplierDIPID   string `json:"outgoingSupplierDIPID"`
-	OutgoingSupplierMPID    string `json:"outgoingSupplierMPID"`
-	SupplierEffectiveToDate string `json:"supplierEffectiveToDate"`
+	OutgoingSupplierDIPID   string          `json:"outgoingSupplierDIPID"`
+	OutgoingSupplierMPID    string          `json:"outgoingSupplierMPID"`
+	SupplierEffectiveToDate market.DateTime `json:"supplierEffectiveToDate"`
 }
 
-// B004 is block B004 of the DIP contract.
+// B004 is block B004 of the DIP contract: domestic premise indicator, domestic premise indicator effective from date.
 type B004 struct {
-	DomesticPremiseIndicator                  bool   `json:"domesticPremiseIndicator"`
-	DomesticPremiseIndicatorEffectiveFromDate string `json:"domesticPremiseIndicatorEffectiveFromDate"`
+	DomesticPremiseIndicator                  bool            `json:"domesticPremiseIndicator"`
+	DomesticPremiseIndicatorEffectiveFromDate market.DateTime `json:"domesticPremiseIndicatorEffectiveFromDate"`
 }
 
-// B005 is block B005 of the DIP contract.
+// B005 is block B005 of the DIP contract: current metering service DIP id, current metering service MPID, current data service DIP id, current data service MPID.
 type B005 struct {
 	CurrentMeteringServiceDIPID *string `json:"currentMeteringServiceDIPID"`
 	CurrentMeteringServiceMPID  *string `json:"currentMeteringServiceMPID"`
@@ -44,7 +838,7 @@ type B005 struct {
 	CurrentDataServiceMPID      *string `json:"currentDataServiceMPID"`
 }
 
-// B006 is block B006 of the DIP contract.
+// B006 is block B006 of the DIP contract: customer direct contract metering service, customer direct contract metering service DIP id, customer direct contract data service, customer direct contract data service DIP id.
 type B006 struct {
 	CustomerDirectContractMeteringService      bool    `json:"customerDirectContractMeteringService"`
 	CustomerDirectContractMeteringServiceDIPID *string `json:"customerDirectContractMeteringServiceDIPID"`
@@ -52,115 +846,115 @@ type B006 struct {
 	CustomerDirectContractDataServiceDIPID     *string `json:"customerDirectContractDataServiceDIPID"`
 }
 
-// B007 is block B007 of the DIP contract.
+// B007 is block B007 of the DIP contract: response code, proposed appointment response code.
 type B007 struct {
-	ResponseCode                    string  `json:"responseCode"`
-	ProposedAppointmentResponseCode *string `json:"proposedAppointmentResponseCode"`
+	ResponseCode                    ResponseCode `json:"responseCode"`
+	ProposedAppointmentResponseCode *string      `json:"proposedAppointmentResponseCode"`
 }
 
-// B008 is block B008 of the DIP contract.
+// B008 is block B008 of the DIP contract: de appointed metering service DIP id, de appointed metering service MPID, metering service effective from date, metering service effective to date, de appointment reason code.
 type B008 struct {
-	DeAppointedMeteringServiceDIPID  string `json:"deAppointedMeteringServiceDIPID"`
-	DeAppointedMeteringServiceMPID   string `json:"deAppointedMeteringServiceMPID"`
-	MeteringServiceEffectiveFromDate string `json:"meteringServiceEffectiveFromDate"`
-	MeteringServiceEffectiveToDate   string `json:"meteringServiceEffectiveToDate"`
-	DeAppointmentReasonCode          string `json:"deAppointmentReasonCode"`
+	DeAppointedMeteringServiceDIPID  string              `json:"deAppointedMeteringServiceDIPID"`
+	DeAppointedMeteringServiceMPID   string              `json:"deAppointedMeteringServiceMPID"`
+	MeteringServiceEffectiveFromDate market.DateTime     `json:"meteringServiceEffectiveFromDate"`
+	MeteringServiceEffectiveToDate   market.DateTime     `json:"meteringServiceEffectiveToDate"`
+	DeAppointmentReasonCode          DeAppointmentReason `json:"deAppointmentReasonCode"`
 }
 
-// B009 is block B009 of the DIP contract.
+// B009 is block B009 of the DIP contract: de appointed data service DIP id, de appointed data service MPID, data service effective from date, data service effective to date, de appointment reason code.
 type B009 struct {
-	DeAppointedDataServiceDIPID  string `json:"deAppointedDataServiceDIPID"`
-	DeAppointedDataServiceMPID   string `json:"deAppointedDataServiceMPID"`
-	DataServiceEffectiveFromDate string `json:"dataServiceEffectiveFromDate"`
-	DataServiceEffectiveToDate   string `json:"dataServiceEffectiveToDate"`
-	DeAppointmentReasonCode      string `json:"deAppointmentReasonCode"`
+	DeAppointedDataServiceDIPID  string              `json:"deAppointedDataServiceDIPID"`
+	DeAppointedDataServiceMPID   string              `json:"deAppointedDataServiceMPID"`
+	DataServiceEffectiveFromDate market.DateTime     `json:"dataServiceEffectiveFromDate"`
+	DataServiceEffectiveToDate   market.DateTime     `json:"dataServiceEffectiveToDate"`
+	DeAppointmentReasonCode      DeAppointmentReason `json:"deAppointmentReasonCode"`
 }
 
-// B010 is block B010 of the DIP contract.
+// B010 is block B010 of the DIP contract: incoming metering service DIP id, incoming metering service MPID, incoming metering service effective from date.
 type B010 struct {
-	IncomingMeteringServiceDIPID             string `json:"incomingMeteringServiceDIPID"`
-	IncomingMeteringServiceMPID              string `json:"incomingMeteringServiceMPID"`
-	IncomingMeteringServiceEffectiveFromDate string `json:"incomingMeteringServiceEffectiveFromDate"`
+	IncomingMeteringServiceDIPID             string          `json:"incomingMeteringServiceDIPID"`
+	IncomingMeteringServiceMPID              string          `json:"incomingMeteringServiceMPID"`
+	IncomingMeteringServiceEffectiveFromDate market.DateTime `json:"incomingMeteringServiceEffectiveFromDate"`
 }
 
-// B011 is block B011 of the DIP contract.
+// B011 is block B011 of the DIP contract: incoming data service DIP id, incoming data service MPID, incoming data service effective from date.
 type B011 struct {
-	IncomingDataServiceDIPID             string `json:"incomingDataServiceDIPID"`
-	IncomingDataServiceMPID              string `json:"incomingDataServiceMPID"`
-	IncomingDataServiceEffectiveFromDate string `json:"incomingDataServiceEffectiveFromDate"`
+	IncomingDataServiceDIPID             string          `json:"incomingDataServiceDIPID"`
+	IncomingDataServiceMPID              string          `json:"incomingDataServiceMPID"`
+	IncomingDataServiceEffectiveFromDate market.DateTime `json:"incomingDataServiceEffectiveFromDate"`
 }
 
-// B012 is block B012 of the DIP contract.
+// B012 is block B012 of the DIP contract: service provider appointment requesting supplier DIP id, service provider appointment requesting supplier MPID.
 type B012 struct {
 	ServiceProviderAppointmentRequestingSupplierDIPID string `json:"serviceProviderAppointmentRequestingSupplierDIPID"`
 	ServiceProviderAppointmentRequestingSupplierMPID  string `json:"serviceProviderAppointmentRequestingSupplierMPID"`
 }
 
-// B013 is block B013 of the DIP contract.
+// B013 is block B013 of the DIP contract: CSS registration ID.
 type B013 struct {
 	CSSRegistrationID string `json:"CSSRegistrationID"`
 }
 
-// B014 is block B014 of the DIP contract.
+// B014 is block B014 of the DIP contract: incoming metering service DIP id, incoming metering service effective from date, incoming metering service MPID, contract reference metering service, appointment scenario.
 type B014 struct {
-	IncomingMeteringServiceDIPID             string  `json:"incomingMeteringServiceDIPID"`
-	IncomingMeteringServiceEffectiveFromDate string  `json:"incomingMeteringServiceEffectiveFromDate"`
-	IncomingMeteringServiceMPID              string  `json:"incomingMeteringServiceMPID"`
-	ContractReferenceMeteringService         *string `json:"contractReferenceMeteringService"`
-	AppointmentScenario                      string  `json:"appointmentScenario"`
+	IncomingMeteringServiceDIPID             string              `json:"incomingMeteringServiceDIPID"`
+	IncomingMeteringServiceEffectiveFromDate market.DateTime     `json:"incomingMeteringServiceEffectiveFromDate"`
+	IncomingMeteringServiceMPID              string              `json:"incomingMeteringServiceMPID"`
+	ContractReferenceMeteringService         *string             `json:"contractReferenceMeteringService"`
+	AppointmentScenario                      AppointmentScenario `json:"appointmentScenario"`
 }
 
-// B015 is block B015 of the DIP contract.
+// B015 is block B015 of the DIP contract: incoming data service MPID, incoming data service DIP id, incoming data service effective from date, contract reference data service, appointment scenario, traditional fall back read frequency.
 type B015 struct {
-	IncomingDataServiceMPID              string  `json:"incomingDataServiceMPID"`
-	IncomingDataServiceDIPID             string  `json:"incomingDataServiceDIPID"`
-	IncomingDataServiceEffectiveFromDate string  `json:"incomingDataServiceEffectiveFromDate"`
-	ContractReferenceDataService         *string `json:"contractReferenceDataService"`
-	AppointmentScenario                  string  `json:"appointmentScenario"`
-	TraditionalFallBackReadFrequency     *string `json:"traditionalFallBackReadFrequency"`
+	IncomingDataServiceMPID              string              `json:"incomingDataServiceMPID"`
+	IncomingDataServiceDIPID             string              `json:"incomingDataServiceDIPID"`
+	IncomingDataServiceEffectiveFromDate market.DateTime     `json:"incomingDataServiceEffectiveFromDate"`
+	ContractReferenceDataService         *string             `json:"contractReferenceDataService"`
+	AppointmentScenario                  AppointmentScenario `json:"appointmentScenario"`
+	TraditionalFallBackReadFrequency     *ReadFrequency      `json:"traditionalFallBackReadFrequency"`
 }
 
-// B016 is block B016 of the DIP contract.
+// B016 is block B016 of the DIP contract: incoming metering service DIP id, incoming metering service MPID, incoming metering service effective from date.
 type B016 struct {
-	IncomingMeteringServiceDIPID             string `json:"incomingMeteringServiceDIPID"`
-	IncomingMeteringServiceMPID              string `json:"incomingMeteringServiceMPID"`
-	IncomingMeteringServiceEffectiveFromDate string `json:"incomingMeteringServiceEffectiveFromDate"`
+	IncomingMeteringServiceDIPID             string          `json:"incomingMeteringServiceDIPID"`
+	IncomingMeteringServiceMPID              string          `json:"incomingMeteringServiceMPID"`
+	IncomingMeteringServiceEffectiveFromDate market.DateTime `json:"incomingMeteringServiceEffectiveFromDate"`
 }
 
-// B017 is block B017 of the DIP contract.
+// B017 is block B017 of the DIP contract: incoming data service DIP id, incoming data service MPID, incoming data service effective from date.
 type B017 struct {
-	IncomingDataServiceDIPID             string `json:"incomingDataServiceDIPID"`
-	IncomingDataServiceMPID              string `json:"incomingDataServiceMPID"`
-	IncomingDataServiceEffectiveFromDate string `json:"incomingDataServiceEffectiveFromDate"`
+	IncomingDataServiceDIPID             string          `json:"incomingDataServiceDIPID"`
+	IncomingDataServiceMPID              string          `json:"incomingDataServiceMPID"`
+	IncomingDataServiceEffectiveFromDate market.DateTime `json:"incomingDataServiceEffectiveFromDate"`
 }
 
-// B018 is block B018 of the DIP contract.
+// B018 is block B018 of the DIP contract: SDS nominated MDR DIP id, SDS nominated MDR MPID, SDS nominated MDR requested effective from date.
 type B018 struct {
-	SDSNominatedMDRDIPID                      string `json:"SDSNominatedMDRDIPID"`
-	SDSNominatedMDRMPID                       string `json:"SDSNominatedMDRMPID"`
-	SDSNominatedMDRRequestedEffectiveFromDate string `json:"SDSNominatedMDRRequestedEffectiveFromDate"`
+	SDSNominatedMDRDIPID                      string          `json:"SDSNominatedMDRDIPID"`
+	SDSNominatedMDRMPID                       string          `json:"SDSNominatedMDRMPID"`
+	SDSNominatedMDRRequestedEffectiveFromDate market.DateTime `json:"SDSNominatedMDRRequestedEffectiveFromDate"`
 }
 
-// B019 is block B019 of the DIP contract.
+// B019 is block B019 of the DIP contract: assigned MDR DIP id, assigned MDR MPID, assigned MDR effective from date.
 type B019 struct {
-	AssignedMDRDIPID             string `json:"assignedMDRDIPID"`
-	AssignedMDRMPID              string `json:"assignedMDRMPID"`
-	AssignedMDREffectiveFromDate string `json:"assignedMDREffectiveFromDate"`
+	AssignedMDRDIPID             string          `json:"assignedMDRDIPID"`
+	AssignedMDRMPID              string          `json:"assignedMDRMPID"`
+	AssignedMDREffectiveFromDate market.DateTime `json:"assignedMDREffectiveFromDate"`
 }
 
-// B020 is block B020 of the DIP contract.
+// B020 is block B020 of the DIP contract: customer direct contract metering service DIP id, customer direct contract metering service effective to date.
 type B020 struct {
-	CustomerDirectContractMeteringServiceDIPID           *string `json:"customerDirectContractMeteringServiceDIPID"`
-	CustomerDirectContractMeteringServiceEffectiveToDate string  `json:"customerDirectContractMeteringServiceEffectiveToDate"`
+	CustomerDirectContractMeteringServiceDIPID           *string         `json:"customerDirectContractMeteringServiceDIPID"`
+	CustomerDirectContractMeteringServiceEffectiveToDate market.DateTime `json:"customerDirectContractMeteringServiceEffectiveToDate"`
 }
 
-// B021 is block B021 of the DIP contract.
+// B021 is block B021 of the DIP contract: customer direct contract data service DIP id, customer direct contract data service effective to date.
 type B021 struct {
-	CustomerDirectContractDataServiceDIPID           *string `json:"customerDirectContractDataServiceDIPID"`
-	CustomerDirectContractDataServiceEffectiveToDate string  `json:"customerDirectContractDataServiceEffectiveToDate"`
+	CustomerDirectContractDataServiceDIPID           *string         `json:"customerDirectContractDataServiceDIPID"`
+	CustomerDirectContractDataServiceEffectiveToDate market.DateTime `json:"customerDirectContractDataServiceEffectiveToDate"`
 }
 
-// B022 is block B022 of the DIP contract.
+// B022 is block B022 of the DIP contract: metering point postcode, address line1, address line2, address line3, address line4, address line5, ….
 type B022 struct {
 	MeteringPointPostcode *string `json:"meteringPointPostcode"`
 	AddressLine1          *string `json:"addressLine1"`
@@ -174,631 +968,703 @@ type B022 struct {
 	AddressLine9          *string `json:"addressLine9"`
 }
 
-// B023 is block B023 of the DIP contract.
+// B023 is block B023 of the DIP contract: connection type indicator, connection type effective from date, energy direction, metered indicator.
 type B023 struct {
-	ConnectionTypeIndicator         string `json:"connectionTypeIndicator"`
-	ConnectionTypeEffectiveFromDate string `json:"connectionTypeEffectiveFromDate"`
-	EnergyDirection                 string `json:"energyDirection"`
-	MeteredIndicator                bool   `json:"meteredIndicator"`
+	ConnectionTypeIndicator         market.ConnectionType `json:"connectionTypeIndicator"`
+	ConnectionTypeEffectiveFromDate market.DateTime       `json:"connectionTypeEffectiveFromDate"`
+	EnergyDirection                 EnergyDirection       `json:"energyDirection"`
+	MeteredIndicator                bool                  `json:"meteredIndicator"`
 }
 
-// B024 is block B024 of the DIP contract.
+// B024 is block B024 of the DIP contract: D uo S tariff ID, D uo S tariff ID effective from date.
 type B024 struct {
-	DUOSTariffID                  string `json:"DUOSTariffID"`
-	DUOSTariffIDEffectiveFromDate string `json:"DUOSTariffIDEffectiveFromDate"`
+	DUOSTariffID                  string          `json:"DUOSTariffID"`
+	DUOSTariffIDEffectiveFromDate market.DateTime `json:"DUOSTariffIDEffectiveFromDate"`
 }
 
-// B025 is block B025 of the DIP contract.
+// B025 is block B025 of the DIP contract: energisation status, energisation status effective from date.
 type B025 struct {
-	EnergisationStatus                  string `json:"energisationStatus"`
-	EnergisationStatusEffectiveFromDate string `json:"energisationStatusEffectiveFromDate"`
+	EnergisationStatus                  market.EnergisationStatus `json:"energisationStatus"`
+	EnergisationStatusEffectiveFromDate market.DateTime           `json:"energisationStatusEffectiveFromDate"`
 }
 
-// B026 is block B026 of the DIP contract.
+// B026 is block B026 of the DIP contract: market segment indicator, market segment indicator effective from date.
 type B026 struct {
-	MarketSegmentIndicator                  string `json:"marketSegmentIndicator"`
-	MarketSegmentIndicatorEffectiveFromDate string `json:"marketSegmentIndicatorEffectiveFromDate"`
+	MarketSegmentIndicator                  market.MarketSegment `json:"marketSegmentIndicator"`
+	MarketSegmentIndicatorEffectiveFromDate market.DateTime      `json:"marketSegmentIndicatorEffectiveFromDate"`
 }
 
-// B027 is block B027 of the DIP contract.
+// B027 is block B027 of the DIP contract: annual consumption, annual consumption effective from date, annual consumption quality indicator.
 type B027 struct {
-	AnnualConsumption                  string `json:"annualConsumption"`
-	AnnualConsumptionEffectiveFromDate string `json:"annualConsumptionEffectiveFromDate"`
-	AnnualConsumptionQualityIndicator  string `json:"annualConsumptionQualityIndicator"`
+	AnnualConsumption                  market.Energy            `json:"annualConsumption"`
+	AnnualConsumptionEffectiveFromDate market.DateTime          `json:"annualConsumptionEffectiveFromDate"`
+	AnnualConsumptionQualityIndicator  AnnualConsumptionQuality `json:"annualConsumptionQualityIndicator"`
 }
 
-// B028 is block B028 of the DIP contract.
+// B028 is block B028 of the DIP contract: domestic premise indicator, domestic premise indicator effective from date.
 type B028 struct {
-	DomesticPremiseIndicator                  bool   `json:"domesticPremiseIndicator"`
-	DomesticPremiseIndicatorEffectiveFromDate string `json:"domesticPremiseIndicatorEffectiveFromDate"`
+	DomesticPremiseIndicator                  bool            `json:"domesticPremiseIndicator"`
+	DomesticPremiseIndicatorEffectiveFromDate market.DateTime `json:"domesticPremiseIndicatorEffectiveFromDate"`
 }
 
-// B029 is block B029 of the DIP contract.
+// B029 is block B029 of the DIP contract: DCC service flag, DCC effective from date.
 type B029 struct {
-	DCCServiceFlag       string `json:"DCCServiceFlag"`
-	DCCEffectiveFromDate string `json:"DCCEffectiveFromDate"`
+	DCCServiceFlag       DCCServiceFlag  `json:"DCCServiceFlag"`
+	DCCEffectiveFromDate market.DateTime `json:"DCCEffectiveFromDate"`
 }
 
-// B030 is block B030 of the DIP contract.
+// B030 is block B030 of the DIP contract: IHD install status, IHD effective from date.
 type B030 struct {
-	IHDInstallStatus     *string `json:"IHDInstallStatus"`
-	IHDEffectiveFromDate string  `json:"IHDEffectiveFromDate"`
+	IHDInstallStatus     *IHDStatus      `json:"IHDInstallStatus"`
+	IHDEffectiveFromDate market.DateTime `json:"IHDEffectiveFromDate"`
 }
 
-// B031 is block B031 of the DIP contract.
+// B031 is block B031 of the DIP contract: SMSO ID, SMSO effective from date.
 type B031 struct {
-	SMSOID                *string `json:"SMSOID"`
-	SMSOEffectiveFromDate string  `json:"SMSOEffectiveFromDate"`
+	SMSOID                *string         `json:"SMSOID"`
+	SMSOEffectiveFromDate market.DateTime `json:"SMSOEffectiveFromDate"`
 }
 
-// B032 is block B032 of the DIP contract.
+// B032 is block B032 of the DIP contract: profile class, profile class effective from date, SSC, SSC effective from date.
 type B032 struct {
-	ProfileClass                  *string `json:"profileClass"`
-	ProfileClassEffectiveFromDate *string `json:"profileClassEffectiveFromDate"`
-	SSC                           *string `json:"SSC"`
-	SSCEffectiveFromDate          *string `json:"SSCEffectiveFromDate"`
+	ProfileClass                  *string          `json:"profileClass"`
+	ProfileClassEffectiveFromDate *market.DateTime `json:"profileClassEffectiveFromDate"`
+	SSC                           *string          `json:"SSC"`
+	SSCEffectiveFromDate          *market.DateTime `json:"SSCEffectiveFromDate"`
 }
 
-// B033 is block B033 of the DIP contract.
+// B033 is block B033 of the DIP contract: meter ID, modified meter ID, meter type, manufacturers make and type, ESMEGUID, meter location, ….
 type B033 struct {
-	MeterID                         string  `json:"meterID"`
-	ModifiedMeterID                 *string `json:"modifiedMeterID"`
-	MeterType                       string  `json:"meterType"`
-	ManufacturersMakeAndType        *string `json:"manufacturersMakeAndType"`
-	ESMEGUID                        *string `json:"ESMEGUID"`
-	MeterLocation                   string  `json:"meterLocation"`
-	NumberOfDisplayedRegisterDigits *int64  `json:"numberOfDisplayedRegisterDigits"`
-	MeterInstallationDate           string  `json:"meterInstallationDate"`
+	MeterID                         string          `json:"meterID"`
+	ModifiedMeterID                 *string         `json:"modifiedMeterID"`
+	MeterType                       MeterType       `json:"meterType"`
+	ManufacturersMakeAndType        *string         `json:"manufacturersMakeAndType"`
+	ESMEGUID                        *string         `json:"ESMEGUID"`
+	MeterLocation                   MeterLocation   `json:"meterLocation"`
+	NumberOfDisplayedRegisterDigits *int64          `json:"numberOfDisplayedRegisterDigits"`
+	MeterInstallationDate           market.DateTime `json:"meterInstallationDate"`
 }
 
-// B034 is block B034 of the DIP contract.
+// B034 is block B034 of the DIP contract: meter asset provider ID, meter asset provider effective from date.
 type B034 struct {
-	MeterAssetProviderID                string `json:"meterAssetProviderID"`
-	MeterAssetProviderEffectiveFromDate string `json:"meterAssetProviderEffectiveFromDate"`
+	MeterAssetProviderID                string          `json:"meterAssetProviderID"`
+	MeterAssetProviderEffectiveFromDate market.DateTime `json:"meterAssetProviderEffectiveFromDate"`
 }
 
-// B035 is block B035 of the DIP contract.
+// B035 is block B035 of the DIP contract: linked import export MPAN, linked MPAN energy direction, import export MPAN supplier DIP id, import export MPAN supplier MPID.
 type B035 struct {
-	LinkedImportExportMPAN        string  `json:"linkedImportExportMPAN"`
-	LinkedMPANEnergyDirection     string  `json:"linkedMPANEnergyDirection"`
-	ImportExportMPANSupplierDIPID *string `json:"importExportMPANSupplierDIPID"`
-	ImportExportMPANSupplierMPID  *string `json:"importExportMPANSupplierMPID"`
+	LinkedImportExportMPAN        market.MPAN     `json:"linkedImportExportMPAN"`
+	LinkedMPANEnergyDirection     EnergyDirection `json:"linkedMPANEnergyDirection"`
+	ImportExportMPANSupplierDIPID *string         `json:"importExportMPANSupplierDIPID"`
+	ImportExportMPANSupplierMPID  *string         `json:"importExportMPANSupplierMPID"`
 }
 
-// B036 is block B036 of the DIP contract.
+// B036 is block B036 of the DIP contract: meter ID, meter type, manufacturers make and type, ESMEGUID, meter location, number of displayed register digits, ….
 type B036 struct {
-	MeterID                         string  `json:"meterID"`
-	MeterType                       string  `json:"meterType"`
-	ManufacturersMakeAndType        *string `json:"manufacturersMakeAndType"`
-	ESMEGUID                        *string `json:"ESMEGUID"`
-	MeterLocation                   string  `json:"meterLocation"`
-	NumberOfDisplayedRegisterDigits *int64  `json:"numberOfDisplayedRegisterDigits"`
-	MeterInstallationDate           string  `json:"meterInstallationDate"`
+	MeterID                         string          `json:"meterID"`
+	MeterType                       MeterType       `json:"meterType"`
+	ManufacturersMakeAndType        *string         `json:"manufacturersMakeAndType"`
+	ESMEGUID                        *string         `json:"ESMEGUID"`
+	MeterLocation                   MeterLocation   `json:"meterLocation"`
+	NumberOfDisplayedRegisterDigits *int64          `json:"numberOfDisplayedRegisterDigits"`
+	MeterInstallationDate           market.DateTime `json:"meterInstallationDate"`
 }
 
-// B037 is block B037 of the DIP contract.
+// B037 is block B037 of the DIP contract: primary MPAN, secondary MPAN.
 type B037 struct {
-	PrimaryMPAN   *string `json:"primaryMPAN"`
-	SecondaryMPAN *string `json:"secondaryMPAN"`
+	PrimaryMPAN   *market.MPAN `json:"primaryMPAN"`
+	SecondaryMPAN *market.MPAN `json:"secondaryMPAN"`
 }
 
-// B038 is block B038 of the DIP contract.
+// B038 is block B038 of the DIP contract: meter ID, meter type, manufacturers make and type, ESMEGUID, meter location, number of displayed register digits, ….
 type B038 struct {
-	MeterID                         string  `json:"meterID"`
-	MeterType                       string  `json:"meterType"`
-	ManufacturersMakeAndType        *string `json:"manufacturersMakeAndType"`
-	ESMEGUID                        *string `json:"ESMEGUID"`
-	MeterLocation                   string  `json:"meterLocation"`
-	NumberOfDisplayedRegisterDigits *int64  `json:"numberOfDisplayedRegisterDigits"`
-	MeterInstallationDate           string  `json:"meterInstallationDate"`
+	MeterID                         string          `json:"meterID"`
+	MeterType                       MeterType       `json:"meterType"`
+	ManufacturersMakeAndType        *string         `json:"manufacturersMakeAndType"`
+	ESMEGUID                        *string         `json:"ESMEGUID"`
+	MeterLocation                   MeterLocation   `json:"meterLocation"`
+	NumberOfDisplayedRegisterDigits *int64          `json:"numberOfDisplayedRegisterDigits"`
+	MeterInstallationDate           market.DateTime `json:"meterInstallationDate"`
 }
 
-// B039 is block B039 of the DIP contract.
+// B039 is block B039 of the DIP contract: meter ID removed, meter removal date.
 type B039 struct {
-	MeterIDRemoved   string  `json:"meterIDRemoved"`
-	MeterRemovalDate *string `json:"meterRemovalDate"`
+	MeterIDRemoved   string           `json:"meterIDRemoved"`
+	MeterRemovalDate *market.DateTime `json:"meterRemovalDate"`
 }
 
-// B040 is block B040 of the DIP contract.
+// B040 is block B040 of the DIP contract: failure energise de energise reason code, site visit check code, natureof maintenance energisation status, additional information site visit.
 type B040 struct {
-	FailureEnergiseDeEnergiseReasonCode   string  `json:"failureEnergiseDeEnergiseReasonCode"`
-	SiteVisitCheckCode                    *string `json:"siteVisitCheckCode"`
-	NatureofMaintenanceEnergisationStatus *string `json:"natureofMaintenanceEnergisationStatus"`
-	AdditionalInformationSiteVisit        *string `json:"additionalInformationSiteVisit"`
+	FailureEnergiseDeEnergiseReasonCode   EnergisationFailureReason `json:"failureEnergiseDeEnergiseReasonCode"`
+	SiteVisitCheckCode                    *SiteVisitCheck           `json:"siteVisitCheckCode"`
+	NatureofMaintenanceEnergisationStatus *string                   `json:"natureofMaintenanceEnergisationStatus"`
+	AdditionalInformationSiteVisit        *string                   `json:"additionalInformationSiteVisit"`
 }
 
-// B041 is block B041 of the DIP contract.
+// B041 is block B041 of the DIP contract: disconnection effective from date, additional information.
 type B041 struct {
-	DisconnectionEffectiveFromDate string  `json:"disconnectionEffectiveFromDate"`
-	AdditionalInformation          *string `json:"additionalInformation"`
+	DisconnectionEffectiveFromDate market.DateTime `json:"disconnectionEffectiveFromDate"`
+	AdditionalInformation          *string         `json:"additionalInformation"`
 }
 
-// B042 is block B042 of the DIP contract.
+// B042 is block B042 of the DIP contract: CSS MPAN de registration date.
 type B042 struct {
-	CSSMPANDeRegistrationDate string `json:"CSSMPANDeRegistrationDate"`
+	CSSMPANDeRegistrationDate market.DateTime `json:"CSSMPANDeRegistrationDate"`
 }
 
-// B043 is block B043 of the DIP contract.
+// B043 is block B043 of the DIP contract: settlement impacted data service DIP id, settlement impacted supplier DIP id.
 type B043 struct {
 	SettlementImpactedDataServiceDIPID string `json:"settlementImpactedDataServiceDIPID"`
 	SettlementImpactedSupplierDIPID    string `json:"settlementImpactedSupplierDIPID"`
 }
 
-// B044 is block B044 of the DIP contract.
+// B044 is block B044 of the DIP contract: issuing data service DIP id.
 type B044 struct {
 	IssuingDataServiceDIPID string `json:"issuingDataServiceDIPID"`
 }
 
-// B045 is block B045 of the DIP contract.
+// B045 is block B045 of the DIP contract: measurement quantity ID.
 type B045 struct {
-	MeasurementQuantityID string `json:"measurementQuantityID"`
+	MeasurementQuantityID market.MeasurementQuantity `json:"measurementQuantityID"`
 }
 
-// B046 is block B046 of the DIP contract.
+// B046 is block B046 of the DIP contract: settlement day date, period duration.
 type B046 struct {
-	SettlementDayDate string `json:"settlementDayDate"`
-	PeriodDuration    int64  `json:"periodDuration"`
+	SettlementDayDate market.DateTime `json:"settlementDayDate"`
+	PeriodDuration    int64           `json:"periodDuration"`
 }
 
-// B047 is block B047 of the DIP contract.
+// B047 is block B047 of the DIP contract: sp, v, q, e, arc.
 type B047 struct {
-	Sp  string  `json:"sp"`
-	V   string  `json:"v"`
-	Q   string  `json:"q"`
-	E   *string `json:"e"`
-	Arc *string `json:"arc"`
+	Sp  market.DateTime   `json:"sp"`
+	V   market.Energy     `json:"v"`
+	Q   Quality           `json:"q"`
+	E   *EstimationReason `json:"e"`
+	Arc *AmendmentReason  `json:"arc"`
 }
 
-// B048 is block B048 of the DIP contract.
+// B048 is block B048 of the DIP contract: settlement period effective to date time, defaulted SP consumption, default load shape flag.
 type B048 struct {
-	SettlementPeriodEffectiveToDateTime string `json:"settlementPeriodEffectiveToDateTime"`
-	DefaultedSPConsumption              string `json:"defaultedSPConsumption"`
-	DefaultLoadShapeFlag                string `json:"defaultLoadShapeFlag"`
+	SettlementPeriodEffectiveToDateTime market.DateTime `json:"settlementPeriodEffectiveToDateTime"`
+	DefaultedSPConsumption              market.Energy   `json:"defaultedSPConsumption"`
+	DefaultLoadShapeFlag                LoadShapeFlag   `json:"defaultLoadShapeFlag"`
 }
 
-// B049 is block B049 of the DIP contract.
+// B049 is block B049 of the DIP contract: settlement run execution date, settlement code, run number.
 type B049 struct {
-	SettlementRunExecutionDate string  `json:"settlementRunExecutionDate"`
-	SettlementCode             string  `json:"settlementCode"`
-	RunNumber                  float64 `json:"runNumber"`
+	SettlementRunExecutionDate market.DateTime `json:"settlementRunExecutionDate"`
+	SettlementCode             SettlementRun   `json:"settlementCode"`
+	RunNumber                  float64         `json:"runNumber"`
 }
 
-// B050 is block B050 of the DIP contract.
+// B050 is block B050 of the DIP contract: measurement quantity ID, market segment indicator, domestic premise indicator, consumption component class ID, consumption component indicator.
 type B050 struct {
-	MeasurementQuantityID         string `json:"measurementQuantityID"`
-	MarketSegmentIndicator        string `json:"marketSegmentIndicator"`
-	DomesticPremiseIndicator      bool   `json:"domesticPremiseIndicator"`
-	ConsumptionComponentClassID   int64  `json:"consumptionComponentClassID"`
-	ConsumptionComponentIndicator string `json:"consumptionComponentIndicator"`
+	MeasurementQuantityID         market.MeasurementQuantity `json:"measurementQuantityID"`
+	MarketSegmentIndicator        market.MarketSegment       `json:"marketSegmentIndicator"`
+	DomesticPremiseIndicator      bool                       `json:"domesticPremiseIndicator"`
+	ConsumptionComponentClassID   int64                      `json:"consumptionComponentClassID"`
+	ConsumptionComponentIndicator ConsumptionComponent       `json:"consumptionComponentIndicator"`
 }
 
-// B051 is block B051 of the DIP contract.
+// B051 is block B051 of the DIP contract: load shape GSP group ID, connection type indicator, market segment indicator, load shape domestic premise indicator, measurement quantity ID.
 type B051 struct {
-	LoadShapeGSPGroupID               *string `json:"loadShapeGSPGroupID"`
-	ConnectionTypeIndicator           string  `json:"connectionTypeIndicator"`
-	MarketSegmentIndicator            string  `json:"marketSegmentIndicator"`
-	LoadShapeDomesticPremiseIndicator *string `json:"loadShapeDomesticPremiseIndicator"`
-	MeasurementQuantityID             string  `json:"measurementQuantityID"`
+	LoadShapeGSPGroupID               *market.GSPGroup           `json:"loadShapeGSPGroupID"`
+	ConnectionTypeIndicator           market.ConnectionType      `json:"connectionTypeIndicator"`
+	MarketSegmentIndicator            market.MarketSegment       `json:"marketSegmentIndicator"`
+	LoadShapeDomesticPremiseIndicator *DomesticIndicator         `json:"loadShapeDomesticPremiseIndicator"`
+	MeasurementQuantityID             market.MeasurementQuantity `json:"measurementQuantityID"`
 }
 
-// B052 is block B052 of the DIP contract.
+// B052 is block B052 of the DIP contract: sp, load shape period value, default load shape flag.
 type B052 struct {
-	Sp                   string `json:"sp"`
-	LoadShapePeriodValue string `json:"loadShapePeriodValue"`
-	DefaultLoadShapeFlag string `json:"defaultLoadShapeFlag"`
+	Sp                   market.DateTime `json:"sp"`
+	LoadShapePeriodValue market.Energy   `json:"loadShapePeriodValue"`
+	DefaultLoadShapeFlag LoadShapeFlag   `json:"defaultLoadShapeFlag"`
 }
 
-// B053 is block B053 of the DIP contract.
+// B053 is block B053 of the DIP contract: load shape day total, load shape day peak total, load shape day off peak total, load shape7 day rolling total, load shape7 day rolling peak total, load shape7 day rolling off peak total.
 type B053 struct {
-	LoadShapeDayTotal                string  `json:"loadShapeDayTotal"`
-	LoadShapeDayPeakTotal            *string `json:"loadShapeDayPeakTotal"`
-	LoadShapeDayOffPeakTotal         *string `json:"loadShapeDayOffPeakTotal"`
-	LoadShape7DayRollingTotal        string  `json:"loadShape7DayRollingTotal"`
-	LoadShape7DayRollingPeakTotal    *string `json:"loadShape7DayRollingPeakTotal"`
-	LoadShape7DayRollingOffPeakTotal *string `json:"loadShape7DayRollingOffPeakTotal"`
+	LoadShapeDayTotal                market.Energy  `json:"loadShapeDayTotal"`
+	LoadShapeDayPeakTotal            *market.Energy `json:"loadShapeDayPeakTotal"`
+	LoadShapeDayOffPeakTotal         *market.Energy `json:"loadShapeDayOffPeakTotal"`
+	LoadShape7DayRollingTotal        market.Energy  `json:"loadShape7DayRollingTotal"`
+	LoadShape7DayRollingPeakTotal    *market.Energy `json:"loadShape7DayRollingPeakTotal"`
+	LoadShape7DayRollingOffPeakTotal *market.Energy `json:"loadShape7DayRollingOffPeakTotal"`
 }
 
-// B054 is block B054 of the DIP contract.
+// B054 is block B054 of the DIP contract: annual load shape total.
 type B054 struct {
-	AnnualLoadShapeTotal string `json:"annualLoadShapeTotal"`
+	AnnualLoadShapeTotal market.Energy `json:"annualLoadShapeTotal"`
 }
 
-// B057 is block B057 of the DIP contract.
+// B057 is block B057 of the DIP contract: supplier notification effective from date, supplier notification expiry date, additional information.
 type B057 struct {
-	SupplierNotificationEffectiveFromDate string  `json:"supplierNotificationEffectiveFromDate"`
-	SupplierNotificationExpiryDate        *string `json:"supplierNotificationExpiryDate"`
-	AdditionalInformation                 *string `json:"additionalInformation"`
+	SupplierNotificationEffectiveFromDate market.DateTime  `json:"supplierNotificationEffectiveFromDate"`
+	SupplierNotificationExpiryDate        *market.DateTime `json:"supplierNotificationExpiryDate"`
+	AdditionalInformation                 *string          `json:"additionalInformation"`
 }
 
-// B058 is block B058 of the DIP contract.
+// B058 is block B058 of the DIP contract: supplier nominated annual consumption.
 type B058 struct {
-	SupplierNominatedAnnualConsumption string `json:"supplierNominatedAnnualConsumption"`
+	SupplierNominatedAnnualConsumption market.Energy `json:"supplierNominatedAnnualConsumption"`
 }
 
-// B059 is block B059 of the DIP contract.
+// B059 is block B059 of the DIP contract: annual consumption, annual consumption effective from date, annual consumption quality indicator.
 type B059 struct {
-	AnnualConsumption                  string `json:"annualConsumption"`
-	AnnualConsumptionEffectiveFromDate string `json:"annualConsumptionEffectiveFromDate"`
-	AnnualConsumptionQualityIndicator  string `json:"annualConsumptionQualityIndicator"`
+	AnnualConsumption                  market.Energy            `json:"annualConsumption"`
+	AnnualConsumptionEffectiveFromDate market.DateTime          `json:"annualConsumptionEffectiveFromDate"`
+	AnnualConsumptionQualityIndicator  AnnualConsumptionQuality `json:"annualConsumptionQualityIndicator"`
 }
 
-// B060 is block B060 of the DIP contract.
+// B060 is block B060 of the DIP contract: additional information.
 type B060 struct {
 	AdditionalInformation *string `json:"additionalInformation"`
 }
 
-// B064 is block B064 of the DIP contract.
+// B064 is block B064 of the DIP contract: meter ID, cumulative register reading, cumulative register reading date time, reading method, site visit check code.
 type B064 struct {
-	MeterID                           string  `json:"meterID"`
-	CumulativeRegisterReading         string  `json:"cumulativeRegisterReading"`
-	CumulativeRegisterReadingDateTime string  `json:"cumulativeRegisterReadingDateTime"`
-	ReadingMethod                     string  `json:"readingMethod"`
-	SiteVisitCheckCode                *string `json:"siteVisitCheckCode"`
+	MeterID                           string          `json:"meterID"`
+	CumulativeRegisterReading         market.Energy   `json:"cumulativeRegisterReading"`
+	CumulativeRegisterReadingDateTime market.DateTime `json:"cumulativeRegisterReadingDateTime"`
+	ReadingMethod                     ReadingMethod   `json:"readingMethod"`
+	SiteVisitCheckCode                *SiteVisitCheck `json:"siteVisitCheckCode"`
 }
 
-// B065 is block B065 of the DIP contract.
+// B065 is block B065 of the DIP contract: meter ID, configurable register reading date, configurable register ID, configurable register reading.
 type B065 struct {
-	MeterID                         string `json:"meterID"`
-	ConfigurableRegisterReadingDate string `json:"configurableRegisterReadingDate"`
-	ConfigurableRegisterID          string `json:"configurableRegisterID"`
-	ConfigurableRegisterReading     string `json:"configurableRegisterReading"`
+	MeterID                         string          `json:"meterID"`
+	ConfigurableRegisterReadingDate market.DateTime `json:"configurableRegisterReadingDate"`
+	ConfigurableRegisterID          string          `json:"configurableRegisterID"`
+	ConfigurableRegisterReading     market.Energy   `json:"configurableRegisterReading"`
 }
 
-// B066 is block B066 of the DIP contract.
+// B066 is block B066 of the DIP contract: assigned MDR DIP id, assigned MDR MPID, assigned MDR effective from date, response code, response message.
 type B066 struct {
-	AssignedMDRDIPID             string  `json:"assignedMDRDIPID"`
-	AssignedMDRMPID              string  `json:"assignedMDRMPID"`
-	AssignedMDREffectiveFromDate string  `json:"assignedMDREffectiveFromDate"`
-	ResponseCode                 string  `json:"responseCode"`
-	ResponseMessage              *string `json:"responseMessage"`
+	AssignedMDRDIPID             string          `json:"assignedMDRDIPID"`
+	AssignedMDRMPID              string          `json:"assignedMDRMPID"`
+	AssignedMDREffectiveFromDate market.DateTime `json:"assignedMDREffectiveFromDate"`
+	ResponseCode                 ResponseCode    `json:"responseCode"`
+	ResponseMessage              *string         `json:"responseMessage"`
 }
 
-// B067 is block B067 of the DIP contract.
+// B067 is block B067 of the DIP contract: connection type indicator, connection type effective from date.
 type B067 struct {
-	ConnectionTypeIndicator         string `json:"connectionTypeIndicator"`
-	ConnectionTypeEffectiveFromDate string `json:"connectionTypeEffectiveFromDate"`
+	ConnectionTypeIndicator         market.ConnectionType `json:"connectionTypeIndicator"`
+	ConnectionTypeEffectiveFromDate market.DateTime       `json:"connectionTypeEffectiveFromDate"`
 }
 
-// B068 is block B068 of the DIP contract.
+// B068 is block B068 of the DIP contract: consent granularity, consent granularity effective from date.
 type B068 struct {
-	ConsentGranularity                  string `json:"consentGranularity"`
-	ConsentGranularityEffectiveFromDate string `json:"consentGranularityEffectiveFromDate"`
+	ConsentGranularity                  ConsentGranularity `json:"consentGranularity"`
+	ConsentGranularityEffectiveFromDate market.DateTime    `json:"consentGranularityEffectiveFromDate"`
 }
 
-// B069 is block B069 of the DIP contract.
+// B069 is block B069 of the DIP contract: meter ID.
 type B069 struct {
 	MeterID string `json:"meterID"`
 }
 
-// B070 is block B070 of the DIP contract.
+// B070 is block B070 of the DIP contract: proposed metering service DIP id, proposed metering service MPID, proposed metering service DIP effective from date, contract reference metering service, appointment scenario.
 type B070 struct {
-	ProposedMeteringServiceDIPID                string  `json:"proposedMeteringServiceDIPID"`
-	ProposedMeteringServiceMPID                 string  `json:"proposedMeteringServiceMPID"`
-	ProposedMeteringServiceDIPEffectiveFromDate string  `json:"proposedMeteringServiceDIPEffectiveFromDate"`
-	ContractReferenceMeteringService            *string `json:"contractReferenceMeteringService"`
-	AppointmentScenario                         string  `json:"appointmentScenario"`
+	ProposedMeteringServiceDIPID                string              `json:"proposedMeteringServiceDIPID"`
+	ProposedMeteringServiceMPID                 string              `json:"proposedMeteringServiceMPID"`
+	ProposedMeteringServiceDIPEffectiveFromDate market.DateTime     `json:"proposedMeteringServiceDIPEffectiveFromDate"`
+	ContractReferenceMeteringService            *string             `json:"contractReferenceMeteringService"`
+	AppointmentScenario                         AppointmentScenario `json:"appointmentScenario"`
 }
 
-// B071 is block B071 of the DIP contract.
+// B071 is block B071 of the DIP contract: proposed data service DIP id, proposed data service MPID, proposed data service DIP effective from date, contract reference data service, appointment scenario, supplier nominated MDR DIP id, ….
 type B071 struct {
-	ProposedDataServiceDIPID                string  `json:"proposedDataServiceDIPID"`
-	ProposedDataServiceMPID                 string  `json:"proposedDataServiceMPID"`
-	ProposedDataServiceDIPEffectiveFromDate string  `json:"proposedDataServiceDIPEffectiveFromDate"`
-	ContractReferenceDataService            *string `json:"contractReferenceDataService"`
-	AppointmentScenario                     string  `json:"appointmentScenario"`
-	SupplierNominatedMDRDIPID               *string `json:"supplierNominatedMDRDIPID"`
-	SupplierNominatedMDRMPID                *string `json:"supplierNominatedMDRMPID"`
-	SupplierNominatedMDREffectiveFromDate   *string `json:"supplierNominatedMDREffectiveFromDate"`
-	SupplierProposedConsentGranularity      string  `json:"supplierProposedConsentGranularity"`
-	SupplierProposedDomesticIndicator       bool    `json:"supplierProposedDomesticIndicator"`
-	TraditionalFallBackReadFrequency        *string `json:"traditionalFallBackReadFrequency"`
+	ProposedDataServiceDIPID                string              `json:"proposedDataServiceDIPID"`
+	ProposedDataServiceMPID                 string              `json:"proposedDataServiceMPID"`
+	ProposedDataServiceDIPEffectiveFromDate market.DateTime     `json:"proposedDataServiceDIPEffectiveFromDate"`
+	ContractReferenceDataService            *string             `json:"contractReferenceDataService"`
+	AppointmentScenario                     AppointmentScenario `json:"appointmentScenario"`
+	SupplierNominatedMDRDIPID               *string             `json:"supplierNominatedMDRDIPID"`
+	SupplierNominatedMDRMPID                *string             `json:"supplierNominatedMDRMPID"`
+	SupplierNominatedMDREffectiveFromDate   *market.DateTime    `json:"supplierNominatedMDREffectiveFromDate"`
+	SupplierProposedConsentGranularity      ConsentGranularity  `json:"supplierProposedConsentGranularity"`
+	SupplierProposedDomesticIndicator       bool                `json:"supplierProposedDomesticIndicator"`
+	TraditionalFallBackReadFrequency        *ReadFrequency      `json:"traditionalFallBackReadFrequency"`
 }
 
-// B072 is block B072 of the DIP contract.
+// B072 is block B072 of the DIP contract: incumbent metering service DIP id, incumbent metering service MPID.
 type B072 struct {
 	IncumbentMeteringServiceDIPID string `json:"incumbentMeteringServiceDIPID"`
 	IncumbentMeteringServiceMPID  string `json:"incumbentMeteringServiceMPID"`
 }
 
-// B073 is block B073 of the DIP contract.
+// B073 is block B073 of the DIP contract: consumption amendment supplier reference, consumption amendment period start date, consumption amendment period end date, gross revised consumption, arc.
 type B073 struct {
-	ConsumptionAmendmentSupplierReference *string `json:"consumptionAmendmentSupplierReference"`
-	ConsumptionAmendmentPeriodStartDate   string  `json:"consumptionAmendmentPeriodStartDate"`
-	ConsumptionAmendmentPeriodEndDate     string  `json:"consumptionAmendmentPeriodEndDate"`
-	GrossRevisedConsumption               string  `json:"grossRevisedConsumption"`
-	Arc                                   *string `json:"arc"`
+	ConsumptionAmendmentSupplierReference *string          `json:"consumptionAmendmentSupplierReference"`
+	ConsumptionAmendmentPeriodStartDate   market.DateTime  `json:"consumptionAmendmentPeriodStartDate"`
+	ConsumptionAmendmentPeriodEndDate     market.DateTime  `json:"consumptionAmendmentPeriodEndDate"`
+	GrossRevisedConsumption               market.Energy    `json:"grossRevisedConsumption"`
+	Arc                                   *AmendmentReason `json:"arc"`
 }
 
-// B074 is block B074 of the DIP contract.
+// B074 is block B074 of the DIP contract: meter ID, meter type, manufacturers make and type, ESMEGUID, meter location, number of displayed register digits, ….
 type B074 struct {
-	MeterID                         string  `json:"meterID"`
-	MeterType                       string  `json:"meterType"`
-	ManufacturersMakeAndType        *string `json:"manufacturersMakeAndType"`
-	ESMEGUID                        *string `json:"ESMEGUID"`
-	MeterLocation                   string  `json:"meterLocation"`
-	NumberOfDisplayedRegisterDigits *int64  `json:"numberOfDisplayedRegisterDigits"`
-	MeterInstallationDate           string  `json:"meterInstallationDate"`
+	MeterID                         string          `json:"meterID"`
+	MeterType                       MeterType       `json:"meterType"`
+	ManufacturersMakeAndType        *string         `json:"manufacturersMakeAndType"`
+	ESMEGUID                        *string         `json:"ESMEGUID"`
+	MeterLocation                   MeterLocation   `json:"meterLocation"`
+	NumberOfDisplayedRegisterDigits *int64          `json:"numberOfDisplayedRegisterDigits"`
+	MeterInstallationDate           market.DateTime `json:"meterInstallationDate"`
 }
 
-// B075 is block B075 of the DIP contract.
+// B075 is block B075 of the DIP contract: meter asset provider ID, meter asset provider effective from date.
 type B075 struct {
-	MeterAssetProviderID                string `json:"meterAssetProviderID"`
-	MeterAssetProviderEffectiveFromDate string `json:"meterAssetProviderEffectiveFromDate"`
+	MeterAssetProviderID                string          `json:"meterAssetProviderID"`
+	MeterAssetProviderEffectiveFromDate market.DateTime `json:"meterAssetProviderEffectiveFromDate"`
 }
 
-// B076 is block B076 of the DIP contract.
+// B076 is block B076 of the DIP contract: meter ID, cumulative register reading, cumulative register reading date time.
 type B076 struct {
-	MeterID                           string `json:"meterID"`
-	CumulativeRegisterReading         string `json:"cumulativeRegisterReading"`
-	CumulativeRegisterReadingDateTime string `json:"cumulativeRegisterReadingDateTime"`
+	MeterID                           string          `json:"meterID"`
+	CumulativeRegisterReading         market.Energy   `json:"cumulativeRegisterReading"`
+	CumulativeRegisterReadingDateTime market.DateTime `json:"cumulativeRegisterReadingDateTime"`
 }
 
-// B077 is block B077 of the DIP contract.
+// B077 is block B077 of the DIP contract: MDR reference date time.
 type B077 struct {
-	MDRReferenceDateTime string `json:"MDRReferenceDateTime"`
+	MDRReferenceDateTime market.DateTime `json:"MDRReferenceDateTime"`
 }
 
-// B078 is block B078 of the DIP contract.
+// B078 is block B078 of the DIP contract: energy direction.
 type B078 struct {
-	EnergyDirection string `json:"energyDirection"`
+	EnergyDirection EnergyDirection `json:"energyDirection"`
 }
 
-// B079 is block B079 of the DIP contract.
+// B079 is block B079 of the DIP contract: RMP status, RMP status effective from date, MP status, MP status effective from date.
 type B079 struct {
-	RMPStatus                  string `json:"RMPStatus"`
-	RMPStatusEffectiveFromDate string `json:"RMPStatusEffectiveFromDate"`
-	MPStatus                   string `json:"MPStatus"`
-	MPStatusEffectiveFromDate  string `json:"MPStatusEffectiveFromDate"`
+	RMPStatus                  RMPStatus       `json:"RMPStatus"`
+	RMPStatusEffectiveFromDate market.DateTime `json:"RMPStatusEffectiveFromDate"`
+	MPStatus                   MPStatus        `json:"MPStatus"`
+	MPStatusEffectiveFromDate  market.DateTime `json:"MPStatusEffectiveFromDate"`
 }
 
-// B080 is block B080 of the DIP contract.
+// B080 is block B080 of the DIP contract: green deal effective from date, green deal effective to date.
 type B080 struct {
-	GreenDealEffectiveFromDate *string `json:"greenDealEffectiveFromDate"`
-	GreenDealEffectiveToDate   *string `json:"greenDealEffectiveToDate"`
+	GreenDealEffectiveFromDate *market.DateTime `json:"greenDealEffectiveFromDate"`
+	GreenDealEffectiveToDate   *market.DateTime `json:"greenDealEffectiveToDate"`
 }
 
-// B081 is block B081 of the DIP contract.
+// B081 is block B081 of the DIP contract: current metering service DIP id, current metering service MPID, current metering service effective from date.
 type B081 struct {
-	CurrentMeteringServiceDIPID             *string `json:"currentMeteringServiceDIPID"`
-	CurrentMeteringServiceMPID              *string `json:"currentMeteringServiceMPID"`
-	CurrentMeteringServiceEffectiveFromDate string  `json:"currentMeteringServiceEffectiveFromDate"`
+	CurrentMeteringServiceDIPID             *string         `json:"currentMeteringServiceDIPID"`
+	CurrentMeteringServiceMPID              *string         `json:"currentMeteringServiceMPID"`
+	CurrentMeteringServiceEffectiveFromDate market.DateTime `json:"currentMeteringServiceEffectiveFromDate"`
 }
 
-// B082 is block B082 of the DIP contract.
+// B082 is block B082 of the DIP contract: current data service DIP id, current data service MPID, current data service effective from date.
 type B082 struct {
-	CurrentDataServiceDIPID             *string `json:"currentDataServiceDIPID"`
-	CurrentDataServiceMPID              *string `json:"currentDataServiceMPID"`
-	CurrentDataServiceEffectiveFromDate string  `json:"currentDataServiceEffectiveFromDate"`
+	CurrentDataServiceDIPID             *string         `json:"currentDataServiceDIPID"`
+	CurrentDataServiceMPID              *string         `json:"currentDataServiceMPID"`
+	CurrentDataServiceEffectiveFromDate market.DateTime `json:"currentDataServiceEffectiveFromDate"`
 }
 
-// B083 is block B083 of the DIP contract.
+// B083 is block B083 of the DIP contract: assigned MDR DIP id, assigned MDR MPID, assigned MDR effective to date.
 type B083 struct {
-	AssignedMDRDIPID           string `json:"assignedMDRDIPID"`
-	AssignedMDRMPID            string `json:"assignedMDRMPID"`
-	AssignedMDREffectiveToDate string `json:"assignedMDREffectiveToDate"`
+	AssignedMDRDIPID           string          `json:"assignedMDRDIPID"`
+	AssignedMDRMPID            string          `json:"assignedMDRMPID"`
+	AssignedMDREffectiveToDate market.DateTime `json:"assignedMDREffectiveToDate"`
 }
 
-// B084 is block B084 of the DIP contract.
+// B084 is block B084 of the DIP contract: sp, v, q.
 type B084 struct {
-	Sp string `json:"sp"`
-	V  string `json:"v"`
-	Q  string `json:"q"`
+	Sp market.DateTime `json:"sp"`
+	V  market.Energy   `json:"v"`
+	Q  Quality         `json:"q"`
 }
 
-// B085 is block B085 of the DIP contract.
+// B085 is block B085 of the DIP contract: current supplier DIP id, current supplier MPID, current supplier effective from date.
 type B085 struct {
-	CurrentSupplierDIPID             string `json:"currentSupplierDIPID"`
-	CurrentSupplierMPID              string `json:"currentSupplierMPID"`
-	CurrentSupplierEffectiveFromDate string `json:"currentSupplierEffectiveFromDate"`
+	CurrentSupplierDIPID             string          `json:"currentSupplierDIPID"`
+	CurrentSupplierMPID              string          `json:"currentSupplierMPID"`
+	CurrentSupplierEffectiveFromDate market.DateTime `json:"currentSupplierEffectiveFromDate"`
 }
 
-// B086 is block B086 of the DIP contract.
+// B086 is block B086 of the DIP contract: meter ID, meter type, manufacturers make and type, ESMEGUID, meter location, number of displayed register digits, ….
 type B086 struct {
-	MeterID                         string  `json:"meterID"`
-	MeterType                       string  `json:"meterType"`
-	ManufacturersMakeAndType        *string `json:"manufacturersMakeAndType"`
-	ESMEGUID                        *string `json:"ESMEGUID"`
-	MeterLocation                   string  `json:"meterLocation"`
-	NumberOfDisplayedRegisterDigits *int64  `json:"numberOfDisplayedRegisterDigits"`
-	MeterInstallationDate           string  `json:"meterInstallationDate"`
-	MeterRemovalDate                *string `json:"meterRemovalDate"`
+	MeterID                         string           `json:"meterID"`
+	MeterType                       MeterType        `json:"meterType"`
+	ManufacturersMakeAndType        *string          `json:"manufacturersMakeAndType"`
+	ESMEGUID                        *string          `json:"ESMEGUID"`
+	MeterLocation                   MeterLocation    `json:"meterLocation"`
+	NumberOfDisplayedRegisterDigits *int64           `json:"numberOfDisplayedRegisterDigits"`
+	MeterInstallationDate           market.DateTime  `json:"meterInstallationDate"`
+	MeterRemovalDate                *market.DateTime `json:"meterRemovalDate"`
 }
 
-// B090 is block B090 of the DIP contract.
+// B090 is block B090 of the DIP contract: subsidiary MPAN.
 type B090 struct {
-	SubsidiaryMPAN string `json:"subsidiaryMPAN"`
+	SubsidiaryMPAN market.MPAN `json:"subsidiaryMPAN"`
 }
 
-// B091 is block B091 of the DIP contract.
+// B091 is block B091 of the DIP contract: additional information.
 type B091 struct {
 	AdditionalInformation *string `json:"additionalInformation"`
 }
 
-// B092 is block B092 of the DIP contract.
+// B092 is block B092 of the DIP contract: assigned MDR DIP id, assigned MDR MPID, assigned MDR effective from date.
 type B092 struct {
-	AssignedMDRDIPID             string `json:"assignedMDRDIPID"`
-	AssignedMDRMPID              string `json:"assignedMDRMPID"`
-	AssignedMDREffectiveFromDate string `json:"assignedMDREffectiveFromDate"`
+	AssignedMDRDIPID             string          `json:"assignedMDRDIPID"`
+	AssignedMDRMPID              string          `json:"assignedMDRMPID"`
+	AssignedMDREffectiveFromDate market.DateTime `json:"assignedMDREffectiveFromDate"`
 }
 
-// B093 is block B093 of the DIP contract.
+// B093 is block B093 of the DIP contract: comms hub activity, comms hub serial number, comms hub GUID, GPF gas GUID, comms hub installation date, comms hub FW version.
 type B093 struct {
-	CommsHubActivity         string  `json:"commsHubActivity"`
-	CommsHubSerialNumber     string  `json:"commsHubSerialNumber"`
-	CommsHubGUID             string  `json:"commsHubGUID"`
-	GPFGasGUID               *string `json:"GPFGasGUID"`
-	CommsHubInstallationDate *string `json:"commsHubInstallationDate"`
-	CommsHubFWVersion        *string `json:"commsHubFWVersion"`
+	CommsHubActivity         CommsHubActivity `json:"commsHubActivity"`
+	CommsHubSerialNumber     string           `json:"commsHubSerialNumber"`
+	CommsHubGUID             string           `json:"commsHubGUID"`
+	GPFGasGUID               *string          `json:"GPFGasGUID"`
+	CommsHubInstallationDate *market.DateTime `json:"commsHubInstallationDate"`
+	CommsHubFWVersion        *string          `json:"commsHubFWVersion"`
 }
 
-// B094 is block B094 of the DIP contract.
+// B094 is block B094 of the DIP contract: MHHS regime end date.
 type B094 struct {
-	MHHSRegimeEndDate string `json:"MHHSRegimeEndDate"`
+	MHHSRegimeEndDate market.DateTime `json:"MHHSRegimeEndDate"`
 }
 
-// B095 is block B095 of the DIP contract.
+// B095 is block B095 of the DIP contract: reverse migration incoming MOPMPID, reverse migration incoming MOP effective from date.
 type B095 struct {
-	ReverseMigrationIncomingMOPMPID              string `json:"ReverseMigrationIncomingMOPMPID"`
-	ReverseMigrationIncomingMOPEffectiveFromDate string `json:"ReverseMigrationIncomingMOPEffectiveFromDate"`
+	ReverseMigrationIncomingMOPMPID              string          `json:"ReverseMigrationIncomingMOPMPID"`
+	ReverseMigrationIncomingMOPEffectiveFromDate market.DateTime `json:"ReverseMigrationIncomingMOPEffectiveFromDate"`
 }
 
-// B096 is block B096 of the DIP contract.
+// B096 is block B096 of the DIP contract: reverse migration incoming DCMPID, reverse migration incoming DC effective from date.
 type B096 struct {
-	ReverseMigrationIncomingDCMPID              string `json:"ReverseMigrationIncomingDCMPID"`
-	ReverseMigrationIncomingDCEffectiveFromDate string `json:"ReverseMigrationIncomingDCEffectiveFromDate"`
+	ReverseMigrationIncomingDCMPID              string          `json:"ReverseMigrationIncomingDCMPID"`
+	ReverseMigrationIncomingDCEffectiveFromDate market.DateTime `json:"ReverseMigrationIncomingDCEffectiveFromDate"`
 }
 
-// B097 is block B097 of the DIP contract.
+// B097 is block B097 of the DIP contract: off peak declaration date, off peak declaration proportion.
 type B097 struct {
-	OffPeakDeclarationDate       string  `json:"offPeakDeclarationDate"`
-	OffPeakDeclarationProportion float64 `json:"offPeakDeclarationProportion"`
+	OffPeakDeclarationDate       market.DateTime `json:"offPeakDeclarationDate"`
+	OffPeakDeclarationProportion float64         `json:"offPeakDeclarationProportion"`
 }
 
-// B098 is block B098 of the DIP contract.
+// B098 is block B098 of the DIP contract: reconnection effective from date.
 type B098 struct {
-	ReconnectionEffectiveFromDate string `json:"reconnectionEffectiveFromDate"`
+	ReconnectionEffectiveFromDate market.DateTime `json:"reconnectionEffectiveFromDate"`
 }
 
-// B099 is block B099 of the DIP contract.
+// B099 is block B099 of the DIP contract: response code, response messages.
 type B099 struct {
-	ResponseCode     string    `json:"responseCode"`
-	ResponseMessages []*string `json:"responseMessages"`
+	ResponseCode     ResponseCode `json:"responseCode"`
+	ResponseMessages []*string    `json:"responseMessages"`
 }
 
-// B900 is block B900 of the DIP contract.
+// MarshalJSON encodes B099 with its required arrays as [] when nil.
+func (v B099) MarshalJSON() ([]byte, error) {
+	type plain B099
+	if v.ResponseMessages == nil {
+		v.ResponseMessages = []*string{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// B900 is block B900 of the DIP contract: MQID, settlement day consumption periods.
 type B900 struct {
 	MQID                            B045   `json:"MQID"`
 	SettlementDayConsumptionPeriods []B901 `json:"settlementDayConsumptionPeriods"`
 }
 
-// B901 is block B901 of the DIP contract.
+// MarshalJSON encodes B900 with its required arrays as [] when nil.
+func (v B900) MarshalJSON() ([]byte, error) {
+	type plain B900
+	if v.SettlementDayConsumptionPeriods == nil {
+		v.SettlementDayConsumptionPeriods = []B901{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// B901 is block B901 of the DIP contract: settlement day, consumption periods.
 type B901 struct {
 	SettlementDay      B046   `json:"settlementDay"`
 	ConsumptionPeriods []B047 `json:"consumptionPeriods"`
 }
 
-// B902 is block B902 of the DIP contract.
+// MarshalJSON encodes B901 with its required arrays as [] when nil.
+func (v B901) MarshalJSON() ([]byte, error) {
+	type plain B901
+	if v.ConsumptionPeriods == nil {
+		v.ConsumptionPeriods = []B047{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// B902 is block B902 of the DIP contract: MQID, supplier consumption amendment requests.
 type B902 struct {
 	MQID                                 B045   `json:"MQID"`
 	SupplierConsumptionAmendmentRequests []B073 `json:"supplierConsumptionAmendmentRequests"`
 }
 
-// B903 is block B903 of the DIP contract.
+// MarshalJSON encodes B902 with its required arrays as [] when nil.
+func (v B902) MarshalJSON() ([]byte, error) {
+	type plain B902
+	if v.SupplierConsumptionAmendmentRequests == nil {
+		v.SupplierConsumptionAmendmentRequests = []B073{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// B903 is block B903 of the DIP contract: settlement day, LSG settlement periods.
 type B903 struct {
 	SettlementDay        *B046  `json:"settlementDay,omitzero"`
 	LSGSettlementPeriods []B904 `json:"LSGSettlementPeriods,omitzero"`
 }
 
-// B904 is block B904 of the DIP contract.
+// B904 is block B904 of the DIP contract: LS group, LS group settlement periods.
 type B904 struct {
 	LSGroup                  *B051  `json:"LSGroup,omitzero"`
 	LSGroupSettlementPeriods []B052 `json:"LSGroupSettlementPeriods,omitzero"`
 }
 
-// B905 is block B905 of the DIP contract.
+// B905 is block B905 of the DIP contract: existing meter, existing MAP.
 type B905 struct {
 	ExistingMeter *B074 `json:"existingMeter,omitzero"`
 	ExistingMAP   *B075 `json:"existingMAP,omitzero"`
 }
 
-// B906 is block B906 of the DIP contract.
+// B906 is block B906 of the DIP contract: existing meter, history MAP.
 type B906 struct {
 	ExistingMeter B033   `json:"existingMeter"`
 	HistoryMAP    []B034 `json:"historyMAP"`
 }
 
-// B906a is block B906a of the DIP contract.
+// MarshalJSON encodes B906 with its required arrays as [] when nil.
+func (v B906) MarshalJSON() ([]byte, error) {
+	type plain B906
+	if v.HistoryMAP == nil {
+		v.HistoryMAP = []B034{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// B906a is block B906a of the DIP contract: existing meter, history MAP.
 type B906a struct {
 	ExistingMeter B033   `json:"existingMeter"`
 	HistoryMAP    []B034 `json:"historyMAP,omitzero"`
 }
 
-// B907 is block B907 of the DIP contract.
+// B907 is block B907 of the DIP contract: existing meter, history MAP.
 type B907 struct {
 	ExistingMeter B035   `json:"existingMeter"`
 	HistoryMAP    []B910 `json:"historyMAP,omitzero"`
 }
 
-// B908 is block B908 of the DIP contract.
+// B908 is block B908 of the DIP contract: existing meter, history MAP.
 type B908 struct {
 	ExistingMeter B037   `json:"existingMeter"`
 	HistoryMAP    []B911 `json:"historyMAP,omitzero"`
 }
 
-// B910 is block B910 of the DIP contract.
+// B910 is block B910 of the DIP contract: existing meter, history MAP.
 type B910 struct {
 	ExistingMeter B036   `json:"existingMeter"`
 	HistoryMAP    []B075 `json:"historyMAP,omitzero"`
 }
 
-// B911 is block B911 of the DIP contract.
+// B911 is block B911 of the DIP contract: existing meter, history MAP.
 type B911 struct {
 	ExistingMeter B038   `json:"existingMeter"`
 	HistoryMAP    []B075 `json:"historyMAP,omitzero"`
 }
 
-// B912 is block B912 of the DIP contract.
+// B912 is block B912 of the DIP contract: settlement day, LSG totals.
 type B912 struct {
 	SettlementDay *B046  `json:"settlementDay,omitzero"`
 	LSGTotals     []B913 `json:"LSGTotals,omitzero"`
 }
 
-// B913 is block B913 of the DIP contract.
+// B913 is block B913 of the DIP contract: LS group, LS annual consumption, LST totals.
 type B913 struct {
 	LSGroup             *B051  `json:"LSGroup,omitzero"`
 	LSAnnualConsumption *B054  `json:"LSAnnualConsumption,omitzero"`
 	LSTTotals           []B053 `json:"LSTTotals,omitzero"`
 }
 
-// B914 is block B914 of the DIP contract.
+// B914 is block B914 of the DIP contract: existing meter, recent MAP.
 type B914 struct {
 	ExistingMeter *B086 `json:"existingMeter,omitzero"`
 	RecentMAP     *B075 `json:"recentMAP,omitzero"`
 }
 
-// B920 is block B920 of the DIP contract.
+// B920 is block B920 of the DIP contract: MQID, settlement day consumption periods.
 type B920 struct {
 	MQID                            B050   `json:"MQID"`
 	SettlementDayConsumptionPeriods []B922 `json:"settlementDayConsumptionPeriods"`
 }
 
-// B922 is block B922 of the DIP contract.
+// MarshalJSON encodes B920 with its required arrays as [] when nil.
+func (v B920) MarshalJSON() ([]byte, error) {
+	type plain B920
+	if v.SettlementDayConsumptionPeriods == nil {
+		v.SettlementDayConsumptionPeriods = []B922{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// B922 is block B922 of the DIP contract: settlement day, defaulted consumption periods.
 type B922 struct {
 	SettlementDay               B046   `json:"settlementDay"`
 	DefaultedConsumptionPeriods []B048 `json:"defaultedConsumptionPeriods"`
 }
 
-// B941 is block B941 of the DIP contract.
+// MarshalJSON encodes B922 with its required arrays as [] when nil.
+func (v B922) MarshalJSON() ([]byte, error) {
+	type plain B922
+	if v.DefaultedConsumptionPeriods == nil {
+		v.DefaultedConsumptionPeriods = []B048{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// B941 is block B941 of the DIP contract: settlement day, MDR consumption periods.
 type B941 struct {
 	SettlementDay         B046   `json:"settlementDay"`
 	MDRConsumptionPeriods []B084 `json:"MDRConsumptionPeriods"`
 }
 
-// D0 is block D0 of the DIP contract.
+// MarshalJSON encodes B941 with its required arrays as [] when nil.
+func (v B941) MarshalJSON() ([]byte, error) {
+	type plain B941
+	if v.MDRConsumptionPeriods == nil {
+		v.MDRConsumptionPeriods = []B084{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// D0 is block D0 of the DIP contract: it is the DIP's delivery record, filled by the DIP: transaction id and timestamp, publication id, initial correlation id, replay indicator.
 type D0 struct {
-	TransactionID        string  `json:"transactionID"`
-	TransactionTimestamp string  `json:"transactionTimestamp"`
-	PublicationID        string  `json:"publicationID"`
-	InitialCorrelationID *string `json:"initialCorrelationID"`
-	ReplayIndicator      bool    `json:"replayIndicator"`
-	ServiceTicketURL     *string `json:"serviceTicketURL"`
+	TransactionID        string          `json:"transactionID"`
+	TransactionTimestamp market.DateTime `json:"transactionTimestamp"`
+	PublicationID        string          `json:"publicationID"`
+	InitialCorrelationID *string         `json:"initialCorrelationID"`
+	ReplayIndicator      bool            `json:"replayIndicator"`
+	ServiceTicketURL     *string         `json:"serviceTicketURL"`
 }
 
-// M0 is block M0 of the DIP contract.
+// M0 is block M0 of the DIP contract: it names the MPAN a message is about, with its distributor and GSP group.
 type M0 struct {
-	MPANCore         string `json:"MPANCore"`
-	DistributorDIPID string `json:"distributorDIPID"`
-	GSPGroupID       string `json:"GSPGroupID"`
+	MPANCore         market.MPAN     `json:"MPANCore"`
+	DistributorDIPID string          `json:"distributorDIPID"`
+	GSPGroupID       market.GSPGroup `json:"GSPGroupID"`
 }
 
-// M1 is block M1 of the DIP contract.
+// M1 is block M1 of the DIP contract: it names the principal MPAN of a relationship.
 type M1 struct {
-	PrincipalMPAN    string `json:"principalMPAN"`
-	DistributorDIPID string `json:"distributorDIPID"`
-	GSPGroupID       string `json:"GSPGroupID"`
+	PrincipalMPAN    market.MPAN     `json:"principalMPAN"`
+	DistributorDIPID string          `json:"distributorDIPID"`
+	GSPGroupID       market.GSPGroup `json:"GSPGroupID"`
 }
 
-// P0 is block P0 of the DIP contract.
+// P0 is block P0 of the DIP contract: batch id, total parts, part number, partition block, partition block count.
 type P0 struct {
 	BatchId             string `json:"batchId"`
 	TotalParts          int64  `json:"totalParts"`
@@ -807,82 +1673,91 @@ type P0 struct {
 	PartitionBlockCount int64  `json:"partitionBlockCount"`
 }
 
-// P01 is block P01 of the DIP contract.
+// P01 is block P01 of the DIP contract: publication description, publication version ID, publication date.
 type P01 struct {
-	PublicationDescription string `json:"publicationDescription"`
-	PublicationVersionID   string `json:"publicationVersionID"`
-	PublicationDate        string `json:"publicationDate"`
+	PublicationDescription string          `json:"publicationDescription"`
+	PublicationVersionID   string          `json:"publicationVersionID"`
+	PublicationDate        market.DateTime `json:"publicationDate"`
 }
 
-// P02 is block P02 of the DIP contract.
+// P02 is block P02 of the DIP contract: distribution variant ID, distribution variant name, distribution variant description, distribution variant version ID, distribution variant publication date, distribution variant format, ….
 type P02 struct {
-	DistributionVariantID              string  `json:"distributionVariantID"`
-	DistributionVariantName            string  `json:"distributionVariantName"`
-	DistributionVariantDescription     *string `json:"distributionVariantDescription"`
-	DistributionVariantVersionID       string  `json:"distributionVariantVersionID"`
-	DistributionVariantPublicationDate string  `json:"distributionVariantPublicationDate"`
-	DistributionVariantFormat          *string `json:"distributionVariantFormat"`
-	DistributionDeliveryFormat         *string `json:"distributionDeliveryFormat"`
-	DistributionDeliveryURI            string  `json:"distributionDeliveryURI"`
-	AdditionalInformation              *string `json:"additionalInformation"`
+	DistributionVariantID              string          `json:"distributionVariantID"`
+	DistributionVariantName            string          `json:"distributionVariantName"`
+	DistributionVariantDescription     *string         `json:"distributionVariantDescription"`
+	DistributionVariantVersionID       string          `json:"distributionVariantVersionID"`
+	DistributionVariantPublicationDate market.DateTime `json:"distributionVariantPublicationDate"`
+	DistributionVariantFormat          *string         `json:"distributionVariantFormat"`
+	DistributionDeliveryFormat         *string         `json:"distributionDeliveryFormat"`
+	DistributionDeliveryURI            string          `json:"distributionDeliveryURI"`
+	AdditionalInformation              *string         `json:"additionalInformation"`
 }
 
-// P03 is block P03 of the DIP contract.
+// P03 is block P03 of the DIP contract: compressed report.
 type P03 struct {
 	CompressedReport string `json:"compressedReport"`
 }
 
-// R0 is block R0 of the DIP contract.
+// R0 is block R0 of the DIP contract: it is a response: responseCode (A accepted, R rejected, …) and responseMessages (for a rejection, its REG/DSC codes as text).
 type R0 struct {
-	ResponseCode     string    `json:"responseCode"`
-	ResponseMessages []*string `json:"responseMessages"`
+	ResponseCode     ResponseCode `json:"responseCode"`
+	ResponseMessages []*string    `json:"responseMessages"`
 }
 
-// R002 is block R002 of the DIP contract.
+// MarshalJSON encodes R0 with its required arrays as [] when nil.
+func (v R0) MarshalJSON() ([]byte, error) {
+	type plain R0
+	if v.ResponseMessages == nil {
+		v.ResponseMessages = []*string{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// R002 is block R002 of the DIP contract: settlement date, settlement code, run number.
 type R002 struct {
-	SettlementDate string  `json:"settlementDate"`
-	SettlementCode string  `json:"settlementCode"`
-	RunNumber      float64 `json:"runNumber"`
+	SettlementDate string        `json:"settlementDate"`
+	SettlementCode SettlementRun `json:"settlementCode"`
+	RunNumber      float64       `json:"runNumber"`
 }
 
-// R003 is block R003 of the DIP contract.
+// R003 is block R003 of the DIP contract: connection type indicator, measurement quantity ID, market segment indicator, consumption component class ID, consumption component indicator.
 type R003 struct {
-	ConnectionTypeIndicator       string `json:"connectionTypeIndicator"`
-	MeasurementQuantityID         string `json:"measurementQuantityID"`
-	MarketSegmentIndicator        string `json:"marketSegmentIndicator"`
-	ConsumptionComponentClassID   int64  `json:"consumptionComponentClassID"`
-	ConsumptionComponentIndicator string `json:"consumptionComponentIndicator"`
+	ConnectionTypeIndicator       market.ConnectionType      `json:"connectionTypeIndicator"`
+	MeasurementQuantityID         market.MeasurementQuantity `json:"measurementQuantityID"`
+	MarketSegmentIndicator        market.MarketSegment       `json:"marketSegmentIndicator"`
+	ConsumptionComponentClassID   int64                      `json:"consumptionComponentClassID"`
+	ConsumptionComponentIndicator ConsumptionComponent       `json:"consumptionComponentIndicator"`
 }
 
-// R006 is block R006 of the DIP contract.
+// R006 is block R006 of the DIP contract: embedded LDSO ID.
 type R006 struct {
 	EmbeddedLDSOID string `json:"embeddedLDSOID"`
 }
 
-// R007 is block R007 of the DIP contract.
+// R007 is block R007 of the DIP contract: settlement run execution date.
 type R007 struct {
-	SettlementRunExecutionDate string `json:"settlementRunExecutionDate"`
+	SettlementRunExecutionDate market.DateTime `json:"settlementRunExecutionDate"`
 }
 
-// R009 is block R009 of the DIP contract.
+// R009 is block R009 of the DIP contract: supplier MPID.
 type R009 struct {
 	SupplierMPID string `json:"supplierMPID"`
 }
 
-// R010 is block R010 of the DIP contract.
+// R010 is block R010 of the DIP contract: D uo S tariff ID, D uo S tariff energy direction, D uo S tariff domestic premise indicator.
 type R010 struct {
-	DUoSTariffID                       string `json:"DUoSTariffID"`
-	DUoSTariffEnergyDirection          string `json:"DUoSTariffEnergyDirection"`
-	DUoSTariffDomesticPremiseIndicator bool   `json:"DUoSTariffDomesticPremiseIndicator"`
+	DUoSTariffID                       string          `json:"DUoSTariffID"`
+	DUoSTariffEnergyDirection          EnergyDirection `json:"DUoSTariffEnergyDirection"`
+	DUoSTariffDomesticPremiseIndicator bool            `json:"DUoSTariffDomesticPremiseIndicator"`
 }
 
-// R0105 is block R0105 of the DIP contract.
+// R0105 is block R0105 of the DIP contract: daily total volume based on actual data, daily total volume based on estimated data.
 type R0105 struct {
 	DailyTotalVolumeBasedOnActualData    string `json:"dailyTotalVolumeBasedOnActualData"`
 	DailyTotalVolumeBasedOnEstimatedData string `json:"dailyTotalVolumeBasedOnEstimatedData"`
 }
 
-// R011 is block R011 of the DIP contract.
+// R011 is block R011 of the DIP contract: settlement period, settlement period duration, total uncorrected volume, total number energised MPAN s, total number de energised MPAN s.
 type R011 struct {
 	SettlementPeriod            int64  `json:"settlementPeriod"`
 	SettlementPeriodDuration    int64  `json:"settlementPeriodDuration"`
@@ -891,7 +1766,7 @@ type R011 struct {
 	TotalNumberDeEnergisedMPANs int64  `json:"totalNumberDeEnergisedMPANs"`
 }
 
-// R012 is block R012 of the DIP contract.
+// R012 is block R012 of the DIP contract: settlement period, settlement period duration, embedded total uncorrected volume, total number energised MPAN s, total number de energised MPAN s.
 type R012 struct {
 	SettlementPeriod               int64  `json:"settlementPeriod"`
 	SettlementPeriodDuration       int64  `json:"settlementPeriodDuration"`
@@ -900,32 +1775,32 @@ type R012 struct {
 	TotalNumberDeEnergisedMPANs    int64  `json:"totalNumberDeEnergisedMPANs"`
 }
 
-// R013 is block R013 of the DIP contract.
+// R013 is block R013 of the DIP contract: GSP group ID.
 type R013 struct {
-	GSPGroupID string `json:"GSPGroupID"`
+	GSPGroupID market.GSPGroup `json:"GSPGroupID"`
 }
 
-// R015 is block R015 of the DIP contract.
+// R015 is block R015 of the DIP contract: supplier MPID.
 type R015 struct {
 	SupplierMPID string `json:"supplierMPID"`
 }
 
-// R016 is block R016 of the DIP contract.
+// R016 is block R016 of the DIP contract: BM unit ID, default BM unit flag.
 type R016 struct {
 	BMUnitID          string `json:"BMUnitID"`
 	DefaultBMUnitFlag bool   `json:"defaultBMUnitFlag"`
 }
 
-// R017 is block R017 of the DIP contract.
+// R017 is block R017 of the DIP contract: consumption component class ID, GSP group correction scaling weight, connection type indicator, market segment indicator, consumption component indicator.
 type R017 struct {
-	ConsumptionComponentClassID     int64  `json:"consumptionComponentClassID"`
-	GSPGroupCorrectionScalingWeight string `json:"GSPGroupCorrectionScalingWeight"`
-	ConnectionTypeIndicator         string `json:"connectionTypeIndicator"`
-	MarketSegmentIndicator          string `json:"marketSegmentIndicator"`
-	ConsumptionComponentIndicator   string `json:"consumptionComponentIndicator"`
+	ConsumptionComponentClassID     int64                 `json:"consumptionComponentClassID"`
+	GSPGroupCorrectionScalingWeight string                `json:"GSPGroupCorrectionScalingWeight"`
+	ConnectionTypeIndicator         market.ConnectionType `json:"connectionTypeIndicator"`
+	MarketSegmentIndicator          market.MarketSegment  `json:"marketSegmentIndicator"`
+	ConsumptionComponentIndicator   ConsumptionComponent  `json:"consumptionComponentIndicator"`
 }
 
-// R018 is block R018 of the DIP contract.
+// R018 is block R018 of the DIP contract: settlement date, settlement period, uncorrected BM unit period level consumption, uncorrected BM unit period level consumption losses, corrected component consumption, corrected component losses.
 type R018 struct {
 	SettlementDate                                string  `json:"settlementDate"`
 	SettlementPeriod                              int64   `json:"settlementPeriod"`
@@ -935,7 +1810,7 @@ type R018 struct {
 	CorrectedComponentLosses                      *string `json:"correctedComponentLosses"`
 }
 
-// R019 is block R019 of the DIP contract.
+// R019 is block R019 of the DIP contract: daily BM unit period level consumption, daily BM unit period level consumption losses, daily corrected component, daily corrected component losses.
 type R019 struct {
 	DailyBMUnitPeriodLevelConsumption       string  `json:"dailyBMUnitPeriodLevelConsumption"`
 	DailyBMUnitPeriodLevelConsumptionLosses *string `json:"dailyBMUnitPeriodLevelConsumptionLosses"`
@@ -943,61 +1818,61 @@ type R019 struct {
 	DailyCorrectedComponentLosses           string  `json:"dailyCorrectedComponentLosses"`
 }
 
-// R020 is block R020 of the DIP contract.
+// R020 is block R020 of the DIP contract: CCCID, GSP group correction scaling weight.
 type R020 struct {
 	CCCID                           int64  `json:"CCCID"`
 	GSPGroupCorrectionScalingWeight string `json:"GSPGroupCorrectionScalingWeight"`
 }
 
-// R021 is block R021 of the DIP contract.
+// R021 is block R021 of the DIP contract: daily uncorrected period BM unit total allocated volume, daily period BM unit total allocated volume, daily BM unit MSID count.
 type R021 struct {
 	DailyUncorrectedPeriodBMUnitTotalAllocatedVolume string `json:"dailyUncorrectedPeriodBMUnitTotalAllocatedVolume"`
 	DailyPeriodBMUnitTotalAllocatedVolume            string `json:"dailyPeriodBMUnitTotalAllocatedVolume"`
 	DailyBMUnitMSIDCount                             int64  `json:"dailyBMUnitMSIDCount"`
 }
 
-// R022 is block R022 of the DIP contract.
+// R022 is block R022 of the DIP contract: settlement period, BM unit allocated demand disconnection volume, BM unit allocated demand disconnection volume losses.
 type R022 struct {
 	SettlementPeriod                               int64   `json:"SettlementPeriod"`
 	BMUnitAllocatedDemandDisconnectionVolume       *string `json:"BMUnitAllocatedDemandDisconnectionVolume"`
 	BMUnitAllocatedDemandDisconnectionVolumeLosses *string `json:"BMUnitAllocatedDemandDisconnectionVolumeLosses"`
 }
 
-// R023 is block R023 of the DIP contract.
+// R023 is block R023 of the DIP contract: daily BM unit allocated demand disconnection volume, daily BM unit allocated demand disconnection volume losses.
 type R023 struct {
 	DailyBMUnitAllocatedDemandDisconnectionVolume       string `json:"dailyBMUnitAllocatedDemandDisconnectionVolume"`
 	DailyBMUnitAllocatedDemandDisconnectionVolumeLosses string `json:"dailyBMUnitAllocatedDemandDisconnectionVolumeLosses"`
 }
 
-// R024 is block R024 of the DIP contract.
+// R024 is block R024 of the DIP contract: settlement period ID, group correction factor import, group correction factor export.
 type R024 struct {
 	SettlementPeriodID          int64  `json:"settlementPeriodID"`
 	GroupCorrectionFactorImport string `json:"groupCorrectionFactorImport"`
 	GroupCorrectionFactorExport string `json:"groupCorrectionFactorExport"`
 }
 
-// R025 is block R025 of the DIP contract.
+// R025 is block R025 of the DIP contract: daily supplier deemed takefor settlement day.
 type R025 struct {
 	DailySupplierDeemedTakeforSettlementDay string `json:"dailySupplierDeemedTakeforSettlementDay"`
 }
 
-// R026 is block R026 of the DIP contract.
+// R026 is block R026 of the DIP contract: settlement period, supplier deemed take.
 type R026 struct {
 	SettlementPeriod   int64  `json:"SettlementPeriod"`
 	SupplierDeemedTake string `json:"supplierDeemedTake"`
 }
 
-// R027 is block R027 of the DIP contract.
+// R027 is block R027 of the DIP contract: distributor ID.
 type R027 struct {
 	DistributorID string `json:"distributorID"`
 }
 
-// R032 is block R032 of the DIP contract.
+// R032 is block R032 of the DIP contract: BM unit ID.
 type R032 struct {
 	BMUnitID string `json:"BMUnitID"`
 }
 
-// R033 is block R033 of the DIP contract.
+// R033 is block R033 of the DIP contract: settlement period, MSID count, uncorrected BM unit period level consumption, uncorrected BM unit period level consumption losses.
 type R033 struct {
 	SettlementPeriod                              int64   `json:"settlementPeriod"`
 	MSIDCount                                     int64   `json:"MSIDCount"`
@@ -1005,45 +1880,45 @@ type R033 struct {
 	UncorrectedBMUnitPeriodLevelConsumptionLosses *string `json:"uncorrectedBMUnitPeriodLevelConsumptionLosses"`
 }
 
-// R034 is block R034 of the DIP contract.
+// R034 is block R034 of the DIP contract: daily uncorrected BM unit period level consumption, daily BM unit period level consumption losses.
 type R034 struct {
 	DailyUncorrectedBMUnitPeriodLevelConsumption *string `json:"dailyUncorrectedBMUnitPeriodLevelConsumption"`
 	DailyBMUnitPeriodLevelConsumptionLosses      *string `json:"dailyBMUnitPeriodLevelConsumptionLosses"`
 }
 
-// R036 is block R036 of the DIP contract.
+// R036 is block R036 of the DIP contract: BM unit ID, details of default data used.
 type R036 struct {
 	BMUnitID                 string `json:"BMUnitID"`
 	DetailsOfDefaultDataUsed string `json:"detailsOfDefaultDataUsed"`
 }
 
-// R039 is block R039 of the DIP contract.
+// R039 is block R039 of the DIP contract: detailsof default LLF data used.
 type R039 struct {
 	DetailsofDefaultLLFDataUsed string `json:"detailsofDefaultLLFDataUsed"`
 }
 
-// R051 is block R051 of the DIP contract.
+// R051 is block R051 of the DIP contract: demand disconnection event ID, DDE start date, DDE end date.
 type R051 struct {
-	DemandDisconnectionEventID string `json:"demandDisconnectionEventID"`
-	DDEStartDate               string `json:"DDEStartDate"`
-	DDEEndDate                 string `json:"DDEEndDate"`
+	DemandDisconnectionEventID string          `json:"demandDisconnectionEventID"`
+	DDEStartDate               market.DateTime `json:"DDEStartDate"`
+	DDEEndDate                 market.DateTime `json:"DDEEndDate"`
 }
 
-// R068 is block R068 of the DIP contract.
+// R068 is block R068 of the DIP contract: MPAN core, measurement quantity ID, settlement period ID, period metering system metered data, settlement period quality indicator.
 type R068 struct {
-	MPANCore                         string `json:"MPANCore"`
-	MeasurementQuantityID            string `json:"measurementQuantityID"`
-	SettlementPeriodID               int64  `json:"settlementPeriodID"`
-	PeriodMeteringSystemMeteredData  string `json:"periodMeteringSystemMeteredData"`
-	SettlementPeriodQualityIndicator string `json:"settlementPeriodQualityIndicator"`
+	MPANCore                         market.MPAN                `json:"MPANCore"`
+	MeasurementQuantityID            market.MeasurementQuantity `json:"measurementQuantityID"`
+	SettlementPeriodID               int64                      `json:"settlementPeriodID"`
+	PeriodMeteringSystemMeteredData  string                     `json:"periodMeteringSystemMeteredData"`
+	SettlementPeriodQualityIndicator Quality                    `json:"settlementPeriodQualityIndicator"`
 }
 
-// R103 is block R103 of the DIP contract.
+// R103 is block R103 of the DIP contract: settlement period duration.
 type R103 struct {
 	SettlementPeriodDuration int64 `json:"settlementPeriodDuration"`
 }
 
-// R106 is block R106 of the DIP contract.
+// R106 is block R106 of the DIP contract: consumption component class ID, settlement period ID, supplier advanced demand disconnection volume, supplier advanced demand disconnection volume losses, BM unit demand disconnection volume, BM unit demand disconnection volume losses.
 type R106 struct {
 	ConsumptionComponentClassID                     int64   `json:"consumptionComponentClassID"`
 	SettlementPeriodID                              int64   `json:"settlementPeriodID"`
@@ -1053,7 +1928,7 @@ type R106 struct {
 	BMUnitDemandDisconnectionVolumeLosses           *string `json:"BMUnitDemandDisconnectionVolumeLosses"`
 }
 
-// R107 is block R107 of the DIP contract.
+// R107 is block R107 of the DIP contract: daily advanced demand disconnection volume, daily advanced demand disconnection volume losses, daily BM unit demand disconnection volume, daily BM unit demand disconnection volume losses.
 type R107 struct {
 	DailyAdvancedDemandDisconnectionVolume       string `json:"dailyAdvancedDemandDisconnectionVolume"`
 	DailyAdvancedDemandDisconnectionVolumeLosses string `json:"dailyAdvancedDemandDisconnectionVolumeLosses"`
@@ -1061,7 +1936,7 @@ type R107 struct {
 	DailyBMUnitDemandDisconnectionVolumeLosses   string `json:"dailyBMUnitDemandDisconnectionVolumeLosses"`
 }
 
-// R90001 is block R900-01 of the DIP contract.
+// R90001 is block R900-01 of the DIP contract: distributor ID, distributor registered name, distributor company registration number, distributor registered address line1, distributor registered address line2, distributor registered address line3, ….
 type R90001 struct {
 	DistributorID                        string  `json:"distributorID"`
 	DistributorRegisteredName            string  `json:"distributorRegisteredName"`
@@ -1094,7 +1969,7 @@ type R90001 struct {
 	DistributorVATRegistrationNumber     string  `json:"distributorVATRegistrationNumber"`
 }
 
-// R90002 is block R900-02 of the DIP contract.
+// R90002 is block R900-02 of the DIP contract: supplier MPID, supplier DIP id, LDSO billing supplier trading name, LDSO billing supplier VAT registration number, LDSO billing supplier VAT additionaltext, LDSO billing supplier bill to contact name, ….
 type R90002 struct {
 	SupplierMPID                             string  `json:"supplierMPID"`
 	SupplierDIPID                            string  `json:"supplierDIPID"`
@@ -1114,92 +1989,101 @@ type R90002 struct {
 	LDSOBillingSupplierBillToPostcode        string  `json:"LDSOBillingSupplierBill-ToPostcode"`
 }
 
-// R90003 is block R900-03 of the DIP contract.
+// R90003 is block R900-03 of the DIP contract: GSP group ID, LDSO billing site ID, LDSO billing site address line1, LDSO billing site address line2, LDSO billing site address line3, LDSO billing site address line4, ….
 type R90003 struct {
-	GSPGroupID                  string   `json:"GSPGroupID"`
-	LDSOBillingSiteID           string   `json:"LDSOBillingSiteID"`
-	LDSOBillingSiteAddressLine1 *string  `json:"LDSOBillingSiteAddressLine1"`
-	LDSOBillingSiteAddressLine2 *string  `json:"LDSOBillingSiteAddressLine2"`
-	LDSOBillingSiteAddressLine3 *string  `json:"LDSOBillingSiteAddressLine3"`
-	LDSOBillingSiteAddressLine4 *string  `json:"LDSOBillingSiteAddressLine4"`
-	LDSOBillingSiteAddressLine5 *string  `json:"LDSOBillingSiteAddressLine5"`
-	LDSOBillingSiteAddressLine6 *string  `json:"LDSOBillingSiteAddressLine6"`
-	LDSOBillingSiteAddressLine7 *string  `json:"LDSOBillingSiteAddressLine7"`
-	LDSOBillingSiteAddressLine8 *string  `json:"LDSOBillingSiteAddressLine8"`
-	LDSOBillingSiteAddressLine9 *string  `json:"LDSOBillingSiteAddressLine9"`
-	LDSOBillingSitePostCode     string   `json:"LDSOBillingSitePostCode"`
-	R90004                      []R90004 `json:"R900-04,omitzero"`
+	GSPGroupID                  market.GSPGroup `json:"GSPGroupID"`
+	LDSOBillingSiteID           string          `json:"LDSOBillingSiteID"`
+	LDSOBillingSiteAddressLine1 *string         `json:"LDSOBillingSiteAddressLine1"`
+	LDSOBillingSiteAddressLine2 *string         `json:"LDSOBillingSiteAddressLine2"`
+	LDSOBillingSiteAddressLine3 *string         `json:"LDSOBillingSiteAddressLine3"`
+	LDSOBillingSiteAddressLine4 *string         `json:"LDSOBillingSiteAddressLine4"`
+	LDSOBillingSiteAddressLine5 *string         `json:"LDSOBillingSiteAddressLine5"`
+	LDSOBillingSiteAddressLine6 *string         `json:"LDSOBillingSiteAddressLine6"`
+	LDSOBillingSiteAddressLine7 *string         `json:"LDSOBillingSiteAddressLine7"`
+	LDSOBillingSiteAddressLine8 *string         `json:"LDSOBillingSiteAddressLine8"`
+	LDSOBillingSiteAddressLine9 *string         `json:"LDSOBillingSiteAddressLine9"`
+	LDSOBillingSitePostCode     string          `json:"LDSOBillingSitePostCode"`
+	R90004                      []R90004        `json:"R900-04,omitzero"`
 }
 
-// R90004 is block R900-04 of the DIP contract.
+// R90004 is block R900-04 of the DIP contract: D uo S tariff ID, list of MPAN son site, misaligned multi MPAN site, LDSO billing site capacity, LDSO billing invoice type, tax point date, ….
 type R90004 struct {
-	DUoSTariffID                            string   `json:"DUoSTariffID"`
-	ListOfMPANSonSite                       string   `json:"listOfMPANSonSite"`
-	MisalignedMultiMPANSite                 bool     `json:"misalignedMultiMPANSite"`
-	LDSOBillingSiteCapacity                 float64  `json:"LDSOBillingSiteCapacity"`
-	LDSOBillingInvoiceType                  string   `json:"LDSOBillingInvoiceType"`
-	TaxPointDate                            string   `json:"taxPointDate"`
-	InvoiceDate                             string   `json:"invoiceDate"`
-	InvoiceDueDate                          string   `json:"invoiceDueDate"`
-	LDSOBilingInvoiceNumber                 string   `json:"LDSOBilingInvoiceNumber"`
-	SiteSpecificDUoSInvoiceType             string   `json:"siteSpecificDUoSInvoiceType"`
-	LDSOBillingCancelledInvoiceNumber       *string  `json:"LDSOBillingCancelledInvoiceNumber"`
-	CancelledInvoiceDate                    *string  `json:"cancelledInvoiceDate"`
-	ChargePeriodStartDate                   string   `json:"chargePeriodStartDate"`
-	ChargePeriodEndDate                     string   `json:"chargePeriodEndDate"`
-	MaximumDemandInTheInvoicePeriod         *float64 `json:"maximumDemandInTheInvoicePeriod"`
-	MaximumDemandInTheInvoicePeriodDateTime *string  `json:"maximumDemandInTheInvoicePeriodDateTime"`
-	TotalInvoiceAmountExVAT                 string   `json:"totalInvoiceAmountExVAT"`
-	TotalInvoiceVAT                         string   `json:"totalInvoiceVAT"`
-	TotalInvoiceAmountIncVAT                string   `json:"totalInvoiceAmountIncVAT"`
-	R90005                                  []R90005 `json:"R900-05"`
+	DUoSTariffID                            string           `json:"DUoSTariffID"`
+	ListOfMPANSonSite                       string           `json:"listOfMPANSonSite"`
+	MisalignedMultiMPANSite                 bool             `json:"misalignedMultiMPANSite"`
+	LDSOBillingSiteCapacity                 float64          `json:"LDSOBillingSiteCapacity"`
+	LDSOBillingInvoiceType                  LDSOInvoiceType  `json:"LDSOBillingInvoiceType"`
+	TaxPointDate                            string           `json:"taxPointDate"`
+	InvoiceDate                             string           `json:"invoiceDate"`
+	InvoiceDueDate                          string           `json:"invoiceDueDate"`
+	LDSOBilingInvoiceNumber                 string           `json:"LDSOBilingInvoiceNumber"`
+	SiteSpecificDUoSInvoiceType             DUoSInvoiceType  `json:"siteSpecificDUoSInvoiceType"`
+	LDSOBillingCancelledInvoiceNumber       *string          `json:"LDSOBillingCancelledInvoiceNumber"`
+	CancelledInvoiceDate                    *string          `json:"cancelledInvoiceDate"`
+	ChargePeriodStartDate                   string           `json:"chargePeriodStartDate"`
+	ChargePeriodEndDate                     string           `json:"chargePeriodEndDate"`
+	MaximumDemandInTheInvoicePeriod         *float64         `json:"maximumDemandInTheInvoicePeriod"`
+	MaximumDemandInTheInvoicePeriodDateTime *market.DateTime `json:"maximumDemandInTheInvoicePeriodDateTime"`
+	TotalInvoiceAmountExVAT                 string           `json:"totalInvoiceAmountExVAT"`
+	TotalInvoiceVAT                         string           `json:"totalInvoiceVAT"`
+	TotalInvoiceAmountIncVAT                string           `json:"totalInvoiceAmountIncVAT"`
+	R90005                                  []R90005         `json:"R900-05"`
 }
 
-// R90005 is block R900-05 of the DIP contract.
+// MarshalJSON encodes R90004 with its required arrays as [] when nil.
+func (v R90004) MarshalJSON() ([]byte, error) {
+	type plain R90004
+	if v.R90005 == nil {
+		v.R90005 = []R90005{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// R90005 is block R900-05 of the DIP contract: charge type, number of days billed, quantity, price, total charge for charge type ex VAT, VAT rate code, ….
 type R90005 struct {
-	ChargeType                    string  `json:"chargeType"`
-	NumberOfDaysBilled            float64 `json:"numberOfDaysBilled"`
-	Quantity                      string  `json:"quantity"`
-	Price                         string  `json:"price"`
-	TotalChargeForChargeTypeExVAT string  `json:"totalChargeForChargeTypeExVAT"`
-	VATRateCode                   string  `json:"VATRateCode"`
-	VATRate                       string  `json:"VATRate"`
+	ChargeType                    ChargeType `json:"chargeType"`
+	NumberOfDaysBilled            float64    `json:"numberOfDaysBilled"`
+	Quantity                      string     `json:"quantity"`
+	Price                         string     `json:"price"`
+	TotalChargeForChargeTypeExVAT string     `json:"totalChargeForChargeTypeExVAT"`
+	VATRateCode                   VATRate    `json:"VATRateCode"`
+	VATRate                       string     `json:"VATRate"`
 }
 
-// R90101 is block R901-01 of the DIP contract.
+// R90101 is block R901-01 of the DIP contract: distributor ID, GSP group ID.
 type R90101 struct {
-	DistributorID string `json:"distributorID"`
-	GSPGroupID    string `json:"GSPGroupID"`
+	DistributorID string          `json:"distributorID"`
+	GSPGroupID    market.GSPGroup `json:"GSPGroupID"`
 }
 
-// R90102 is block R901-02 of the DIP contract.
+// R90102 is block R901-02 of the DIP contract: settlement code, run number.
 type R90102 struct {
-	SettlementCode string  `json:"settlementCode"`
-	RunNumber      float64 `json:"runNumber"`
+	SettlementCode SettlementRun `json:"settlementCode"`
+	RunNumber      float64       `json:"runNumber"`
 }
 
-// R90103 is block R901-03 of the DIP contract.
+// R90103 is block R901-03 of the DIP contract: settlement date, r901 04, r901 05.
 type R90103 struct {
 	SettlementDate string   `json:"settlementDate"`
 	R90104         []R90104 `json:"R901-04,omitzero"`
 	R90105         []R90105 `json:"R901-05,omitzero"`
 }
 
-// R90104 is block R901-04 of the DIP contract.
+// R90104 is block R901-04 of the DIP contract: supplier DIP id, supplier MPID, r901 06.
 type R90104 struct {
 	SupplierDIPID string   `json:"supplierDIPID"`
 	SupplierMPID  *string  `json:"supplierMPID,omitzero"`
 	R90106        []R90106 `json:"R901-06,omitzero"`
 }
 
-// R90105 is block R901-05 of the DIP contract.
+// R90105 is block R901-05 of the DIP contract: LDSO DIP id, embedded LDSO ID, r901 06.
 type R90105 struct {
 	LDSODIPID      *string  `json:"LDSODIPID,omitzero"`
 	EmbeddedLDSOID *string  `json:"embeddedLDSOID,omitzero"`
 	R90106         []R90106 `json:"R901-06,omitzero"`
 }
 
-// R90106 is block R901-06 of the DIP contract.
+// R90106 is block R901-06 of the DIP contract: daily total MSID count, daily total MSID charge, daily total unit volume, daily total unit charge, r901 07.
 type R90106 struct {
 	DailyTotalMSIDCount  *float64 `json:"dailyTotalMSIDCount,omitzero"`
 	DailyTotalMSIDCharge *string  `json:"dailyTotalMSIDCharge,omitzero"`
@@ -1208,24 +2092,24 @@ type R90106 struct {
 	R90107               []R90107 `json:"R901-07,omitzero"`
 }
 
-// R90107 is block R901-07 of the DIP contract.
+// R90107 is block R901-07 of the DIP contract: D uo S tariff ID, energy direction, domestic premise indicator, daily tariff number of MSIDs, daily tariff MSID charge, r901 08.
 type R90107 struct {
-	DUoSTariffID             *string  `json:"DUoSTariffID,omitzero"`
-	EnergyDirection          *string  `json:"energyDirection,omitzero"`
-	DomesticPremiseIndicator *bool    `json:"domesticPremiseIndicator,omitzero"`
-	DailyTariffNumberOfMSIDs *float64 `json:"dailyTariffNumberOfMSIDs,omitzero"`
-	DailyTariffMSIDCharge    *string  `json:"dailyTariffMSIDCharge,omitzero"`
-	R90108                   []R90108 `json:"R901-08,omitzero"`
+	DUoSTariffID             *string          `json:"DUoSTariffID,omitzero"`
+	EnergyDirection          *EnergyDirection `json:"energyDirection,omitzero"`
+	DomesticPremiseIndicator *bool            `json:"domesticPremiseIndicator,omitzero"`
+	DailyTariffNumberOfMSIDs *float64         `json:"dailyTariffNumberOfMSIDs,omitzero"`
+	DailyTariffMSIDCharge    *string          `json:"dailyTariffMSIDCharge,omitzero"`
+	R90108                   []R90108         `json:"R901-08,omitzero"`
 }
 
-// R90108 is block R901-08 of the DIP contract.
+// R90108 is block R901-08 of the DIP contract: charge band, daily uncorrected volume for charge band, total volume charge for charge band.
 type R90108 struct {
-	ChargeBand                          *string `json:"chargeBand,omitzero"`
-	DailyUncorrectedVolumeForChargeBand *string `json:"dailyUncorrectedVolumeForChargeBand,omitzero"`
-	TotalVolumeChargeForChargeBand      *string `json:"totalVolumeChargeForChargeBand,omitzero"`
+	ChargeBand                          *ChargeBand `json:"chargeBand,omitzero"`
+	DailyUncorrectedVolumeForChargeBand *string     `json:"dailyUncorrectedVolumeForChargeBand,omitzero"`
+	TotalVolumeChargeForChargeBand      *string     `json:"totalVolumeChargeForChargeBand,omitzero"`
 }
 
-// REP002CustomBlock is block REP-002-CustomBlock of the DIP contract.
+// REP002CustomBlock is block REP-002-CustomBlock of the DIP contract: r007, r002, r009, RE p002 r027.
 type REP002CustomBlock struct {
 	R007       *R007        `json:"R007,omitzero"`
 	R002       *R002        `json:"R002,omitzero"`
@@ -1233,7 +2117,7 @@ type REP002CustomBlock struct {
 	REP002R027 []REP002R027 `json:"REP002-R027,omitzero"`
 }
 
-// REP002ACustomBlock is block REP-002A-CustomBlock of the DIP contract.
+// REP002ACustomBlock is block REP-002A-CustomBlock of the DIP contract: r027, r013, r007, r002, RE p002 A r006.
 type REP002ACustomBlock struct {
 	R027        *R027         `json:"R027,omitzero"`
 	R013        *R013         `json:"R013,omitzero"`
@@ -1242,7 +2126,7 @@ type REP002ACustomBlock struct {
 	REP002AR006 []REP002AR006 `json:"REP002A-R006,omitzero"`
 }
 
-// REP002BCustomBlock is block REP-002B-CustomBlock of the DIP contract.
+// REP002BCustomBlock is block REP-002B-CustomBlock of the DIP contract: r027, r013, r007, r002, RE p002 B r009.
 type REP002BCustomBlock struct {
 	R027        *R027         `json:"R027,omitzero"`
 	R013        *R013         `json:"R013,omitzero"`
@@ -1251,7 +2135,7 @@ type REP002BCustomBlock struct {
 	REP002BR009 []REP002BR009 `json:"REP002B-R009,omitzero"`
 }
 
-// REP003CustomBlock is block REP-003-CustomBlock of the DIP contract.
+// REP003CustomBlock is block REP-003-CustomBlock of the DIP contract: r013, r007, r002, r103, RE p003 r015, RE p003 r024.
 type REP003CustomBlock struct {
 	R013       *R013        `json:"R013,omitzero"`
 	R007       *R007        `json:"R007,omitzero"`
@@ -1261,7 +2145,7 @@ type REP003CustomBlock struct {
 	REP003R024 []R024       `json:"REP003-R024,omitzero"`
 }
 
-// REP003ACustomBlock is block REP-003A-CustomBlock of the DIP contract.
+// REP003ACustomBlock is block REP-003A-CustomBlock of the DIP contract: r013, r007, r002, r103, RE p003 A r015, RE p003 A r024.
 type REP003ACustomBlock struct {
 	R013        *R013         `json:"R013,omitzero"`
 	R007        *R007         `json:"R007,omitzero"`
@@ -1271,7 +2155,7 @@ type REP003ACustomBlock struct {
 	REP003AR024 []R024        `json:"REP003A-R024,omitzero"`
 }
 
-// REP004CustomBlock is block REP-004-CustomBlock of the DIP contract.
+// REP004CustomBlock is block REP-004-CustomBlock of the DIP contract: r013, r007, r002, RE p004 r009.
 type REP004CustomBlock struct {
 	R013       *R013       `json:"R013,omitzero"`
 	R007       *R007       `json:"R007,omitzero"`
@@ -1279,7 +2163,7 @@ type REP004CustomBlock struct {
 	REP004R009 *REP004R009 `json:"REP004-R009,omitzero"`
 }
 
-// REP006CustomBlock is block REP-006-CustomBlock of the DIP contract.
+// REP006CustomBlock is block REP-006-CustomBlock of the DIP contract: r013, r007, r002, RE p006 r015.
 type REP006CustomBlock struct {
 	R013       *R013        `json:"R013,omitzero"`
 	R007       *R007        `json:"R007,omitzero"`
@@ -1287,14 +2171,14 @@ type REP006CustomBlock struct {
 	REP006R015 []REP006R015 `json:"REP006-R015,omitzero"`
 }
 
-// REP007CustomBlock is block REP-007-CustomBlock of the DIP contract.
+// REP007CustomBlock is block REP-007-CustomBlock of the DIP contract: r007, r002, RE p007 r013.
 type REP007CustomBlock struct {
 	R007       *R007        `json:"R007,omitzero"`
 	R002       *R002        `json:"R002,omitzero"`
 	REP007R013 []REP007R013 `json:"REP007-R013,omitzero"`
 }
 
-// REP008CustomBlock is block REP-008-CustomBlock of the DIP contract.
+// REP008CustomBlock is block REP-008-CustomBlock of the DIP contract: r002, r013, r027, r039.
 type REP008CustomBlock struct {
 	R002 *R002 `json:"R002,omitzero"`
 	R013 *R013 `json:"R013,omitzero"`
@@ -1302,78 +2186,96 @@ type REP008CustomBlock struct {
 	R039 *R039 `json:"R039,omitzero"`
 }
 
-// REP009CustomBlock is block REP-009-CustomBlock of the DIP contract.
+// REP009CustomBlock is block REP-009-CustomBlock of the DIP contract: r002, RE p009 r015.
 type REP009CustomBlock struct {
 	R002       *R002       `json:"R002,omitzero"`
 	REP009R015 *REP009R015 `json:"REP009-R015,omitzero"`
 }
 
-// REP900CustomBlock is block REP-900-CustomBlock of the DIP contract.
+// REP900CustomBlock is block REP-900-CustomBlock of the DIP contract: r900 01, r900 02, r900 03.
 type REP900CustomBlock struct {
 	R90001 *R90001  `json:"R900-01,omitzero"`
 	R90002 *R90002  `json:"R900-02,omitzero"`
 	R90003 []R90003 `json:"R900-03,omitzero"`
 }
 
-// REP901CustomBlock is block REP-901-CustomBlock of the DIP contract.
+// REP901CustomBlock is block REP-901-CustomBlock of the DIP contract: r901 01, r901 02, r901 03.
 type REP901CustomBlock struct {
 	R90101 *R90101  `json:"R901-01,omitzero"`
 	R90102 *R90102  `json:"R901-02,omitzero"`
 	R90103 []R90103 `json:"R901-03,omitzero"`
 }
 
-// REP002R010 is block REP002-R010 of the DIP contract.
+// REP002R010 is block REP002-R010 of the DIP contract: r010, RE p002 r011, r0105.
 type REP002R010 struct {
 	R010       *R010  `json:"R010,omitzero"`
 	REP002R011 []R011 `json:"REP002-R011,omitzero"`
 	R0105      *R0105 `json:"R0105,omitzero"`
 }
 
-// REP002R013 is block REP002-R013 of the DIP contract.
+// REP002R013 is block REP002-R013 of the DIP contract: r013, RE p002 r010.
 type REP002R013 struct {
 	R013       R013         `json:"R013"`
 	REP002R010 []REP002R010 `json:"REP002-R010"`
 }
 
-// REP002R027 is block REP002-R027 of the DIP contract.
+// MarshalJSON encodes REP002R013 with its required arrays as [] when nil.
+func (v REP002R013) MarshalJSON() ([]byte, error) {
+	type plain REP002R013
+	if v.REP002R010 == nil {
+		v.REP002R010 = []REP002R010{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// REP002R027 is block REP002-R027 of the DIP contract: r027, RE p002 r013.
 type REP002R027 struct {
 	R027       R027         `json:"R027"`
 	REP002R013 []REP002R013 `json:"REP002-R013"`
 }
 
-// REP002AR006 is block REP002A-R006 of the DIP contract.
+// MarshalJSON encodes REP002R027 with its required arrays as [] when nil.
+func (v REP002R027) MarshalJSON() ([]byte, error) {
+	type plain REP002R027
+	if v.REP002R013 == nil {
+		v.REP002R013 = []REP002R013{}
+	}
+	return json.Marshal(plain(v))
+}
+
+// REP002AR006 is block REP002A-R006 of the DIP contract: r006, RE p002 A r010.
 type REP002AR006 struct {
 	R006        *R006         `json:"R006,omitzero"`
 	REP002AR010 []REP002AR010 `json:"REP002A-R010,omitzero"`
 }
 
-// REP002AR010 is block REP002A-R010 of the DIP contract.
+// REP002AR010 is block REP002A-R010 of the DIP contract: r010, RE p002 A r012, r0105.
 type REP002AR010 struct {
 	R010        *R010  `json:"R010,omitzero"`
 	REP002AR012 []R012 `json:"REP002A-R012,omitzero"`
 	R0105       *R0105 `json:"R0105,omitzero"`
 }
 
-// REP002BR009 is block REP002B-R009 of the DIP contract.
+// REP002BR009 is block REP002B-R009 of the DIP contract: r009, RE p002 B r010.
 type REP002BR009 struct {
 	R009        *R009         `json:"R009,omitzero"`
 	REP002BR010 []REP002BR010 `json:"REP002B-R010,omitzero"`
 }
 
-// REP002BR010 is block REP002B-R010 of the DIP contract.
+// REP002BR010 is block REP002B-R010 of the DIP contract: r010, RE p002 B r011, r0105.
 type REP002BR010 struct {
 	R010        *R010  `json:"R010,omitzero"`
 	REP002BR011 []R011 `json:"REP002B-R011,omitzero"`
 	R0105       *R0105 `json:"R0105,omitzero"`
 }
 
-// REP003R015 is block REP003-R015 of the DIP contract.
+// REP003R015 is block REP003-R015 of the DIP contract: r015, RE p003 r016.
 type REP003R015 struct {
 	R015       *R015        `json:"R015,omitzero"`
 	REP003R016 []REP003R016 `json:"REP003-R016,omitzero"`
 }
 
-// REP003R016 is block REP003-R016 of the DIP contract.
+// REP003R016 is block REP003-R016 of the DIP contract: r016, RE p003 r017, r021, RE p003 r051.
 type REP003R016 struct {
 	R016       *R016        `json:"R016,omitzero"`
 	REP003R017 []REP003R017 `json:"REP003-R017,omitzero"`
@@ -1381,27 +2283,27 @@ type REP003R016 struct {
 	REP003R051 []REP003R051 `json:"REP003-R051,omitzero"`
 }
 
-// REP003R017 is block REP003-R017 of the DIP contract.
+// REP003R017 is block REP003-R017 of the DIP contract: r017, r019, RE p003 r018.
 type REP003R017 struct {
 	R017       *R017  `json:"R017,omitzero"`
 	R019       *R019  `json:"R019,omitzero"`
 	REP003R018 []R018 `json:"REP003-R018,omitzero"`
 }
 
-// REP003R051 is block REP003-R051 of the DIP contract.
+// REP003R051 is block REP003-R051 of the DIP contract: r051, RE p003 r022, r023.
 type REP003R051 struct {
 	R051       *R051  `json:"R051,omitzero"`
 	REP003R022 []R022 `json:"REP003-R022,omitzero"`
 	R023       *R023  `json:"R023,omitzero"`
 }
 
-// REP003AR015 is block REP003A-R015 of the DIP contract.
+// REP003AR015 is block REP003A-R015 of the DIP contract: r015, RE p003 A r016.
 type REP003AR015 struct {
 	R015        *R015         `json:"R015,omitzero"`
 	REP003AR016 []REP003AR016 `json:"REP003A-R016,omitzero"`
 }
 
-// REP003AR016 is block REP003A-R016 of the DIP contract.
+// REP003AR016 is block REP003A-R016 of the DIP contract: r016, RE p003 A r020, r021, RE p003 A r051.
 type REP003AR016 struct {
 	R016        *R016         `json:"R016,omitzero"`
 	REP003AR020 []REP003AR020 `json:"REP003A-R020,omitzero"`
@@ -1409,82 +2311,82 @@ type REP003AR016 struct {
 	REP003AR051 []REP003AR051 `json:"REP003A-R051,omitzero"`
 }
 
-// REP003AR020 is block REP003A-R020 of the DIP contract.
+// REP003AR020 is block REP003A-R020 of the DIP contract: r020, r019, RE p003 A r018.
 type REP003AR020 struct {
 	R020        *R020  `json:"R020,omitzero"`
 	R019        *R019  `json:"R019,omitzero"`
 	REP003AR018 []R018 `json:"REP003A-R018,omitzero"`
 }
 
-// REP003AR051 is block REP003A-R051 of the DIP contract.
+// REP003AR051 is block REP003A-R051 of the DIP contract: r051, RE p003 r022, r023.
 type REP003AR051 struct {
 	R051       *R051  `json:"R051,omitzero"`
 	REP003R022 []R022 `json:"REP003-R022,omitzero"`
 	R023       *R023  `json:"R023,omitzero"`
 }
 
-// REP004R009 is block REP004-R009 of the DIP contract.
+// REP004R009 is block REP004-R009 of the DIP contract: r009, RE p004 r026, RE p004 r025.
 type REP004R009 struct {
 	R009       *R009  `json:"R009,omitzero"`
 	REP004R026 []R026 `json:"REP004-R026,omitzero"`
 	REP004R025 []R025 `json:"REP004-R025,omitzero"`
 }
 
-// REP006R003 is block REP006-R003 of the DIP contract.
+// REP006R003 is block REP006-R003 of the DIP contract: r003, RE p006 r033, r034.
 type REP006R003 struct {
 	R003       *R003  `json:"R003,omitzero"`
 	REP006R033 []R033 `json:"REP006-R033,omitzero"`
 	R034       *R034  `json:"R034,omitzero"`
 }
 
-// REP006R015 is block REP006-R015 of the DIP contract.
+// REP006R015 is block REP006-R015 of the DIP contract: r015, RE p006 r032.
 type REP006R015 struct {
 	R015       *R015        `json:"R015,omitzero"`
 	REP006R032 []REP006R032 `json:"REP006-R032,omitzero"`
 }
 
-// REP006R032 is block REP006-R032 of the DIP contract.
+// REP006R032 is block REP006-R032 of the DIP contract: r032, RE p006 r003, RE p006 r051.
 type REP006R032 struct {
 	R032       *R032        `json:"R032,omitzero"`
 	REP006R003 []REP006R003 `json:"REP006-R003,omitzero"`
 	REP006R051 []REP006R051 `json:"REP006-R051,omitzero"`
 }
 
-// REP006R051 is block REP006-R051 of the DIP contract.
+// REP006R051 is block REP006-R051 of the DIP contract: r051, RE p006 r106, r107.
 type REP006R051 struct {
 	R051       *R051  `json:"R051,omitzero"`
 	REP006R106 []R106 `json:"REP006-R106,omitzero"`
 	R107       *R107  `json:"R107,omitzero"`
 }
 
-// REP007R013 is block REP007-R013 of the DIP contract.
+// REP007R013 is block REP007-R013 of the DIP contract: r013, RE p007 r036.
 type REP007R013 struct {
 	R013       *R013  `json:"R013,omitzero"`
 	REP007R036 []R036 `json:"REP007-R036,omitzero"`
 }
 
-// REP009R013 is block REP009-R013 of the DIP contract.
+// REP009R013 is block REP009-R013 of the DIP contract: r013, RE p009 r068.
 type REP009R013 struct {
 	R013       *R013  `json:"R013,omitzero"`
 	REP009R068 []R068 `json:"REP009-R068,omitzero"`
 }
 
-// REP009R015 is block REP009-R015 of the DIP contract.
+// REP009R015 is block REP009-R015 of the DIP contract: r015, RE p009 r013.
 type REP009R015 struct {
 	R015       *R015        `json:"R015,omitzero"`
 	REP009R013 []REP009R013 `json:"REP009-R013,omitzero"`
 }
 
-// S1 is block S1 of the DIP contract.
+// S1 is block S1 of the DIP contract: it names the sender: environment, unique reference, timestamp, DIP id, role and correlation id.
 type S1 struct {
-	EnvironmentTag          string  `json:"environmentTag"`
-	SubText                 *string `json:"subText"`
-	SenderUniqueReference   string  `json:"senderUniqueReference"`
-	SenderTimestamp         string  `json:"senderTimestamp"`
-	SenderDIPID             string  `json:"senderDIPID"`
-	SenderRoleID            string  `json:"senderRoleID"`
-	SenderCorrelationID     *string `json:"senderCorrelationID"`
-	DIPConnectionProviderID *string `json:"DIPConnectionProviderID"`
+	EnvironmentTag          Environment     `json:"environmentTag"`
+	SubText                 *string         `json:"subText"`
+	SenderUniqueReference   string          `json:"senderUniqueReference"`
+	SenderTimestamp         market.DateTime `json:"senderTimestamp"`
+	SenderDIPID             string          `json:"senderDIPID"`
+	SenderRoleID            string          `json:"senderRoleID"`
+	SenderCorrelationID     *string         `json:"senderCorrelationID"`
+	DIPConnectionProviderID *string         `json:"DIPConnectionProviderID"`
 }
 
 // DIPJournalRecord is the DIPJournalRecord object of the DIP API.
@@ -1496,6 +2398,15 @@ type DIPJournalRecord struct {
 	DIPCorrelationID      *string        `json:"DIPCorrelationID,omitzero"`
 	MPANCore              string         `json:"MPANCore"`
 	JournalEntries        []JournalEntry `json:"JournalEntries"`
+}
+
+// MarshalJSON encodes DIPJournalRecord with its required arrays as [] when nil.
+func (v DIPJournalRecord) MarshalJSON() ([]byte, error) {
+	type plain DIPJournalRecord
+	if v.JournalEntries == nil {
+		v.JournalEntries = []JournalEntry{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // DIPMessage is the DIPMessage object of the DIP API.
@@ -1601,102 +2512,102 @@ type JournalEntryRecipientMap struct {
 	Always    []RecipientMapEntry `json:"Always,omitzero"`
 }
 
-// CommonHeader is a CommonBlock with S0, S1 (A0 and D0 are set by the DIP).
+// CommonHeader is a CommonBlock with S0, S1. The sender fills S0 (Encode does), S1 and the blocks the message is about, and A0.primaryRecipients where the interface lets it name its recipients (a request to a proposed service provider that names none is refused with MSG3003); the DIP fills A0's secondaryRecipients and always, and D0, on delivery.
 type CommonHeader struct {
-	S0 S0  `json:"S0"`
-	S1 S1  `json:"S1"`
-	A0 *A0 `json:"A0,omitzero"`
-	D0 *D0 `json:"D0,omitzero"`
+	S0 S0 `json:"S0"`
+	S1 S1 `json:"S1"`
+	A0 A0 `json:"A0,omitzero"`
+	D0 D0 `json:"D0,omitzero"`
 }
 
-// CommonM0 is a CommonBlock with S0, S1, M0 (A0 and D0 are set by the DIP).
+// CommonM0 is a CommonBlock with S0, S1, M0. The sender fills S0 (Encode does), S1 and the blocks the message is about, and A0.primaryRecipients where the interface lets it name its recipients (a request to a proposed service provider that names none is refused with MSG3003); the DIP fills A0's secondaryRecipients and always, and D0, on delivery.
 type CommonM0 struct {
-	S0 S0  `json:"S0"`
-	S1 S1  `json:"S1"`
-	M0 M0  `json:"M0"`
-	A0 *A0 `json:"A0,omitzero"`
-	D0 *D0 `json:"D0,omitzero"`
+	S0 S0 `json:"S0"`
+	S1 S1 `json:"S1"`
+	M0 M0 `json:"M0"`
+	A0 A0 `json:"A0,omitzero"`
+	D0 D0 `json:"D0,omitzero"`
 }
 
-// CommonM0OptR0 is a CommonBlock with S0, S1, M0 (A0 and D0 are set by the DIP).
+// CommonM0OptR0 is a CommonBlock with S0, S1, M0. The sender fills S0 (Encode does), S1 and the blocks the message is about, and A0.primaryRecipients where the interface lets it name its recipients (a request to a proposed service provider that names none is refused with MSG3003); the DIP fills A0's secondaryRecipients and always, and D0, on delivery.
 type CommonM0OptR0 struct {
-	S0 S0  `json:"S0"`
-	S1 S1  `json:"S1"`
-	M0 M0  `json:"M0"`
-	A0 *A0 `json:"A0,omitzero"`
-	D0 *D0 `json:"D0,omitzero"`
-	R0 *R0 `json:"R0,omitzero"`
+	S0 S0 `json:"S0"`
+	S1 S1 `json:"S1"`
+	M0 M0 `json:"M0"`
+	A0 A0 `json:"A0,omitzero"`
+	D0 D0 `json:"D0,omitzero"`
+	R0 R0 `json:"R0,omitzero"`
 }
 
-// CommonM0R0 is a CommonBlock with S0, S1, M0, R0 (A0 and D0 are set by the DIP).
+// CommonM0R0 is a CommonBlock with S0, S1, M0, R0. The sender fills S0 (Encode does), S1 and the blocks the message is about, and A0.primaryRecipients where the interface lets it name its recipients (a request to a proposed service provider that names none is refused with MSG3003); the DIP fills A0's secondaryRecipients and always, and D0, on delivery.
 type CommonM0R0 struct {
-	S0 S0  `json:"S0"`
-	S1 S1  `json:"S1"`
-	M0 M0  `json:"M0"`
-	R0 R0  `json:"R0"`
-	A0 *A0 `json:"A0,omitzero"`
-	D0 *D0 `json:"D0,omitzero"`
+	S0 S0 `json:"S0"`
+	S1 S1 `json:"S1"`
+	M0 M0 `json:"M0"`
+	R0 R0 `json:"R0"`
+	A0 A0 `json:"A0,omitzero"`
+	D0 D0 `json:"D0,omitzero"`
 }
 
-// CommonM0R1 is a CommonBlock with S0, S1, M0, R1 (A0 and D0 are set by the DIP).
+// CommonM0R1 is a CommonBlock with S0, S1, M0, R1. The sender fills S0 (Encode does), S1 and the blocks the message is about, and A0.primaryRecipients where the interface lets it name its recipients (a request to a proposed service provider that names none is refused with MSG3003); the DIP fills A0's secondaryRecipients and always, and D0, on delivery.
 type CommonM0R1 struct {
-	S0 S0  `json:"S0"`
-	S1 S1  `json:"S1"`
-	M0 M0  `json:"M0"`
-	R1 R0  `json:"R1"`
-	A0 *A0 `json:"A0,omitzero"`
-	D0 *D0 `json:"D0,omitzero"`
+	S0 S0 `json:"S0"`
+	S1 S1 `json:"S1"`
+	M0 M0 `json:"M0"`
+	R1 R0 `json:"R1"`
+	A0 A0 `json:"A0,omitzero"`
+	D0 D0 `json:"D0,omitzero"`
 }
 
-// CommonM1 is a CommonBlock with S0, S1, M1 (A0 and D0 are set by the DIP).
+// CommonM1 is a CommonBlock with S0, S1, M1. The sender fills S0 (Encode does), S1 and the blocks the message is about, and A0.primaryRecipients where the interface lets it name its recipients (a request to a proposed service provider that names none is refused with MSG3003); the DIP fills A0's secondaryRecipients and always, and D0, on delivery.
 type CommonM1 struct {
-	S0 S0  `json:"S0"`
-	S1 S1  `json:"S1"`
-	M1 M1  `json:"M1"`
-	A0 *A0 `json:"A0,omitzero"`
-	D0 *D0 `json:"D0,omitzero"`
+	S0 S0 `json:"S0"`
+	S1 S1 `json:"S1"`
+	M1 M1 `json:"M1"`
+	A0 A0 `json:"A0,omitzero"`
+	D0 D0 `json:"D0,omitzero"`
 }
 
-// CommonM1R0 is a CommonBlock with S0, S1, M1, R0 (A0 and D0 are set by the DIP).
+// CommonM1R0 is a CommonBlock with S0, S1, M1, R0. The sender fills S0 (Encode does), S1 and the blocks the message is about, and A0.primaryRecipients where the interface lets it name its recipients (a request to a proposed service provider that names none is refused with MSG3003); the DIP fills A0's secondaryRecipients and always, and D0, on delivery.
 type CommonM1R0 struct {
-	S0 S0  `json:"S0"`
-	S1 S1  `json:"S1"`
-	M1 M1  `json:"M1"`
-	R0 R0  `json:"R0"`
-	A0 *A0 `json:"A0,omitzero"`
-	D0 *D0 `json:"D0,omitzero"`
+	S0 S0 `json:"S0"`
+	S1 S1 `json:"S1"`
+	M1 M1 `json:"M1"`
+	R0 R0 `json:"R0"`
+	A0 A0 `json:"A0,omitzero"`
+	D0 D0 `json:"D0,omitzero"`
 }
 
-// CommonOptP0 is a CommonBlock with S0, S1 (A0 and D0 are set by the DIP).
+// CommonOptP0 is a CommonBlock with S0, S1. The sender fills S0 (Encode does), S1 and the blocks the message is about, and A0.primaryRecipients where the interface lets it name its recipients (a request to a proposed service provider that names none is refused with MSG3003); the DIP fills A0's secondaryRecipients and always, and D0, on delivery.
 type CommonOptP0 struct {
-	S0 S0  `json:"S0"`
-	S1 S1  `json:"S1"`
-	A0 *A0 `json:"A0,omitzero"`
-	D0 *D0 `json:"D0,omitzero"`
-	P0 *P0 `json:"P0,omitzero"`
+	S0 S0 `json:"S0"`
+	S1 S1 `json:"S1"`
+	A0 A0 `json:"A0,omitzero"`
+	D0 D0 `json:"D0,omitzero"`
+	P0 P0 `json:"P0,omitzero"`
 }
 
-// CommonS2M0R0R1 is a CommonBlock with S0, S1, S2, M0, R0, R1 (A0 and D0 are set by the DIP).
+// CommonS2M0R0R1 is a CommonBlock with S0, S1, S2, M0, R0, R1. The sender fills S0 (Encode does), S1 and the blocks the message is about, and A0.primaryRecipients where the interface lets it name its recipients (a request to a proposed service provider that names none is refused with MSG3003); the DIP fills A0's secondaryRecipients and always, and D0, on delivery.
 type CommonS2M0R0R1 struct {
-	S0 S0  `json:"S0"`
-	S1 S1  `json:"S1"`
-	S2 S1  `json:"S2"`
-	M0 M0  `json:"M0"`
-	R0 R0  `json:"R0"`
-	R1 R0  `json:"R1"`
-	A0 *A0 `json:"A0,omitzero"`
-	D0 *D0 `json:"D0,omitzero"`
+	S0 S0 `json:"S0"`
+	S1 S1 `json:"S1"`
+	S2 S1 `json:"S2"`
+	M0 M0 `json:"M0"`
+	R0 R0 `json:"R0"`
+	R1 R0 `json:"R1"`
+	A0 A0 `json:"A0,omitzero"`
+	D0 D0 `json:"D0,omitzero"`
 }
 
-// CommonS2M0R1 is a CommonBlock with S0, S1, S2, M0, R1 (A0 and D0 are set by the DIP).
+// CommonS2M0R1 is a CommonBlock with S0, S1, S2, M0, R1. The sender fills S0 (Encode does), S1 and the blocks the message is about, and A0.primaryRecipients where the interface lets it name its recipients (a request to a proposed service provider that names none is refused with MSG3003); the DIP fills A0's secondaryRecipients and always, and D0, on delivery.
 type CommonS2M0R1 struct {
-	S0 S0  `json:"S0"`
-	S1 S1  `json:"S1"`
-	S2 S1  `json:"S2"`
-	M0 M0  `json:"M0"`
-	R1 R0  `json:"R1"`
-	A0 *A0 `json:"A0,omitzero"`
-	D0 *D0 `json:"D0,omitzero"`
+	S0 S0 `json:"S0"`
+	S1 S1 `json:"S1"`
+	S2 S1 `json:"S2"`
+	M0 M0 `json:"M0"`
+	R1 R0 `json:"R1"`
+	A0 A0 `json:"A0,omitzero"`
+	D0 D0 `json:"D0,omitzero"`
 }
 
 // IF001InitialRegistrationCustom is the CustomBlock of IF001InitialRegistration.
@@ -1732,6 +2643,12 @@ func (*IF001InitialRegistration) Variant() *Variant {
 
 func (m *IF001InitialRegistration) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF001InitialRegistration) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF001ChangeOfSupplierCustom is the CustomBlock of IF001ChangeOfSupplier.
 type IF001ChangeOfSupplierCustom struct {
 	B013     B013   `json:"B013"`
@@ -1765,6 +2682,12 @@ func (*IF001ChangeOfSupplier) Variant() *Variant { return mustVariant("IF-001", 
 
 func (m *IF001ChangeOfSupplier) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF001ChangeOfSupplier) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF002Custom is the CustomBlock of IF002.
 type IF002Custom struct {
 	B013     B013   `json:"B013"`
@@ -1796,6 +2719,12 @@ func (*IF002GainMPANInfo) Variant() *Variant { return mustVariant("IF-002", "[Ga
 
 func (m *IF002GainMPANInfo) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF002GainMPANInfo) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF003MSDeAppRMCustom is the CustomBlock of IF003MSDeAppRM.
 type IF003MSDeAppRMCustom struct {
 	B013 B013  `json:"B013"`
@@ -1815,6 +2744,18 @@ func (*IF003MSDeAppRM) Variant() *Variant { return mustVariant("IF-003", "[MSDeA
 
 func (m *IF003MSDeAppRM) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF003MSDeAppRM) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// DeAppointed returns the IF003MSDeAppRM's deappointment (B008).
+func (m *IF003MSDeAppRM) DeAppointed() DeAppointment { return m.CustomBlock.B008.deAppointment() }
+
+// SetDeAppointed sets B008.
+func (m *IF003MSDeAppRM) SetDeAppointed(a DeAppointment) { m.CustomBlock.B008.set(a) }
+
 // IF003DSDeAppRMCustom is the CustomBlock of IF003DSDeAppRM.
 type IF003DSDeAppRMCustom struct {
 	B013 B013  `json:"B013"`
@@ -1833,6 +2774,18 @@ type IF003DSDeAppRM struct {
 func (*IF003DSDeAppRM) Variant() *Variant { return mustVariant("IF-003", "[DSDeAppRM]") }
 
 func (m *IF003DSDeAppRM) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF003DSDeAppRM) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// DeAppointed returns the IF003DSDeAppRM's deappointment (B009).
+func (m *IF003DSDeAppRM) DeAppointed() DeAppointment { return m.CustomBlock.B009.deAppointment() }
+
+// SetDeAppointed sets B009.
+func (m *IF003DSDeAppRM) SetDeAppointed(a DeAppointment) { m.CustomBlock.B009.set(a) }
 
 // IF003ReverseMigNotificationCustom is the CustomBlock of IF003ReverseMigNotification.
 type IF003ReverseMigNotificationCustom struct {
@@ -1854,6 +2807,12 @@ func (*IF003ReverseMigNotification) Variant() *Variant {
 
 func (m *IF003ReverseMigNotification) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF003ReverseMigNotification) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF004Custom is the CustomBlock of IF004.
 type IF004Custom struct {
 	B093 B093 `json:"B093"`
@@ -1869,6 +2828,12 @@ type IF004CommsHubInfo struct {
 func (*IF004CommsHubInfo) Variant() *Variant { return mustVariant("IF-004", "[CommsHubInfo]") }
 
 func (m *IF004CommsHubInfo) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF004CommsHubInfo) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF005MeterInstallCustom is the CustomBlock of IF005MeterInstall.
 type IF005MeterInstallCustom struct {
@@ -1887,6 +2852,12 @@ func (*IF005MeterInstall) Variant() *Variant { return mustVariant("IF-005", "[Me
 
 func (m *IF005MeterInstall) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF005MeterInstall) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF005MeterRemovalCustom is the CustomBlock of IF005MeterRemoval.
 type IF005MeterRemovalCustom struct {
 	B039 B039 `json:"B039"`
@@ -1902,6 +2873,12 @@ type IF005MeterRemoval struct {
 func (*IF005MeterRemoval) Variant() *Variant { return mustVariant("IF-005", "[MeterRemoval]") }
 
 func (m *IF005MeterRemoval) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF005MeterRemoval) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF005MeterExchangeCustom is the CustomBlock of IF005MeterExchange.
 type IF005MeterExchangeCustom struct {
@@ -1921,6 +2898,12 @@ func (*IF005MeterExchange) Variant() *Variant { return mustVariant("IF-005", "[M
 
 func (m *IF005MeterExchange) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF005MeterExchange) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF005MeterUpdateCustom is the CustomBlock of IF005MeterUpdate.
 type IF005MeterUpdateCustom struct {
 	B906 B906a `json:"B906"`
@@ -1938,6 +2921,12 @@ type IF005MeterUpdate struct {
 func (*IF005MeterUpdate) Variant() *Variant { return mustVariant("IF-005", "[MeterUpdate]") }
 
 func (m *IF005MeterUpdate) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF005MeterUpdate) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF005MeterHistoryUpdateCustom is the CustomBlock of IF005MeterHistoryUpdate.
 type IF005MeterHistoryUpdateCustom struct {
@@ -1958,6 +2947,12 @@ func (*IF005MeterHistoryUpdate) Variant() *Variant {
 
 func (m *IF005MeterHistoryUpdate) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF005MeterHistoryUpdate) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF006MeterInstallCustom is the CustomBlock of IF006MeterInstall.
 type IF006MeterInstallCustom struct {
 	B906     B906   `json:"B906"`
@@ -1976,6 +2971,14 @@ func (*IF006MeterInstall) Variant() *Variant { return mustVariant("IF-006", "[Me
 
 func (m *IF006MeterInstall) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF006MeterInstall) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF006MeterInstall) answers(*IF005MeterInstall) {}
+
 // IF006MeterRemovalCustom is the CustomBlock of IF006MeterRemoval.
 type IF006MeterRemovalCustom struct {
 	B039     B039   `json:"B039"`
@@ -1992,6 +2995,14 @@ type IF006MeterRemoval struct {
 func (*IF006MeterRemoval) Variant() *Variant { return mustVariant("IF-006", "[MeterRemoval]") }
 
 func (m *IF006MeterRemoval) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF006MeterRemoval) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF006MeterRemoval) answers(*IF005MeterRemoval) {}
 
 // IF006MeterExchangeCustom is the CustomBlock of IF006MeterExchange.
 type IF006MeterExchangeCustom struct {
@@ -2012,6 +3023,14 @@ func (*IF006MeterExchange) Variant() *Variant { return mustVariant("IF-006", "[M
 
 func (m *IF006MeterExchange) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF006MeterExchange) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF006MeterExchange) answers(*IF005MeterExchange) {}
+
 // IF006MeterUpdateCustom is the CustomBlock of IF006MeterUpdate.
 type IF006MeterUpdateCustom struct {
 	B906     B906a  `json:"B906"`
@@ -2030,6 +3049,14 @@ type IF006MeterUpdate struct {
 func (*IF006MeterUpdate) Variant() *Variant { return mustVariant("IF-006", "[MeterUpdate]") }
 
 func (m *IF006MeterUpdate) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF006MeterUpdate) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF006MeterUpdate) answers(*IF005MeterUpdate) {}
 
 // IF006MeterHistoryUpdateCustom is the CustomBlock of IF006MeterHistoryUpdate.
 type IF006MeterHistoryUpdateCustom struct {
@@ -2051,6 +3078,14 @@ func (*IF006MeterHistoryUpdate) Variant() *Variant {
 
 func (m *IF006MeterHistoryUpdate) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF006MeterHistoryUpdate) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF006MeterHistoryUpdate) answers(*IF005MeterHistoryUpdate) {}
+
 // IF007EnergisationStatusChangeCustom is the CustomBlock of IF007EnergisationStatusChange.
 type IF007EnergisationStatusChangeCustom struct {
 	B025 B025 `json:"B025"`
@@ -2068,6 +3103,12 @@ func (*IF007EnergisationStatusChange) Variant() *Variant {
 }
 
 func (m *IF007EnergisationStatusChange) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF007EnergisationStatusChange) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF007EnergisationStatusFailureCustom is the CustomBlock of IF007EnergisationStatusFailure.
 type IF007EnergisationStatusFailureCustom struct {
@@ -2087,6 +3128,12 @@ func (*IF007EnergisationStatusFailure) Variant() *Variant {
 
 func (m *IF007EnergisationStatusFailure) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF007EnergisationStatusFailure) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF008Custom is the CustomBlock of IF008.
 type IF008Custom struct {
 	B025 B025 `json:"B025"`
@@ -2104,6 +3151,14 @@ func (*IF008EnergisationStatusChange) Variant() *Variant {
 }
 
 func (m *IF008EnergisationStatusChange) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF008EnergisationStatusChange) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF008EnergisationStatusChange) answers(*IF007EnergisationStatusChange) {}
 
 // IF009MPANDisconnectionCustom is the CustomBlock of IF009MPANDisconnection.
 type IF009MPANDisconnectionCustom struct {
@@ -2123,6 +3178,12 @@ func (*IF009MPANDisconnection) Variant() *Variant {
 
 func (m *IF009MPANDisconnection) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF009MPANDisconnection) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF009MPANReconnectionCustom is the CustomBlock of IF009MPANReconnection.
 type IF009MPANReconnectionCustom struct {
 	B098 B098 `json:"B098"`
@@ -2138,6 +3199,12 @@ type IF009MPANReconnection struct {
 func (*IF009MPANReconnection) Variant() *Variant { return mustVariant("IF-009", "[MPANReconnection]") }
 
 func (m *IF009MPANReconnection) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF009MPANReconnection) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF009CSSDeRegistrationCustom is the CustomBlock of IF009CSSDeRegistration.
 type IF009CSSDeRegistrationCustom struct {
@@ -2157,12 +3224,27 @@ func (*IF009CSSDeRegistration) Variant() *Variant {
 
 func (m *IF009CSSDeRegistration) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF009CSSDeRegistration) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF013Custom is the CustomBlock of IF013.
 type IF013Custom struct {
 	B043     B043   `json:"B043"`
 	B049     B049   `json:"B049"`
 	B067     B067   `json:"B067"`
 	B920List []B920 `json:"B920List"`
+}
+
+// MarshalJSON encodes IF013Custom with its required arrays as [] when nil.
+func (v IF013Custom) MarshalJSON() ([]byte, error) {
+	type plain IF013Custom
+	if v.B920List == nil {
+		v.B920List = []B920{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF013ActivePowerDefaulted is the payload of IF-013 [ActivePowerDefaulted] (MDS Defaults Applied).
@@ -2177,6 +3259,12 @@ func (*IF013ActivePowerDefaulted) Variant() *Variant {
 }
 
 func (m *IF013ActivePowerDefaulted) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF013ActivePowerDefaulted) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF014Custom is the CustomBlock of IF014.
 type IF014Custom struct {
@@ -2198,6 +3286,14 @@ func (*IF014ActivePowerRejected) Variant() *Variant {
 
 func (m *IF014ActivePowerRejected) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF014ActivePowerRejected) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF014ActivePowerRejected) answers(*IF021ActivePower) {}
+
 // IF014ConsumptionOnDeEnergisedMPAN is the payload of IF-014 [ConsumptionOnDeEnergisedMPAN] (Rejected Consumption Data Submission).
 type IF014ConsumptionOnDeEnergisedMPAN struct {
 	CommonBlock CommonM0R0  `json:"CommonBlock"`
@@ -2211,6 +3307,14 @@ func (*IF014ConsumptionOnDeEnergisedMPAN) Variant() *Variant {
 
 func (m *IF014ConsumptionOnDeEnergisedMPAN) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF014ConsumptionOnDeEnergisedMPAN) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF014ConsumptionOnDeEnergisedMPAN) answers(*IF021ActivePower) {}
+
 // IF015ConsumptionReplay is the payload of IF-015 [ConsumptionReplay] (Request Historic Consumption Replay (ADV Sites only)).
 type IF015ConsumptionReplay struct {
 	CommonBlock CommonM0 `json:"CommonBlock"`
@@ -2222,6 +3326,12 @@ func (*IF015ConsumptionReplay) Variant() *Variant {
 }
 
 func (m *IF015ConsumptionReplay) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF015ConsumptionReplay) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF016ActivePowerCustom is the CustomBlock of IF016ActivePower.
 type IF016ActivePowerCustom struct {
@@ -2241,6 +3351,14 @@ func (*IF016ActivePower) Variant() *Variant { return mustVariant("IF-016", "[Act
 
 func (m *IF016ActivePower) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF016ActivePower) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, S2: &c.S2, M0: &c.M0, R1: &c.R1, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF016ActivePower) answers(*IF015ConsumptionReplay) {}
+
 // IF016ReactivePowerCustom is the CustomBlock of IF016ReactivePower.
 type IF016ReactivePowerCustom struct {
 	B044 B044 `json:"B044"`
@@ -2258,6 +3376,14 @@ type IF016ReactivePower struct {
 func (*IF016ReactivePower) Variant() *Variant { return mustVariant("IF-016", "[ReactivePower]") }
 
 func (m *IF016ReactivePower) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF016ReactivePower) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, S2: &c.S2, M0: &c.M0, R1: &c.R1, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF016ReactivePower) answers(*IF015ConsumptionReplay) {}
 
 // IF016ActivePowerRejectedCustom is the CustomBlock of IF016ActivePowerRejected.
 type IF016ActivePowerRejectedCustom struct {
@@ -2279,12 +3405,29 @@ func (*IF016ActivePowerRejected) Variant() *Variant {
 
 func (m *IF016ActivePowerRejected) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF016ActivePowerRejected) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, S2: &c.S2, M0: &c.M0, R0: &c.R0, R1: &c.R1, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF016ActivePowerRejected) answers(*IF015ConsumptionReplay) {}
+
 // IF016ActivePowerDefaultedCustom is the CustomBlock of IF016ActivePowerDefaulted.
 type IF016ActivePowerDefaultedCustom struct {
 	B043     B043   `json:"B043"`
 	B049     B049   `json:"B049"`
 	B067     B067   `json:"B067"`
 	B920List []B920 `json:"B920List"`
+}
+
+// MarshalJSON encodes IF016ActivePowerDefaultedCustom with its required arrays as [] when nil.
+func (v IF016ActivePowerDefaultedCustom) MarshalJSON() ([]byte, error) {
+	type plain IF016ActivePowerDefaultedCustom
+	if v.B920List == nil {
+		v.B920List = []B920{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF016ActivePowerDefaulted is the payload of IF-016 [ActivePowerDefaulted] (HH Consumption History Replay (ADV Sites only)).
@@ -2300,6 +3443,14 @@ func (*IF016ActivePowerDefaulted) Variant() *Variant {
 
 func (m *IF016ActivePowerDefaulted) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF016ActivePowerDefaulted) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, S2: &c.S2, M0: &c.M0, R1: &c.R1, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF016ActivePowerDefaulted) answers(*IF015ConsumptionReplay) {}
+
 // IF016ConsumptionRequestRejected is the payload of IF-016 [ConsumptionRequestRejected] (HH Consumption History Replay (ADV Sites only)).
 type IF016ConsumptionRequestRejected struct {
 	CommonBlock CommonM0R1 `json:"CommonBlock"`
@@ -2311,6 +3462,14 @@ func (*IF016ConsumptionRequestRejected) Variant() *Variant {
 }
 
 func (m *IF016ConsumptionRequestRejected) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF016ConsumptionRequestRejected) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R1: &c.R1, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF016ConsumptionRequestRejected) answers(*IF015ConsumptionReplay) {}
 
 // IF018AddressChgCustom is the CustomBlock of IF018AddressChg.
 type IF018AddressChgCustom struct {
@@ -2330,6 +3489,12 @@ func (*IF018AddressChg) Variant() *Variant { return mustVariant("IF-018", "[Addr
 
 func (m *IF018AddressChg) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF018AddressChg) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF018GSPChgCustom is the CustomBlock of IF018GSPChg.
 type IF018GSPChgCustom struct {
 	B001 B001  `json:"B001"`
@@ -2348,6 +3513,12 @@ func (*IF018GSPChg) Variant() *Variant { return mustVariant("IF-018", "[GSPChg]"
 
 func (m *IF018GSPChg) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF018GSPChg) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF018DomPremIndCustom is the CustomBlock of IF018DomPremInd.
 type IF018DomPremIndCustom struct {
 	B028 B028  `json:"B028"`
@@ -2364,6 +3535,12 @@ type IF018DomPremInd struct {
 func (*IF018DomPremInd) Variant() *Variant { return mustVariant("IF-018", "[DomPremInd]") }
 
 func (m *IF018DomPremInd) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF018DomPremInd) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF018DUOSTariffIDChgCustom is the CustomBlock of IF018DUOSTariffIDChg.
 type IF018DUOSTariffIDChgCustom struct {
@@ -2382,6 +3559,12 @@ func (*IF018DUOSTariffIDChg) Variant() *Variant { return mustVariant("IF-018", "
 
 func (m *IF018DUOSTariffIDChg) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF018DUOSTariffIDChg) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF018EnergyDirectionCustom is the CustomBlock of IF018EnergyDirection.
 type IF018EnergyDirectionCustom struct {
 	B023 B023  `json:"B023"`
@@ -2398,6 +3581,12 @@ type IF018EnergyDirection struct {
 func (*IF018EnergyDirection) Variant() *Variant { return mustVariant("IF-018", "[EnergyDirection]") }
 
 func (m *IF018EnergyDirection) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF018EnergyDirection) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF018DCCEnrolmentCustom is the CustomBlock of IF018DCCEnrolment.
 type IF018DCCEnrolmentCustom struct {
@@ -2416,6 +3605,12 @@ func (*IF018DCCEnrolment) Variant() *Variant { return mustVariant("IF-018", "[DC
 
 func (m *IF018DCCEnrolment) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF018DCCEnrolment) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF018MUMIndicatorCustom is the CustomBlock of IF018MUMIndicator.
 type IF018MUMIndicatorCustom struct {
 	B023 B023  `json:"B023"`
@@ -2433,10 +3628,25 @@ func (*IF018MUMIndicator) Variant() *Variant { return mustVariant("IF-018", "[MU
 
 func (m *IF018MUMIndicator) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF018MUMIndicator) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF019Custom is the CustomBlock of IF019.
 type IF019Custom struct {
 	B090List []B090 `json:"B090List"`
 	B091     *B091  `json:"B091,omitzero"`
+}
+
+// MarshalJSON encodes IF019Custom with its required arrays as [] when nil.
+func (v IF019Custom) MarshalJSON() ([]byte, error) {
+	type plain IF019Custom
+	if v.B090List == nil {
+		v.B090List = []B090{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF019LinkedImportExportCreate is the payload of IF-019 [LinkedImportExportCreate] (Maintain MPAN Relationships).
@@ -2452,6 +3662,12 @@ func (*IF019LinkedImportExportCreate) Variant() *Variant {
 
 func (m *IF019LinkedImportExportCreate) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF019LinkedImportExportCreate) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M1: &c.M1, A0: &c.A0, D0: &c.D0}
+}
+
 // IF019LinkedImportExportAdd is the payload of IF-019 [LinkedImportExportAdd] (Maintain MPAN Relationships).
 type IF019LinkedImportExportAdd struct {
 	CommonBlock CommonM1    `json:"CommonBlock"`
@@ -2464,6 +3680,12 @@ func (*IF019LinkedImportExportAdd) Variant() *Variant {
 }
 
 func (m *IF019LinkedImportExportAdd) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF019LinkedImportExportAdd) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M1: &c.M1, A0: &c.A0, D0: &c.D0}
+}
 
 // IF019LinkedImportExportRemove is the payload of IF-019 [LinkedImportExportRemove] (Maintain MPAN Relationships).
 type IF019LinkedImportExportRemove struct {
@@ -2478,6 +3700,12 @@ func (*IF019LinkedImportExportRemove) Variant() *Variant {
 
 func (m *IF019LinkedImportExportRemove) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF019LinkedImportExportRemove) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M1: &c.M1, A0: &c.A0, D0: &c.D0}
+}
+
 // IF019RelatedCreate is the payload of IF-019 [RelatedCreate] (Maintain MPAN Relationships).
 type IF019RelatedCreate struct {
 	CommonBlock CommonM1    `json:"CommonBlock"`
@@ -2488,6 +3716,12 @@ type IF019RelatedCreate struct {
 func (*IF019RelatedCreate) Variant() *Variant { return mustVariant("IF-019", "[RelatedCreate]") }
 
 func (m *IF019RelatedCreate) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF019RelatedCreate) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M1: &c.M1, A0: &c.A0, D0: &c.D0}
+}
 
 // IF019RelatedAdd is the payload of IF-019 [RelatedAdd] (Maintain MPAN Relationships).
 type IF019RelatedAdd struct {
@@ -2500,6 +3734,12 @@ func (*IF019RelatedAdd) Variant() *Variant { return mustVariant("IF-019", "[Rela
 
 func (m *IF019RelatedAdd) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF019RelatedAdd) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M1: &c.M1, A0: &c.A0, D0: &c.D0}
+}
+
 // IF019RelatedRemove is the payload of IF-019 [RelatedRemove] (Maintain MPAN Relationships).
 type IF019RelatedRemove struct {
 	CommonBlock CommonM1    `json:"CommonBlock"`
@@ -2511,11 +3751,26 @@ func (*IF019RelatedRemove) Variant() *Variant { return mustVariant("IF-019", "[R
 
 func (m *IF019RelatedRemove) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF019RelatedRemove) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M1: &c.M1, A0: &c.A0, D0: &c.D0}
+}
+
 // IF020LinkedImportExportCreateCustom is the CustomBlock of IF020LinkedImportExportCreate.
 type IF020LinkedImportExportCreateCustom struct {
 	B090List []B090 `json:"B090List"`
 	B091     *B091  `json:"B091,omitzero"`
 	B907List []B907 `json:"B907List,omitzero"`
+}
+
+// MarshalJSON encodes IF020LinkedImportExportCreateCustom with its required arrays as [] when nil.
+func (v IF020LinkedImportExportCreateCustom) MarshalJSON() ([]byte, error) {
+	type plain IF020LinkedImportExportCreateCustom
+	if v.B090List == nil {
+		v.B090List = []B090{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF020LinkedImportExportCreate is the payload of IF-020 [LinkedImportExportCreate] (Maintain MPAN Relationship Response).
@@ -2531,11 +3786,28 @@ func (*IF020LinkedImportExportCreate) Variant() *Variant {
 
 func (m *IF020LinkedImportExportCreate) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF020LinkedImportExportCreate) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M1: &c.M1, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF020LinkedImportExportCreate) answers(*IF019LinkedImportExportCreate) {}
+
 // IF020LinkedImportExportAddCustom is the CustomBlock of IF020LinkedImportExportAdd.
 type IF020LinkedImportExportAddCustom struct {
 	B090List []B090 `json:"B090List"`
 	B091     *B091  `json:"B091,omitzero"`
 	B907List []B907 `json:"B907List,omitzero"`
+}
+
+// MarshalJSON encodes IF020LinkedImportExportAddCustom with its required arrays as [] when nil.
+func (v IF020LinkedImportExportAddCustom) MarshalJSON() ([]byte, error) {
+	type plain IF020LinkedImportExportAddCustom
+	if v.B090List == nil {
+		v.B090List = []B090{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF020LinkedImportExportAdd is the payload of IF-020 [LinkedImportExportAdd] (Maintain MPAN Relationship Response).
@@ -2551,11 +3823,28 @@ func (*IF020LinkedImportExportAdd) Variant() *Variant {
 
 func (m *IF020LinkedImportExportAdd) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF020LinkedImportExportAdd) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M1: &c.M1, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF020LinkedImportExportAdd) answers(*IF019LinkedImportExportAdd) {}
+
 // IF020LinkedImportExportRemoveCustom is the CustomBlock of IF020LinkedImportExportRemove.
 type IF020LinkedImportExportRemoveCustom struct {
 	B090List []B090 `json:"B090List"`
 	B091     *B091  `json:"B091,omitzero"`
 	B907List []B907 `json:"B907List,omitzero"`
+}
+
+// MarshalJSON encodes IF020LinkedImportExportRemoveCustom with its required arrays as [] when nil.
+func (v IF020LinkedImportExportRemoveCustom) MarshalJSON() ([]byte, error) {
+	type plain IF020LinkedImportExportRemoveCustom
+	if v.B090List == nil {
+		v.B090List = []B090{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF020LinkedImportExportRemove is the payload of IF-020 [LinkedImportExportRemove] (Maintain MPAN Relationship Response).
@@ -2571,10 +3860,27 @@ func (*IF020LinkedImportExportRemove) Variant() *Variant {
 
 func (m *IF020LinkedImportExportRemove) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF020LinkedImportExportRemove) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M1: &c.M1, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF020LinkedImportExportRemove) answers(*IF019LinkedImportExportRemove) {}
+
 // IF020RelatedCreateCustom is the CustomBlock of IF020RelatedCreate.
 type IF020RelatedCreateCustom struct {
 	B090List []B090 `json:"B090List"`
 	B091     *B091  `json:"B091,omitzero"`
+}
+
+// MarshalJSON encodes IF020RelatedCreateCustom with its required arrays as [] when nil.
+func (v IF020RelatedCreateCustom) MarshalJSON() ([]byte, error) {
+	type plain IF020RelatedCreateCustom
+	if v.B090List == nil {
+		v.B090List = []B090{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF020RelatedCreate is the payload of IF-020 [RelatedCreate] (Maintain MPAN Relationship Response).
@@ -2588,10 +3894,27 @@ func (*IF020RelatedCreate) Variant() *Variant { return mustVariant("IF-020", "[R
 
 func (m *IF020RelatedCreate) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF020RelatedCreate) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M1: &c.M1, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF020RelatedCreate) answers(*IF019RelatedCreate) {}
+
 // IF020RelatedAddCustom is the CustomBlock of IF020RelatedAdd.
 type IF020RelatedAddCustom struct {
 	B090List []B090 `json:"B090List"`
 	B091     *B091  `json:"B091,omitzero"`
+}
+
+// MarshalJSON encodes IF020RelatedAddCustom with its required arrays as [] when nil.
+func (v IF020RelatedAddCustom) MarshalJSON() ([]byte, error) {
+	type plain IF020RelatedAddCustom
+	if v.B090List == nil {
+		v.B090List = []B090{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF020RelatedAdd is the payload of IF-020 [RelatedAdd] (Maintain MPAN Relationship Response).
@@ -2605,10 +3928,27 @@ func (*IF020RelatedAdd) Variant() *Variant { return mustVariant("IF-020", "[Rela
 
 func (m *IF020RelatedAdd) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF020RelatedAdd) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M1: &c.M1, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF020RelatedAdd) answers(*IF019RelatedAdd) {}
+
 // IF020RelatedRemoveCustom is the CustomBlock of IF020RelatedRemove.
 type IF020RelatedRemoveCustom struct {
 	B090List []B090 `json:"B090List"`
 	B091     *B091  `json:"B091,omitzero"`
+}
+
+// MarshalJSON encodes IF020RelatedRemoveCustom with its required arrays as [] when nil.
+func (v IF020RelatedRemoveCustom) MarshalJSON() ([]byte, error) {
+	type plain IF020RelatedRemoveCustom
+	if v.B090List == nil {
+		v.B090List = []B090{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF020RelatedRemove is the payload of IF-020 [RelatedRemove] (Maintain MPAN Relationship Response).
@@ -2621,6 +3961,14 @@ type IF020RelatedRemove struct {
 func (*IF020RelatedRemove) Variant() *Variant { return mustVariant("IF-020", "[RelatedRemove]") }
 
 func (m *IF020RelatedRemove) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF020RelatedRemove) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M1: &c.M1, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF020RelatedRemove) answers(*IF019RelatedRemove) {}
 
 // IF021Custom is the CustomBlock of IF021.
 type IF021Custom struct {
@@ -2640,6 +3988,12 @@ func (*IF021ActivePower) Variant() *Variant { return mustVariant("IF-021", "[Act
 
 func (m *IF021ActivePower) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF021ActivePower) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF021ReactivePower is the payload of IF-021 [ReactivePower] (UTC Settlement Period Consumption Data).
 type IF021ReactivePower struct {
 	CommonBlock CommonM0    `json:"CommonBlock"`
@@ -2651,9 +4005,24 @@ func (*IF021ReactivePower) Variant() *Variant { return mustVariant("IF-021", "[R
 
 func (m *IF021ReactivePower) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF021ReactivePower) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF022Custom is the CustomBlock of IF022.
 type IF022Custom struct {
 	B903List []B903 `json:"B903List"`
+}
+
+// MarshalJSON encodes IF022Custom with its required arrays as [] when nil.
+func (v IF022Custom) MarshalJSON() ([]byte, error) {
+	type plain IF022Custom
+	if v.B903List == nil {
+		v.B903List = []B903{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF022LSSPeriodData is the payload of IF-022 [LSSPeriodData] (LSS Period Data).
@@ -2667,9 +4036,24 @@ func (*IF022LSSPeriodData) Variant() *Variant { return mustVariant("IF-022", "[L
 
 func (m *IF022LSSPeriodData) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF022LSSPeriodData) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0}
+}
+
 // IF023Custom is the CustomBlock of IF023.
 type IF023Custom struct {
 	B912List []B912 `json:"B912List"`
+}
+
+// MarshalJSON encodes IF023Custom with its required arrays as [] when nil.
+func (v IF023Custom) MarshalJSON() ([]byte, error) {
+	type plain IF023Custom
+	if v.B912List == nil {
+		v.B912List = []B912{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF023LSSTotalsData is the payload of IF-023 [LSSTotalsData] (LSS Totals Data).
@@ -2682,6 +4066,12 @@ type IF023LSSTotalsData struct {
 func (*IF023LSSTotalsData) Variant() *Variant { return mustVariant("IF-023", "[LSSTotalsData]") }
 
 func (m *IF023LSSTotalsData) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF023LSSTotalsData) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0}
+}
 
 // IF024SNVacantCustom is the CustomBlock of IF024SNVacant.
 type IF024SNVacantCustom struct {
@@ -2699,6 +4089,12 @@ func (*IF024SNVacant) Variant() *Variant { return mustVariant("IF-024", "[SN-Vac
 
 func (m *IF024SNVacant) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF024SNVacant) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF024SNNoCommsCustom is the CustomBlock of IF024SNNoComms.
 type IF024SNNoCommsCustom struct {
 	B057 B057 `json:"B057"`
@@ -2714,6 +4110,12 @@ type IF024SNNoComms struct {
 func (*IF024SNNoComms) Variant() *Variant { return mustVariant("IF-024", "[SN-NoComms]") }
 
 func (m *IF024SNNoComms) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF024SNNoComms) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF024SNRemoteEnabledCustom is the CustomBlock of IF024SNRemoteEnabled.
 type IF024SNRemoteEnabledCustom struct {
@@ -2732,6 +4134,12 @@ func (*IF024SNRemoteEnabled) Variant() *Variant { return mustVariant("IF-024", "
 
 func (m *IF024SNRemoteEnabled) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF024SNRemoteEnabled) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF024SNRemoteDisabledCustom is the CustomBlock of IF024SNRemoteDisabled.
 type IF024SNRemoteDisabledCustom struct {
 	B057 B057 `json:"B057"`
@@ -2748,6 +4156,12 @@ type IF024SNRemoteDisabled struct {
 func (*IF024SNRemoteDisabled) Variant() *Variant { return mustVariant("IF-024", "[SN-RemoteDisabled]") }
 
 func (m *IF024SNRemoteDisabled) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF024SNRemoteDisabled) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF024SNSupplierACCustom is the CustomBlock of IF024SNSupplierAC.
 type IF024SNSupplierACCustom struct {
@@ -2766,9 +4180,24 @@ func (*IF024SNSupplierAC) Variant() *Variant { return mustVariant("IF-024", "[SN
 
 func (m *IF024SNSupplierAC) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF024SNSupplierAC) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF024SNOffPeakDecCustom is the CustomBlock of IF024SNOffPeakDec.
 type IF024SNOffPeakDecCustom struct {
 	B097List []B097 `json:"B097List"`
+}
+
+// MarshalJSON encodes IF024SNOffPeakDecCustom with its required arrays as [] when nil.
+func (v IF024SNOffPeakDecCustom) MarshalJSON() ([]byte, error) {
+	type plain IF024SNOffPeakDecCustom
+	if v.B097List == nil {
+		v.B097List = []B097{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF024SNOffPeakDec is the payload of IF-024 [SN-OffPeakDec] (Supplier Advisory Notification to DS).
@@ -2781,6 +4210,12 @@ type IF024SNOffPeakDec struct {
 func (*IF024SNOffPeakDec) Variant() *Variant { return mustVariant("IF-024", "[SN-OffPeakDec]") }
 
 func (m *IF024SNOffPeakDec) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF024SNOffPeakDec) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF025ConsentGranularityCustom is the CustomBlock of IF025ConsentGranularity.
 type IF025ConsentGranularityCustom struct {
@@ -2801,6 +4236,12 @@ func (*IF025ConsentGranularity) Variant() *Variant {
 
 func (m *IF025ConsentGranularity) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF025ConsentGranularity) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF025IHDInfoCustom is the CustomBlock of IF025IHDInfo.
 type IF025IHDInfoCustom struct {
 	B030 B030  `json:"B030"`
@@ -2818,6 +4259,12 @@ func (*IF025IHDInfo) Variant() *Variant { return mustVariant("IF-025", "[IHDInfo
 
 func (m *IF025IHDInfo) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF025IHDInfo) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF025SMSOCustom is the CustomBlock of IF025SMSO.
 type IF025SMSOCustom struct {
 	B031 B031  `json:"B031"`
@@ -2834,6 +4281,12 @@ type IF025SMSO struct {
 func (*IF025SMSO) Variant() *Variant { return mustVariant("IF-025", "[SMSO]") }
 
 func (m *IF025SMSO) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF025SMSO) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF025SSCandProfileClassCustom is the CustomBlock of IF025SSCandProfileClass.
 type IF025SSCandProfileClassCustom struct {
@@ -2854,6 +4307,12 @@ func (*IF025SSCandProfileClass) Variant() *Variant {
 
 func (m *IF025SSCandProfileClass) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF025SSCandProfileClass) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF026ConsentGranularityCustom is the CustomBlock of IF026ConsentGranularity.
 type IF026ConsentGranularityCustom struct {
 	B068 B068  `json:"B068"`
@@ -2873,6 +4332,14 @@ func (*IF026ConsentGranularity) Variant() *Variant {
 
 func (m *IF026ConsentGranularity) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF026ConsentGranularity) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF026ConsentGranularity) answers(*IF025ConsentGranularity) {}
+
 // IF026IHDInfoCustom is the CustomBlock of IF026IHDInfo.
 type IF026IHDInfoCustom struct {
 	B030 B030  `json:"B030"`
@@ -2890,6 +4357,14 @@ func (*IF026IHDInfo) Variant() *Variant { return mustVariant("IF-026", "[IHDInfo
 
 func (m *IF026IHDInfo) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF026IHDInfo) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF026IHDInfo) answers(*IF025IHDInfo) {}
+
 // IF026SMSOCustom is the CustomBlock of IF026SMSO.
 type IF026SMSOCustom struct {
 	B031 B031  `json:"B031"`
@@ -2906,6 +4381,14 @@ type IF026SMSO struct {
 func (*IF026SMSO) Variant() *Variant { return mustVariant("IF-026", "[SMSO]") }
 
 func (m *IF026SMSO) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF026SMSO) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF026SMSO) answers(*IF025SMSO) {}
 
 // IF026SSCandProfileClassCustom is the CustomBlock of IF026SSCandProfileClass.
 type IF026SSCandProfileClassCustom struct {
@@ -2926,9 +4409,26 @@ func (*IF026SSCandProfileClass) Variant() *Variant {
 
 func (m *IF026SSCandProfileClass) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF026SSCandProfileClass) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF026SSCandProfileClass) answers(*IF025SSCandProfileClass) {}
+
 // IF027Custom is the CustomBlock of IF027.
 type IF027Custom struct {
 	B902List []B902 `json:"B902List"`
+}
+
+// MarshalJSON encodes IF027Custom with its required arrays as [] when nil.
+func (v IF027Custom) MarshalJSON() ([]byte, error) {
+	type plain IF027Custom
+	if v.B902List == nil {
+		v.B902List = []B902{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF027ConsumptionAmendment is the payload of IF-027 [ConsumptionAmendment] (Consumption Amendment Request).
@@ -2944,9 +4444,24 @@ func (*IF027ConsumptionAmendment) Variant() *Variant {
 
 func (m *IF027ConsumptionAmendment) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF027ConsumptionAmendment) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF028Custom is the CustomBlock of IF028.
 type IF028Custom struct {
 	B902List []B902 `json:"B902List"`
+}
+
+// MarshalJSON encodes IF028Custom with its required arrays as [] when nil.
+func (v IF028Custom) MarshalJSON() ([]byte, error) {
+	type plain IF028Custom
+	if v.B902List == nil {
+		v.B902List = []B902{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF028ConsumptionAmendment is the payload of IF-028 [ConsumptionAmendment] (Consumption Amendment Request Response).
@@ -2961,6 +4476,14 @@ func (*IF028ConsumptionAmendment) Variant() *Variant {
 }
 
 func (m *IF028ConsumptionAmendment) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF028ConsumptionAmendment) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF028ConsumptionAmendment) answers(*IF027ConsumptionAmendment) {}
 
 // IF031MSAppCustom is the CustomBlock of IF031MSApp.
 type IF031MSAppCustom struct {
@@ -2979,6 +4502,18 @@ func (*IF031MSApp) Variant() *Variant { return mustVariant("IF-031", "[MSApp]") 
 
 func (m *IF031MSApp) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF031MSApp) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Proposed returns the IF031MSApp's appointment (B070).
+func (m *IF031MSApp) Proposed() Appointment { return m.CustomBlock.B070.appointment() }
+
+// SetProposed sets B070.
+func (m *IF031MSApp) SetProposed(a Appointment) { m.CustomBlock.B070.set(a) }
+
 // IF031DSAppCustom is the CustomBlock of IF031DSApp.
 type IF031DSAppCustom struct {
 	B071 B071  `json:"B071"`
@@ -2995,6 +4530,18 @@ type IF031DSApp struct {
 func (*IF031DSApp) Variant() *Variant { return mustVariant("IF-031", "[DSApp]") }
 
 func (m *IF031DSApp) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF031DSApp) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Proposed returns the IF031DSApp's appointment (B071).
+func (m *IF031DSApp) Proposed() Appointment { return m.CustomBlock.B071.appointment() }
+
+// SetProposed sets B071.
+func (m *IF031DSApp) SetProposed(a Appointment) { m.CustomBlock.B071.set(a) }
 
 // IF032MSAppInitialRespCustom is the CustomBlock of IF032MSAppInitialResp.
 type IF032MSAppInitialRespCustom struct {
@@ -3013,6 +4560,20 @@ func (*IF032MSAppInitialResp) Variant() *Variant { return mustVariant("IF-032", 
 
 func (m *IF032MSAppInitialResp) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF032MSAppInitialResp) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0, R0: &c.R0}
+}
+
+// Proposed returns the IF032MSAppInitialResp's appointment (B070).
+func (m *IF032MSAppInitialResp) Proposed() Appointment { return m.CustomBlock.B070.appointment() }
+
+// SetProposed sets B070.
+func (m *IF032MSAppInitialResp) SetProposed(a Appointment) { m.CustomBlock.B070.set(a) }
+
+func (*IF032MSAppInitialResp) answers(*IF031MSApp) {}
+
 // IF032DSAppInitialRespCustom is the CustomBlock of IF032DSAppInitialResp.
 type IF032DSAppInitialRespCustom struct {
 	B071 B071  `json:"B071"`
@@ -3029,6 +4590,20 @@ type IF032DSAppInitialResp struct {
 func (*IF032DSAppInitialResp) Variant() *Variant { return mustVariant("IF-032", "[DSAppInitialResp]") }
 
 func (m *IF032DSAppInitialResp) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF032DSAppInitialResp) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0, R0: &c.R0}
+}
+
+// Proposed returns the IF032DSAppInitialResp's appointment (B071).
+func (m *IF032DSAppInitialResp) Proposed() Appointment { return m.CustomBlock.B071.appointment() }
+
+// SetProposed sets B071.
+func (m *IF032DSAppInitialResp) SetProposed(a Appointment) { m.CustomBlock.B071.set(a) }
+
+func (*IF032DSAppInitialResp) answers(*IF031DSApp) {}
 
 // IF033MSAppSPRequestCustom is the CustomBlock of IF033MSAppSPRequest.
 type IF033MSAppSPRequestCustom struct {
@@ -3060,6 +4635,18 @@ func (*IF033MSAppSPRequest) Variant() *Variant { return mustVariant("IF-033", "[
 
 func (m *IF033MSAppSPRequest) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF033MSAppSPRequest) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Proposed returns the IF033MSAppSPRequest's appointment (B070).
+func (m *IF033MSAppSPRequest) Proposed() Appointment { return m.CustomBlock.B070.appointment() }
+
+// SetProposed sets B070.
+func (m *IF033MSAppSPRequest) SetProposed(a Appointment) { m.CustomBlock.B070.set(a) }
+
 // IF033DSAppSPRequestCustom is the CustomBlock of IF033DSAppSPRequest.
 type IF033DSAppSPRequestCustom struct {
 	B012     B012   `json:"B012"`
@@ -3090,6 +4677,18 @@ func (*IF033DSAppSPRequest) Variant() *Variant { return mustVariant("IF-033", "[
 
 func (m *IF033DSAppSPRequest) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF033DSAppSPRequest) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Proposed returns the IF033DSAppSPRequest's appointment (B071).
+func (m *IF033DSAppSPRequest) Proposed() Appointment { return m.CustomBlock.B071.appointment() }
+
+// SetProposed sets B071.
+func (m *IF033DSAppSPRequest) SetProposed(a Appointment) { m.CustomBlock.B071.set(a) }
+
 // IF034MSAppSPResponseCustom is the CustomBlock of IF034MSAppSPResponse.
 type IF034MSAppSPResponseCustom struct {
 	B007 B007  `json:"B007"`
@@ -3108,6 +4707,20 @@ type IF034MSAppSPResponse struct {
 func (*IF034MSAppSPResponse) Variant() *Variant { return mustVariant("IF-034", "[MSAppSPResponse]") }
 
 func (m *IF034MSAppSPResponse) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF034MSAppSPResponse) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Proposed returns the IF034MSAppSPResponse's appointment (B070).
+func (m *IF034MSAppSPResponse) Proposed() Appointment { return m.CustomBlock.B070.appointment() }
+
+// SetProposed sets B070.
+func (m *IF034MSAppSPResponse) SetProposed(a Appointment) { m.CustomBlock.B070.set(a) }
+
+func (*IF034MSAppSPResponse) answers(*IF033MSAppSPRequest) {}
 
 // IF034DSAppSPResponseCustom is the CustomBlock of IF034DSAppSPResponse.
 type IF034DSAppSPResponseCustom struct {
@@ -3130,6 +4743,20 @@ func (*IF034DSAppSPResponse) Variant() *Variant { return mustVariant("IF-034", "
 
 func (m *IF034DSAppSPResponse) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF034DSAppSPResponse) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Proposed returns the IF034DSAppSPResponse's appointment (B071).
+func (m *IF034DSAppSPResponse) Proposed() Appointment { return m.CustomBlock.B071.appointment() }
+
+// SetProposed sets B071.
+func (m *IF034DSAppSPResponse) SetProposed(a Appointment) { m.CustomBlock.B071.set(a) }
+
+func (*IF034DSAppSPResponse) answers(*IF033DSAppSPRequest) {}
+
 // IF034SDSMDRUpdateCustom is the CustomBlock of IF034SDSMDRUpdate.
 type IF034SDSMDRUpdateCustom struct {
 	B012 B012  `json:"B012"`
@@ -3147,6 +4774,14 @@ type IF034SDSMDRUpdate struct {
 func (*IF034SDSMDRUpdate) Variant() *Variant { return mustVariant("IF-034", "[SDS-MDRUpdate]") }
 
 func (m *IF034SDSMDRUpdate) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF034SDSMDRUpdate) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF034SDSMDRUpdate) answers(*IF033DSAppSPRequest) {}
 
 // IF035MSAppAcceptedCustom is the CustomBlock of IF035MSAppAccepted.
 type IF035MSAppAcceptedCustom struct {
@@ -3167,6 +4802,18 @@ func (*IF035MSAppAccepted) Variant() *Variant { return mustVariant("IF-035", "[M
 
 func (m *IF035MSAppAccepted) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF035MSAppAccepted) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Proposed returns the IF035MSAppAccepted's appointment (B070).
+func (m *IF035MSAppAccepted) Proposed() Appointment { return m.CustomBlock.B070.appointment() }
+
+// SetProposed sets B070.
+func (m *IF035MSAppAccepted) SetProposed(a Appointment) { m.CustomBlock.B070.set(a) }
+
 // IF035MSAppRejectedCustom is the CustomBlock of IF035MSAppRejected.
 type IF035MSAppRejectedCustom struct {
 	B007 B007  `json:"B007"`
@@ -3186,6 +4833,18 @@ func (*IF035MSAppRejected) Variant() *Variant { return mustVariant("IF-035", "[M
 
 func (m *IF035MSAppRejected) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF035MSAppRejected) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Proposed returns the IF035MSAppRejected's appointment (B070).
+func (m *IF035MSAppRejected) Proposed() Appointment { return m.CustomBlock.B070.appointment() }
+
+// SetProposed sets B070.
+func (m *IF035MSAppRejected) SetProposed(a Appointment) { m.CustomBlock.B070.set(a) }
+
 // IF035MSAppLapsedCustom is the CustomBlock of IF035MSAppLapsed.
 type IF035MSAppLapsedCustom struct {
 	B007 B007  `json:"B007"`
@@ -3204,6 +4863,18 @@ type IF035MSAppLapsed struct {
 func (*IF035MSAppLapsed) Variant() *Variant { return mustVariant("IF-035", "[MSAppLapsed]") }
 
 func (m *IF035MSAppLapsed) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF035MSAppLapsed) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Proposed returns the IF035MSAppLapsed's appointment (B070).
+func (m *IF035MSAppLapsed) Proposed() Appointment { return m.CustomBlock.B070.appointment() }
+
+// SetProposed sets B070.
+func (m *IF035MSAppLapsed) SetProposed(a Appointment) { m.CustomBlock.B070.set(a) }
 
 // IF035DSAppAcceptedCustom is the CustomBlock of IF035DSAppAccepted.
 type IF035DSAppAcceptedCustom struct {
@@ -3225,6 +4896,18 @@ func (*IF035DSAppAccepted) Variant() *Variant { return mustVariant("IF-035", "[D
 
 func (m *IF035DSAppAccepted) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF035DSAppAccepted) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Proposed returns the IF035DSAppAccepted's appointment (B071).
+func (m *IF035DSAppAccepted) Proposed() Appointment { return m.CustomBlock.B071.appointment() }
+
+// SetProposed sets B071.
+func (m *IF035DSAppAccepted) SetProposed(a Appointment) { m.CustomBlock.B071.set(a) }
+
 // IF035DSAppRejectedCustom is the CustomBlock of IF035DSAppRejected.
 type IF035DSAppRejectedCustom struct {
 	B007 B007  `json:"B007"`
@@ -3244,6 +4927,18 @@ func (*IF035DSAppRejected) Variant() *Variant { return mustVariant("IF-035", "[D
 
 func (m *IF035DSAppRejected) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF035DSAppRejected) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Proposed returns the IF035DSAppRejected's appointment (B071).
+func (m *IF035DSAppRejected) Proposed() Appointment { return m.CustomBlock.B071.appointment() }
+
+// SetProposed sets B071.
+func (m *IF035DSAppRejected) SetProposed(a Appointment) { m.CustomBlock.B071.set(a) }
+
 // IF035DSAppLapsedCustom is the CustomBlock of IF035DSAppLapsed.
 type IF035DSAppLapsedCustom struct {
 	B007 B007  `json:"B007"`
@@ -3262,6 +4957,18 @@ type IF035DSAppLapsed struct {
 func (*IF035DSAppLapsed) Variant() *Variant { return mustVariant("IF-035", "[DSAppLapsed]") }
 
 func (m *IF035DSAppLapsed) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF035DSAppLapsed) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Proposed returns the IF035DSAppLapsed's appointment (B071).
+func (m *IF035DSAppLapsed) Proposed() Appointment { return m.CustomBlock.B071.appointment() }
+
+// SetProposed sets B071.
+func (m *IF035DSAppLapsed) SetProposed(a Appointment) { m.CustomBlock.B071.set(a) }
 
 // IF035IMSSendMTDCustom is the CustomBlock of IF035IMSSendMTD.
 type IF035IMSSendMTDCustom struct {
@@ -3284,6 +4991,12 @@ func (*IF035IMSSendMTD) Variant() *Variant { return mustVariant("IF-035", "[IMS-
 
 func (m *IF035IMSSendMTD) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF035IMSSendMTD) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF035SDSMDROutcomeCustom is the CustomBlock of IF035SDSMDROutcome.
 type IF035SDSMDROutcomeCustom struct {
 	B012 B012  `json:"B012"`
@@ -3303,6 +5016,12 @@ func (*IF035SDSMDROutcome) Variant() *Variant { return mustVariant("IF-035", "[S
 
 func (m *IF035SDSMDROutcome) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF035SDSMDROutcome) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF035DCCMDROutcomeCustom is the CustomBlock of IF035DCCMDROutcome.
 type IF035DCCMDROutcomeCustom struct {
 	B012 B012  `json:"B012"`
@@ -3320,6 +5039,12 @@ type IF035DCCMDROutcome struct {
 func (*IF035DCCMDROutcome) Variant() *Variant { return mustVariant("IF-035", "[DCC-MDROutcome]") }
 
 func (m *IF035DCCMDROutcome) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF035DCCMDROutcome) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF036MSAppActiveCustom is the CustomBlock of IF036MSAppActive.
 type IF036MSAppActiveCustom struct {
@@ -3354,6 +5079,18 @@ type IF036MSAppActive struct {
 func (*IF036MSAppActive) Variant() *Variant { return mustVariant("IF-036", "[MSAppActive]") }
 
 func (m *IF036MSAppActive) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF036MSAppActive) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Incoming returns the IF036MSAppActive's appointment (B014).
+func (m *IF036MSAppActive) Incoming() Appointment { return m.CustomBlock.B014.appointment() }
+
+// SetIncoming sets B014.
+func (m *IF036MSAppActive) SetIncoming(a Appointment) { m.CustomBlock.B014.set(a) }
 
 // IF036DSAppActiveCustom is the CustomBlock of IF036DSAppActive.
 type IF036DSAppActiveCustom struct {
@@ -3391,6 +5128,18 @@ func (*IF036DSAppActive) Variant() *Variant { return mustVariant("IF-036", "[DSA
 
 func (m *IF036DSAppActive) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF036DSAppActive) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// Incoming returns the IF036DSAppActive's appointment (B015).
+func (m *IF036DSAppActive) Incoming() Appointment { return m.CustomBlock.B015.appointment() }
+
+// SetIncoming sets B015.
+func (m *IF036DSAppActive) SetIncoming(a Appointment) { m.CustomBlock.B015.set(a) }
+
 // IF037MSDeAppCustom is the CustomBlock of IF037MSDeApp.
 type IF037MSDeAppCustom struct {
 	B008 B008  `json:"B008"`
@@ -3409,6 +5158,18 @@ type IF037MSDeApp struct {
 func (*IF037MSDeApp) Variant() *Variant { return mustVariant("IF-037", "[MSDeApp]") }
 
 func (m *IF037MSDeApp) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF037MSDeApp) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// DeAppointed returns the IF037MSDeApp's deappointment (B008).
+func (m *IF037MSDeApp) DeAppointed() DeAppointment { return m.CustomBlock.B008.deAppointment() }
+
+// SetDeAppointed sets B008.
+func (m *IF037MSDeApp) SetDeAppointed(a DeAppointment) { m.CustomBlock.B008.set(a) }
 
 // IF037DSDeAppCustom is the CustomBlock of IF037DSDeApp.
 type IF037DSDeAppCustom struct {
@@ -3429,6 +5190,18 @@ func (*IF037DSDeApp) Variant() *Variant { return mustVariant("IF-037", "[DSDeApp
 
 func (m *IF037DSDeApp) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF037DSDeApp) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
+// DeAppointed returns the IF037DSDeApp's deappointment (B009).
+func (m *IF037DSDeApp) DeAppointed() DeAppointment { return m.CustomBlock.B009.deAppointment() }
+
+// SetDeAppointed sets B009.
+func (m *IF037DSDeApp) SetDeAppointed(a DeAppointment) { m.CustomBlock.B009.set(a) }
+
 // IF037MSDeAppUpdateCustom is the CustomBlock of IF037MSDeAppUpdate.
 type IF037MSDeAppUpdateCustom struct {
 	B010 B010  `json:"B010"`
@@ -3446,6 +5219,12 @@ func (*IF037MSDeAppUpdate) Variant() *Variant { return mustVariant("IF-037", "[M
 
 func (m *IF037MSDeAppUpdate) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF037MSDeAppUpdate) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF037DSDeAppUpdateCustom is the CustomBlock of IF037DSDeAppUpdate.
 type IF037DSDeAppUpdateCustom struct {
 	B011 B011  `json:"B011"`
@@ -3462,6 +5241,12 @@ type IF037DSDeAppUpdate struct {
 func (*IF037DSDeAppUpdate) Variant() *Variant { return mustVariant("IF-037", "[DSDeAppUpdate]") }
 
 func (m *IF037DSDeAppUpdate) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF037DSDeAppUpdate) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF038DirectContractMSAddCustom is the CustomBlock of IF038DirectContractMSAdd.
 type IF038DirectContractMSAddCustom struct {
@@ -3481,6 +5266,12 @@ func (*IF038DirectContractMSAdd) Variant() *Variant {
 
 func (m *IF038DirectContractMSAdd) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF038DirectContractMSAdd) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF038DirectContractDSAddCustom is the CustomBlock of IF038DirectContractDSAdd.
 type IF038DirectContractDSAddCustom struct {
 	B021 B021 `json:"B021"`
@@ -3499,6 +5290,12 @@ func (*IF038DirectContractDSAdd) Variant() *Variant {
 
 func (m *IF038DirectContractDSAdd) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF038DirectContractDSAdd) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF038DirectContractDSRemove is the payload of IF-038 [DirectContractDSRemove] (Customer Direct Contract Advisory).
 type IF038DirectContractDSRemove struct {
 	CommonBlock CommonM0 `json:"CommonBlock"`
@@ -3511,6 +5308,12 @@ func (*IF038DirectContractDSRemove) Variant() *Variant {
 
 func (m *IF038DirectContractDSRemove) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF038DirectContractDSRemove) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF038DirectContractMSRemove is the payload of IF-038 [DirectContractMSRemove] (Customer Direct Contract Advisory).
 type IF038DirectContractMSRemove struct {
 	CommonBlock CommonM0 `json:"CommonBlock"`
@@ -3522,6 +5325,12 @@ func (*IF038DirectContractMSRemove) Variant() *Variant {
 }
 
 func (m *IF038DirectContractMSRemove) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF038DirectContractMSRemove) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF039DirectContractMSAddCustom is the CustomBlock of IF039DirectContractMSAdd.
 type IF039DirectContractMSAddCustom struct {
@@ -3541,6 +5350,14 @@ func (*IF039DirectContractMSAdd) Variant() *Variant {
 
 func (m *IF039DirectContractMSAdd) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF039DirectContractMSAdd) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF039DirectContractMSAdd) answers(*IF038DirectContractMSAdd) {}
+
 // IF039DirectContractDSAddCustom is the CustomBlock of IF039DirectContractDSAdd.
 type IF039DirectContractDSAddCustom struct {
 	B021 B021 `json:"B021"`
@@ -3559,6 +5376,14 @@ func (*IF039DirectContractDSAdd) Variant() *Variant {
 
 func (m *IF039DirectContractDSAdd) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF039DirectContractDSAdd) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF039DirectContractDSAdd) answers(*IF038DirectContractDSAdd) {}
+
 // IF039DirectContractDSRemove is the payload of IF-039 [DirectContractDSRemove] (Customer Direct Contract Advisory Response).
 type IF039DirectContractDSRemove struct {
 	CommonBlock CommonM0R0 `json:"CommonBlock"`
@@ -3571,6 +5396,14 @@ func (*IF039DirectContractDSRemove) Variant() *Variant {
 
 func (m *IF039DirectContractDSRemove) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF039DirectContractDSRemove) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF039DirectContractDSRemove) answers(*IF038DirectContractDSRemove) {}
+
 // IF039DirectContractMSRemove is the payload of IF-039 [DirectContractMSRemove] (Customer Direct Contract Advisory Response).
 type IF039DirectContractMSRemove struct {
 	CommonBlock CommonM0R0 `json:"CommonBlock"`
@@ -3582,6 +5415,14 @@ func (*IF039DirectContractMSRemove) Variant() *Variant {
 }
 
 func (m *IF039DirectContractMSRemove) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF039DirectContractMSRemove) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF039DirectContractMSRemove) answers(*IF038DirectContractMSRemove) {}
 
 // IF040Custom is the CustomBlock of IF040.
 type IF040Custom struct {
@@ -3601,6 +5442,12 @@ func (*IF040AnnualConsumption) Variant() *Variant {
 
 func (m *IF040AnnualConsumption) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF040AnnualConsumption) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF041Custom is the CustomBlock of IF041.
 type IF041Custom struct {
 	B064List []B064 `json:"B064List,omitzero"`
@@ -3618,6 +5465,12 @@ func (*IF041ReadingRemote) Variant() *Variant { return mustVariant("IF-041", "[R
 
 func (m *IF041ReadingRemote) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF041ReadingRemote) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF041ReadingRemv is the payload of IF-041 [ReadingRemv] (Cumulative Meter Reading).
 type IF041ReadingRemv struct {
 	CommonBlock CommonM0    `json:"CommonBlock"`
@@ -3629,6 +5482,12 @@ func (*IF041ReadingRemv) Variant() *Variant { return mustVariant("IF-041", "[Rea
 
 func (m *IF041ReadingRemv) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF041ReadingRemv) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF041ReadingInstl is the payload of IF-041 [ReadingInstl] (Cumulative Meter Reading).
 type IF041ReadingInstl struct {
 	CommonBlock CommonM0    `json:"CommonBlock"`
@@ -3639,6 +5498,12 @@ type IF041ReadingInstl struct {
 func (*IF041ReadingInstl) Variant() *Variant { return mustVariant("IF-041", "[ReadingInstl]") }
 
 func (m *IF041ReadingInstl) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF041ReadingInstl) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF041ReadingEnergisationChg is the payload of IF-041 [ReadingEnergisationChg] (Cumulative Meter Reading).
 type IF041ReadingEnergisationChg struct {
@@ -3653,6 +5518,12 @@ func (*IF041ReadingEnergisationChg) Variant() *Variant {
 
 func (m *IF041ReadingEnergisationChg) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF041ReadingEnergisationChg) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF041ReadingCOR is the payload of IF-041 [ReadingCOR] (Cumulative Meter Reading).
 type IF041ReadingCOR struct {
 	CommonBlock CommonM0    `json:"CommonBlock"`
@@ -3663,6 +5534,12 @@ type IF041ReadingCOR struct {
 func (*IF041ReadingCOR) Variant() *Variant { return mustVariant("IF-041", "[ReadingCOR]") }
 
 func (m *IF041ReadingCOR) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF041ReadingCOR) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF041ReadingOnSite is the payload of IF-041 [ReadingOnSite] (Cumulative Meter Reading).
 type IF041ReadingOnSite struct {
@@ -3675,6 +5552,12 @@ func (*IF041ReadingOnSite) Variant() *Variant { return mustVariant("IF-041", "[R
 
 func (m *IF041ReadingOnSite) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF041ReadingOnSite) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF041ReadingCOS is the payload of IF-041 [ReadingCOS] (Cumulative Meter Reading).
 type IF041ReadingCOS struct {
 	CommonBlock CommonM0    `json:"CommonBlock"`
@@ -3686,6 +5569,12 @@ func (*IF041ReadingCOS) Variant() *Variant { return mustVariant("IF-041", "[Read
 
 func (m *IF041ReadingCOS) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF041ReadingCOS) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF041DSEstimate is the payload of IF-041 [DSEstimate] (Cumulative Meter Reading).
 type IF041DSEstimate struct {
 	CommonBlock CommonM0    `json:"CommonBlock"`
@@ -3696,6 +5585,12 @@ type IF041DSEstimate struct {
 func (*IF041DSEstimate) Variant() *Variant { return mustVariant("IF-041", "[DSEstimate]") }
 
 func (m *IF041DSEstimate) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF041DSEstimate) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF041SupplierAgreedCOS is the payload of IF-041 [SupplierAgreedCOS] (Cumulative Meter Reading).
 type IF041SupplierAgreedCOS struct {
@@ -3710,6 +5605,12 @@ func (*IF041SupplierAgreedCOS) Variant() *Variant {
 
 func (m *IF041SupplierAgreedCOS) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF041SupplierAgreedCOS) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF041ReadingOverride is the payload of IF-041 [ReadingOverride] (Cumulative Meter Reading).
 type IF041ReadingOverride struct {
 	CommonBlock CommonM0    `json:"CommonBlock"`
@@ -3720,6 +5621,12 @@ type IF041ReadingOverride struct {
 func (*IF041ReadingOverride) Variant() *Variant { return mustVariant("IF-041", "[ReadingOverride]") }
 
 func (m *IF041ReadingOverride) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF041ReadingOverride) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF043Custom is the CustomBlock of IF043.
 type IF043Custom struct {
@@ -3738,6 +5645,12 @@ func (*IF043ConnectionTypeChange) Variant() *Variant {
 }
 
 func (m *IF043ConnectionTypeChange) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF043ConnectionTypeChange) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF044Custom is the CustomBlock of IF044.
 type IF044Custom struct {
@@ -3758,6 +5671,12 @@ func (*IF044MarketSegmentChange) Variant() *Variant {
 
 func (m *IF044MarketSegmentChange) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF044MarketSegmentChange) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF045Custom is the CustomBlock of IF045.
 type IF045Custom struct {
 	B060 *B060 `json:"B060,omitzero"`
@@ -3776,6 +5695,12 @@ func (*IF045InvalidMarketSegment) Variant() *Variant {
 
 func (m *IF045InvalidMarketSegment) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF045InvalidMarketSegment) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF045ConsentGranularityInvalid is the payload of IF-045 [ConsentGranularityInvalid] (Registration Service Notification of Invalid Segment or No Agents Appointed).
 type IF045ConsentGranularityInvalid struct {
 	CommonBlock CommonM0    `json:"CommonBlock"`
@@ -3789,6 +5714,12 @@ func (*IF045ConsentGranularityInvalid) Variant() *Variant {
 
 func (m *IF045ConsentGranularityInvalid) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF045ConsentGranularityInvalid) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF045NoMSAppointed is the payload of IF-045 [NoMSAppointed] (Registration Service Notification of Invalid Segment or No Agents Appointed).
 type IF045NoMSAppointed struct {
 	CommonBlock CommonM0    `json:"CommonBlock"`
@@ -3800,6 +5731,12 @@ func (*IF045NoMSAppointed) Variant() *Variant { return mustVariant("IF-045", "[N
 
 func (m *IF045NoMSAppointed) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF045NoMSAppointed) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF045NoDSAppointed is the payload of IF-045 [NoDSAppointed] (Registration Service Notification of Invalid Segment or No Agents Appointed).
 type IF045NoDSAppointed struct {
 	CommonBlock CommonM0    `json:"CommonBlock"`
@@ -3810,6 +5747,12 @@ type IF045NoDSAppointed struct {
 func (*IF045NoDSAppointed) Variant() *Variant { return mustVariant("IF-045", "[NoDSAppointed]") }
 
 func (m *IF045NoDSAppointed) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF045NoDSAppointed) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF047Custom is the CustomBlock of IF047.
 type IF047Custom struct {
@@ -3827,6 +5770,12 @@ type IF047ISD struct {
 func (*IF047ISD) Variant() *Variant { return mustVariant("IF-047", "[ISD]") }
 
 func (m *IF047ISD) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF047ISD) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0}
+}
 
 // IF050MPANCreationCustom is the CustomBlock of IF050MPANCreation.
 type IF050MPANCreationCustom struct {
@@ -3850,6 +5799,12 @@ func (*IF050MPANCreation) Variant() *Variant { return mustVariant("IF-050", "[MP
 
 func (m *IF050MPANCreation) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF050MPANCreation) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF050MPStatusChangeCustom is the CustomBlock of IF050MPStatusChange.
 type IF050MPStatusChangeCustom struct {
 	B079 B079 `json:"B079"`
@@ -3866,6 +5821,12 @@ func (*IF050MPStatusChange) Variant() *Variant { return mustVariant("IF-050", "[
 
 func (m *IF050MPStatusChange) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF050MPStatusChange) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF050GreenDealCustom is the CustomBlock of IF050GreenDeal.
 type IF050GreenDealCustom struct {
 	B080 B080 `json:"B080"`
@@ -3881,6 +5842,12 @@ type IF050GreenDeal struct {
 func (*IF050GreenDeal) Variant() *Variant { return mustVariant("IF-050", "[GreenDeal]") }
 
 func (m *IF050GreenDeal) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF050GreenDeal) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF051Custom is the CustomBlock of IF051.
 type IF051Custom struct {
@@ -3920,6 +5887,12 @@ func (*IF051EESRefresh) Variant() *Variant { return mustVariant("IF-051", "[EESR
 
 func (m *IF051EESRefresh) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF051EESRefresh) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF061Custom is the CustomBlock of IF061.
 type IF061Custom struct {
 	B019     B019   `json:"B019"`
@@ -3942,6 +5915,12 @@ type IF061MDRStart struct {
 func (*IF061MDRStart) Variant() *Variant { return mustVariant("IF-061", "[MDRStart]") }
 
 func (m *IF061MDRStart) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF061MDRStart) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF062Custom is the CustomBlock of IF062.
 type IF062Custom struct {
@@ -3966,6 +5945,14 @@ func (*IF062MDRStartResponse) Variant() *Variant { return mustVariant("IF-062", 
 
 func (m *IF062MDRStartResponse) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF062MDRStartResponse) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, R0: &c.R0, A0: &c.A0, D0: &c.D0}
+}
+
+func (*IF062MDRStartResponse) answers(*IF061MDRStart) {}
+
 // IF063Custom is the CustomBlock of IF063.
 type IF063Custom struct {
 	B083 B083  `json:"B083"`
@@ -3983,11 +5970,26 @@ func (*IF063MDRStop) Variant() *Variant { return mustVariant("IF-063", "[MDRStop
 
 func (m *IF063MDRStop) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF063MDRStop) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF064Custom is the CustomBlock of IF064.
 type IF064Custom struct {
 	B045     B045   `json:"B045"`
 	B941List []B941 `json:"B941List"`
 	B060     *B060  `json:"B060,omitzero"`
+}
+
+// MarshalJSON encodes IF064Custom with its required arrays as [] when nil.
+func (v IF064Custom) MarshalJSON() ([]byte, error) {
+	type plain IF064Custom
+	if v.B941List == nil {
+		v.B941List = []B941{}
+	}
+	return json.Marshal(plain(v))
 }
 
 // IF064MDRConsumption is the payload of IF-064 [MDRConsumption] (MDR Provide Consumption).
@@ -4000,6 +6002,12 @@ type IF064MDRConsumption struct {
 func (*IF064MDRConsumption) Variant() *Variant { return mustVariant("IF-064", "[MDRConsumption]") }
 
 func (m *IF064MDRConsumption) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF064MDRConsumption) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF065ReadingRemoteCustom is the CustomBlock of IF065ReadingRemote.
 type IF065ReadingRemoteCustom struct {
@@ -4019,6 +6027,12 @@ func (*IF065ReadingRemote) Variant() *Variant { return mustVariant("IF-065", "[R
 
 func (m *IF065ReadingRemote) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF065ReadingRemote) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF065MDRInstantaneousCustom is the CustomBlock of IF065MDRInstantaneous.
 type IF065MDRInstantaneousCustom struct {
 	B060 *B060 `json:"B060,omitzero"`
@@ -4034,6 +6048,12 @@ type IF065MDRInstantaneous struct {
 func (*IF065MDRInstantaneous) Variant() *Variant { return mustVariant("IF-065", "[MDRInstantaneous]") }
 
 func (m *IF065MDRInstantaneous) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF065MDRInstantaneous) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // IF065MDRTOUCustom is the CustomBlock of IF065MDRTOU.
 type IF065MDRTOUCustom struct {
@@ -4052,6 +6072,12 @@ func (*IF065MDRTOU) Variant() *Variant { return mustVariant("IF-065", "[MDRTOU]"
 
 func (m *IF065MDRTOU) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *IF065MDRTOU) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
+
 // IF065MDRConsumptionCustom is the CustomBlock of IF065MDRConsumption.
 type IF065MDRConsumptionCustom struct {
 	B077 B077  `json:"B077"`
@@ -4068,6 +6094,12 @@ type IF065MDRConsumption struct {
 func (*IF065MDRConsumption) Variant() *Variant { return mustVariant("IF-065", "[MDRConsumption]") }
 
 func (m *IF065MDRConsumption) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *IF065MDRConsumption) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, M0: &c.M0, A0: &c.A0, D0: &c.D0}
+}
 
 // REP002Custom is the CustomBlock of REP002.
 type REP002Custom struct {
@@ -4088,6 +6120,12 @@ func (*REP002DUOSSupplierAggData) Variant() *Variant {
 
 func (m *REP002DUOSSupplierAggData) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *REP002DUOSSupplierAggData) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0, P0: &c.P0}
+}
+
 // REP002ACustom is the CustomBlock of REP002A.
 type REP002ACustom struct {
 	P03    P03                 `json:"P03"`
@@ -4107,6 +6145,12 @@ func (*REP002ADUoSEmbeddedLDSOAggData) Variant() *Variant {
 
 func (m *REP002ADUoSEmbeddedLDSOAggData) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *REP002ADUoSEmbeddedLDSOAggData) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0, P0: &c.P0}
+}
+
 // REP002BCustom is the CustomBlock of REP002B.
 type REP002BCustom struct {
 	P03    P03                 `json:"P03"`
@@ -4125,6 +6169,12 @@ func (*REP002BDUoSLDSOAggData) Variant() *Variant {
 }
 
 func (m *REP002BDUoSLDSOAggData) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *REP002BDUoSLDSOAggData) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0, P0: &c.P0}
+}
 
 // REP003Custom is the CustomBlock of REP003.
 type REP003Custom struct {
@@ -4147,6 +6197,12 @@ func (m *REP003BMUnitAllocatedDemandVolumesToMarketParticipants) header() *S0 {
 	return &m.CommonBlock.S0
 }
 
+// Common returns the CommonBlock's blocks.
+func (m *REP003BMUnitAllocatedDemandVolumesToMarketParticipants) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0, P0: &c.P0}
+}
+
 // REP003ACustom is the CustomBlock of REP003A.
 type REP003ACustom struct {
 	P03    P03                 `json:"P03"`
@@ -4165,6 +6221,12 @@ func (*REP003AAggregatedBMUnitAllocatedDemandVolumes) Variant() *Variant {
 }
 
 func (m *REP003AAggregatedBMUnitAllocatedDemandVolumes) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *REP003AAggregatedBMUnitAllocatedDemandVolumes) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0, P0: &c.P0}
+}
 
 // REP004Custom is the CustomBlock of REP004.
 type REP004Custom struct {
@@ -4185,6 +6247,12 @@ func (*REP004SupplierDeemedTakeReport) Variant() *Variant {
 
 func (m *REP004SupplierDeemedTakeReport) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *REP004SupplierDeemedTakeReport) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0, P0: &c.P0}
+}
+
 // REP006Custom is the CustomBlock of REP006.
 type REP006Custom struct {
 	P03    P03                `json:"P03"`
@@ -4203,6 +6271,12 @@ func (*REP006UncorrectedConsumptionAndLossesByCCCID) Variant() *Variant {
 }
 
 func (m *REP006UncorrectedConsumptionAndLossesByCCCID) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *REP006UncorrectedConsumptionAndLossesByCCCID) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0, P0: &c.P0}
+}
 
 // REP007Custom is the CustomBlock of REP007.
 type REP007Custom struct {
@@ -4223,6 +6297,12 @@ func (*REP007BMUnitDefaultsToSuppliers) Variant() *Variant {
 
 func (m *REP007BMUnitDefaultsToSuppliers) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *REP007BMUnitDefaultsToSuppliers) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0, P0: &c.P0}
+}
+
 // REP008Custom is the CustomBlock of REP008.
 type REP008Custom struct {
 	P03    P03                `json:"P03"`
@@ -4241,6 +6321,12 @@ func (*REP008LDSOLLFDefaultData) Variant() *Variant {
 }
 
 func (m *REP008LDSOLLFDefaultData) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *REP008LDSOLLFDefaultData) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0, P0: &c.P0}
+}
 
 // REP009Custom is the CustomBlock of REP009.
 type REP009Custom struct {
@@ -4261,6 +6347,12 @@ func (*REP009EMRSReportForSuppliers) Variant() *Variant {
 
 func (m *REP009EMRSReportForSuppliers) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *REP009EMRSReportForSuppliers) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0, P0: &c.P0}
+}
+
 // REP900Custom is the CustomBlock of REP900.
 type REP900Custom struct {
 	P03    P03                `json:"P03"`
@@ -4279,6 +6371,12 @@ func (*REP900DUoSSupplierInvData) Variant() *Variant {
 }
 
 func (m *REP900DUoSSupplierInvData) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *REP900DUoSSupplierInvData) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0, P0: &c.P0}
+}
 
 // REP901Custom is the CustomBlock of REP901.
 type REP901Custom struct {
@@ -4299,6 +6397,12 @@ func (*REP901DUoSEmbeddedLDSOAggInvData) Variant() *Variant {
 
 func (m *REP901DUoSEmbeddedLDSOAggInvData) header() *S0 { return &m.CommonBlock.S0 }
 
+// Common returns the CommonBlock's blocks.
+func (m *REP901DUoSEmbeddedLDSOAggInvData) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0, P0: &c.P0}
+}
+
 // REP901DUoSSupplierAggInvData is the payload of REP-901 [DUoSSupplierAggInvData] (LDSO E-bill Distribution Invoice II).
 type REP901DUoSSupplierAggInvData struct {
 	CommonBlock CommonOptP0  `json:"CommonBlock"`
@@ -4311,6 +6415,12 @@ func (*REP901DUoSSupplierAggInvData) Variant() *Variant {
 }
 
 func (m *REP901DUoSSupplierAggInvData) header() *S0 { return &m.CommonBlock.S0 }
+
+// Common returns the CommonBlock's blocks.
+func (m *REP901DUoSSupplierAggInvData) Common() Common {
+	c := &m.CommonBlock
+	return Common{S0: &c.S0, S1: &c.S1, A0: &c.A0, D0: &c.D0, P0: &c.P0}
+}
 
 var payloadConstructors = map[string]func() Payload{
 	"IF-001 [InitialRegistration]":                               func() Payload { return new(IF001InitialRegistration) },
@@ -4459,4 +6569,39 @@ var payloadConstructors = map[string]func() Payload{
 	"REP-900 [DUoSSupplierInvData]":                              func() Payload { return new(REP900DUoSSupplierInvData) },
 	"REP-901 [DUoSEmbeddedLDSOAggInvData]":                       func() Payload { return new(REP901DUoSEmbeddedLDSOAggInvData) },
 	"REP-901 [DUoSSupplierAggInvData]":                           func() Payload { return new(REP901DUoSSupplierAggInvData) },
+}
+
+// flowTable lists each request variant's answers and follow-ups (gen/flows.go).
+var flowTable = map[string]flowEntry{
+	"IF-005 [MeterInstall]":             {answers: []string{"IF-006 [MeterInstall]"}, followUps: nil},
+	"IF-005 [MeterRemoval]":             {answers: []string{"IF-006 [MeterRemoval]"}, followUps: nil},
+	"IF-005 [MeterExchange]":            {answers: []string{"IF-006 [MeterExchange]"}, followUps: nil},
+	"IF-005 [MeterUpdate]":              {answers: []string{"IF-006 [MeterUpdate]"}, followUps: nil},
+	"IF-005 [MeterHistoryUpdate]":       {answers: []string{"IF-006 [MeterHistoryUpdate]"}, followUps: nil},
+	"IF-007 [EnergisationStatusChange]": {answers: []string{"IF-008 [EnergisationStatusChange]"}, followUps: nil},
+	"IF-015 [ConsumptionReplay]":        {answers: []string{"IF-016 [ActivePower]", "IF-016 [ReactivePower]", "IF-016 [ActivePowerRejected]", "IF-016 [ActivePowerDefaulted]", "IF-016 [ConsumptionRequestRejected]"}, followUps: nil},
+	"IF-019 [LinkedImportExportCreate]": {answers: []string{"IF-020 [LinkedImportExportCreate]"}, followUps: nil},
+	"IF-019 [LinkedImportExportAdd]":    {answers: []string{"IF-020 [LinkedImportExportAdd]"}, followUps: nil},
+	"IF-019 [LinkedImportExportRemove]": {answers: []string{"IF-020 [LinkedImportExportRemove]"}, followUps: nil},
+	"IF-019 [RelatedCreate]":            {answers: []string{"IF-020 [RelatedCreate]"}, followUps: nil},
+	"IF-019 [RelatedAdd]":               {answers: []string{"IF-020 [RelatedAdd]"}, followUps: nil},
+	"IF-019 [RelatedRemove]":            {answers: []string{"IF-020 [RelatedRemove]"}, followUps: nil},
+	"IF-021 [ActivePower]":              {answers: []string{"IF-014 [ActivePowerRejected]", "IF-014 [ConsumptionOnDeEnergisedMPAN]"}, followUps: nil},
+	"IF-025 [ConsentGranularity]":       {answers: []string{"IF-026 [ConsentGranularity]"}, followUps: nil},
+	"IF-025 [IHDInfo]":                  {answers: []string{"IF-026 [IHDInfo]"}, followUps: nil},
+	"IF-025 [SMSO]":                     {answers: []string{"IF-026 [SMSO]"}, followUps: nil},
+	"IF-025 [SSCandProfileClass]":       {answers: []string{"IF-026 [SSCandProfileClass]"}, followUps: nil},
+	"IF-027 [ConsumptionAmendment]":     {answers: []string{"IF-028 [ConsumptionAmendment]"}, followUps: nil},
+	"IF-031 [MSApp]":                    {answers: []string{"IF-032 [MSAppInitialResp]"}, followUps: []string{"IF-033 [MSAppSPRequest]"}},
+	"IF-031 [DSApp]":                    {answers: []string{"IF-032 [DSAppInitialResp]"}, followUps: []string{"IF-033 [DSAppSPRequest]"}},
+	"IF-033 [MSAppSPRequest]":           {answers: []string{"IF-034 [MSAppSPResponse]"}, followUps: nil},
+	"IF-033 [DSAppSPRequest]":           {answers: []string{"IF-034 [DSAppSPResponse]", "IF-034 [SDS-MDRUpdate]"}, followUps: nil},
+	"IF-034 [MSAppSPResponse]":          {answers: nil, followUps: []string{"IF-035 [MSAppAccepted]", "IF-035 [MSAppRejected]", "IF-035 [MSAppLapsed]", "IF-035 [IMS-SendMTD]", "IF-036 [MSAppActive]", "IF-037 [MSDeApp]"}},
+	"IF-034 [DSAppSPResponse]":          {answers: nil, followUps: []string{"IF-035 [DSAppAccepted]", "IF-035 [DSAppRejected]", "IF-035 [DSAppLapsed]", "IF-036 [DSAppActive]", "IF-037 [DSDeApp]"}},
+	"IF-034 [SDS-MDRUpdate]":            {answers: nil, followUps: []string{"IF-035 [SDS-MDROutcome]", "IF-035 [DCC-MDROutcome]"}},
+	"IF-038 [DirectContractMSAdd]":      {answers: []string{"IF-039 [DirectContractMSAdd]"}, followUps: nil},
+	"IF-038 [DirectContractDSAdd]":      {answers: []string{"IF-039 [DirectContractDSAdd]"}, followUps: nil},
+	"IF-038 [DirectContractDSRemove]":   {answers: []string{"IF-039 [DirectContractDSRemove]"}, followUps: nil},
+	"IF-038 [DirectContractMSRemove]":   {answers: []string{"IF-039 [DirectContractMSRemove]"}, followUps: nil},
+	"IF-061 [MDRStart]":                 {answers: []string{"IF-062 [MDRStartResponse]"}, followUps: nil},
 }

@@ -1,9 +1,6 @@
 package catalogue
 
-import (
-	"encoding/json"
-	"fmt"
-)
+import "fmt"
 
 // S0 is the CommonBlock header naming the interface, schema version and event.
 // Its allowed values depend on the variant, so Encode fills it from the
@@ -19,28 +16,9 @@ type S0 struct {
 type Payload interface {
 	// Variant returns the catalogue entry the type was generated from.
 	Variant() *Variant
+	// Common returns the payload's CommonBlock as pointers into it.
+	Common() Common
 	header() *S0
-}
-
-// Encode returns the payload's JSON. It fills S0 from the payload's variant
-// (the newest schema version unless one is set) and fails if S0 names another
-// variant.
-func Encode(p Payload) ([]byte, error) {
-	v := p.Variant()
-	h := p.header()
-	if h.InterfaceID == "" {
-		h.InterfaceID = v.InterfaceID
-	}
-	if h.EventCode == "" {
-		h.EventCode = v.EventCode
-	}
-	if h.SchemaVersion == "" {
-		h.SchemaVersion = v.SchemaVersions[len(v.SchemaVersions)-1]
-	}
-	if h.InterfaceID != v.InterfaceID || h.EventCode != v.EventCode {
-		return nil, fmt.Errorf("catalogue: S0 names %s %s but the payload is %s %s", h.InterfaceID, h.EventCode, v.InterfaceID, v.EventCode)
-	}
-	return json.Marshal(p)
 }
 
 // New returns an empty typed payload for the variant, with S0 filled.

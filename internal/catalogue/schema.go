@@ -172,6 +172,8 @@ const (
 	slotDistributorDIPID
 	slotGSPGroupID
 	slotPrimaryRecipients
+	slotResponseCode
+	slotResponseMessages
 	slotA0
 	slotD0
 	slotTransactionID
@@ -187,6 +189,7 @@ var captures = map[string]map[string]slot{
 	"M0": {"MPANCore": slotMPAN, "distributorDIPID": slotDistributorDIPID, "GSPGroupID": slotGSPGroupID},
 	"M1": {"principalMPAN": slotMPAN, "distributorDIPID": slotDistributorDIPID, "GSPGroupID": slotGSPGroupID},
 	"A0": {"primaryRecipients": slotPrimaryRecipients},
+	"R0": {"responseCode": slotResponseCode, "responseMessages": slotResponseMessages},
 	"D0": {"transactionID": slotTransactionID},
 }
 

@@ -70,8 +70,14 @@ type Envelope struct {
 
 	HasA0             bool
 	PrimaryRecipients []string
-	HasD0             bool
-	TransactionID     string
+	// HasR0 reports an R0 block (a response); ResponseCode is its
+	// responseCode (A accepted, R rejected, …) and ResponseMessages its
+	// non-null messages.
+	HasR0            bool
+	ResponseCode     string
+	ResponseMessages []string
+	HasD0            bool
+	TransactionID    string
 
 	// Payload is the payload object's bytes, a sub-slice of the validated body.
 	Payload []byte
@@ -533,13 +539,18 @@ func (v *Validator) capture(sc *scanner, f *nodeField) error {
 		err := v.value(sc, f.node, f.nullable)
 		env.Payload = sc.data[start:sc.i]
 		return err
-	case slotPrimaryRecipients:
+	case slotPrimaryRecipients, slotResponseMessages:
 		start := sc.i
 		if err := v.value(sc, f.node, f.nullable); err != nil {
 			return err
 		}
 		if c == '[' {
-			env.PrimaryRecipients = stringsOf(sc.data[start:sc.i])
+			if f.capture == slotPrimaryRecipients {
+				env.PrimaryRecipients = stringsOf(sc.data[start:sc.i])
+			} else {
+				env.ResponseMessages = stringsOf(sc.data[start:sc.i])
+				env.HasR0 = true
+			}
 		}
 		return nil
 	}
@@ -785,6 +796,9 @@ func setSlot(env *Envelope, s slot, val string, p *string) {
 		env.GSPGroupID = val
 	case slotTransactionID:
 		env.TransactionID = val
+	case slotResponseCode:
+		env.ResponseCode = val
+		env.HasR0 = true
 	}
 }
 

@@ -417,15 +417,19 @@ func (h *Hub) Submit(ctx context.Context, sender *Participant, channel string, b
 			reject(catalogue.MSG3003, "no routing rule for "+v.Variant.InterfaceID, nil)
 			continue
 		}
-		p := parties[env.MPAN]
-		recips, finding := Resolve(env, rule, p, h)
+		update := RegistrationUpdate(h.cfg.Catalogue, v.Variant.InterfaceID, env.Payload)
+		recips, finding := Resolve(env, rule, parties[env.MPAN], update, h)
 		if finding != nil {
 			finding.Path = fmt.Sprintf("[%d].%s", i, finding.Path)
 			reject(finding.Code, finding.Detail, []catalogue.Finding{*finding})
 			continue
 		}
 		if len(recips) == 0 {
-			reject(catalogue.MSG3003, "no participant receives "+v.Variant.InterfaceID+" "+v.Variant.EventCode+" for this message", nil)
+			detail := "no participant receives " + v.Variant.InterfaceID + " " + v.Variant.EventCode + " for this message"
+			if len(rule.Secondary)+len(rule.Always) == 0 || rule.Answer && env.ResponseCode == string(catalogue.ResponseCodeR) {
+				detail += ": it goes only to the parties the sender names in A0.primaryRecipients"
+			}
+			reject(catalogue.MSG3003, detail, nil)
 			continue
 		}
 		m := &Message{
@@ -433,7 +437,7 @@ func (h *Hub) Submit(ctx context.Context, sender *Participant, channel string, b
 			Channel:       v.Variant.InterfaceID, EventCode: v.Variant.EventCode,
 			SenderDIPID: env.SenderDIPID, SenderRole: env.SenderRoleID, SenderUniqueReference: env.SenderUniqueReference,
 			CorrelationID: it.CorrelationID, MPAN: env.MPAN, AcceptedAt: now, Recipients: recips,
-			UpdateParties: RegistrationUpdate(h.cfg.Catalogue, v.Variant.InterfaceID, env.Payload),
+			UpdateParties: update,
 		}
 		in, _ := h.cfg.Catalogue.Interface(m.Channel)
 		m.Body, err = EgressBody(env.Payload, m, in.Publication, false)

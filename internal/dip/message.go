@@ -65,22 +65,21 @@ var lastTxClock atomic.Uint64
 // payload. publication is the channel's PUB-nnn; where the spec gives none
 // (IF-051, REP-xxx) the channel id stands in, as D0.publicationID is required.
 func EgressBody(payload []byte, m *Message, publication string, replay bool) ([]byte, error) {
-	a0 := catalogue.A0{PrimaryRecipients: []*string{}, SecondaryRecipients: []*string{}, Always: []*string{}}
-	for i := range m.Recipients {
-		r := &m.Recipients[i]
+	a0 := catalogue.A0{PrimaryRecipients: []string{}, SecondaryRecipients: []string{}, Always: []string{}}
+	for _, r := range m.Recipients {
 		switch r.Route {
 		case Primary:
-			a0.PrimaryRecipients = append(a0.PrimaryRecipients, &r.DIPID)
+			a0.PrimaryRecipients = append(a0.PrimaryRecipients, r.DIPID)
 		case Secondary:
-			a0.SecondaryRecipients = append(a0.SecondaryRecipients, &r.DIPID)
+			a0.SecondaryRecipients = append(a0.SecondaryRecipients, r.DIPID)
 		case Always:
-			a0.Always = append(a0.Always, &r.DIPID)
+			a0.Always = append(a0.Always, r.DIPID)
 		}
 	}
 	if publication == "" {
 		publication = m.Channel
 	}
-	d0 := catalogue.D0{TransactionID: m.TransactionID, TransactionTimestamp: market.FormatDateTime(m.AcceptedAt),
+	d0 := catalogue.D0{TransactionID: m.TransactionID, TransactionTimestamp: market.At(m.AcceptedAt),
 		PublicationID: publication, ReplayIndicator: replay}
 	if m.CorrelationID != "" {
 		d0.InitialCorrelationID = &m.CorrelationID

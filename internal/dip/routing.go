@@ -24,6 +24,11 @@ type Rule struct {
 	Primary   []string // roles a sender may name in A0.primaryRecipients
 	Secondary []string // roles resolved from the MPAN's registration
 	Always    []string // roles delivered to whoever holds them
+	// Answer marks an interface that answers a request (IF-032 answers
+	// IF-031): a rejection on it (R0.responseCode R) goes only to the
+	// Primary recipients, the party it answers, never to the MPAN's other
+	// parties.
+	Answer bool
 }
 
 // RoutingTable holds the routing rules per interface and event. The public
@@ -42,37 +47,55 @@ var centralRoles = []string{"MDS", "LSS", "REGS", "EES", "DCC", "ECS", "ISD", "D
 // supplier, the appointed data and metering services, the MDR and the LDSO.
 var mpanRoles = []string{"SUP", "SDS", "ADS", "UMSDS", "MSS", "MSA", "UMSO", "MDR", "LDSO"}
 
+// primaryOnly are interfaces whose every recipient is a party the sender
+// names, because the registration does not know it as the MPAN's party:
+// the proposed service provider (IF-033), the requesting and possibly
+// gaining supplier and the proposed provider of an appointment outcome
+// (IF-035), the gaining supplier of a pending switch (IF-002), and the
+// MDR, the data service's own counterparty (IF-061 … IF-065).
+var primaryOnly = []string{"IF-002", "IF-033", "IF-035", "IF-061", "IF-062", "IF-063", "IF-064", "IF-065"}
+
 // DefaultRouting is the documented default (docs/routing.md):
 //   - every recipient role of the interface may be named Primary by the sender;
 //   - central roles (MDS, LSS, REGS, EES, DCC, ECS, ISD) are Always;
 //   - supplier, data service, metering service, MDR and LDSO roles are
 //     Secondary when the message names an MPAN (M0/M1) and Always otherwise
 //     (LSS load shapes, ISD notices and ECS reports have no MPAN);
-//   - IF-033 and IF-061…IF-065 go only to the party the sender names (a
-//     proposed service provider is not yet in the registration; the MDR is
-//     the SDS's counterparty), so their provider roles are Primary only.
+//   - a response goes to whom it answers: on an interface that answers a
+//     request (catalogue.Answering: IF-032 answers IF-031 …), the
+//     requester's roles, unless central, are Primary only, and a rejection
+//     goes to the Primary recipients alone;
+//   - the interfaces of primaryOnly go only to the parties the sender names.
 func DefaultRouting(c *catalogue.Catalogue) *RoutingTable {
 	t := &RoutingTable{rules: map[string]Rule{}}
 	for _, in := range c.Interfaces() {
 		r := Rule{Interface: in.ID, Primary: slices.Clone(in.Recipients)}
 		hasMPAN := false
+		var requesters []string
 		for _, v := range in.Variants {
 			if slices.Contains(v.Common.Required, "M0") || slices.Contains(v.Common.Required, "M1") {
 				hasMPAN = true
+			}
+			if req, ok := c.Answering(v); ok {
+				r.Answer = true
+				if rin, ok := c.Interface(req.InterfaceID); ok {
+					requesters = append(requesters, rin.Senders...)
+				}
 			}
 		}
 		for _, role := range in.Recipients {
 			switch {
 			case slices.Contains(centralRoles, role):
 				r.Always = append(r.Always, role)
+			case slices.Contains(requesters, role):
+				// Primary only: the requester, named by the answer.
 			case slices.Contains(mpanRoles, role) && hasMPAN:
 				r.Secondary = append(r.Secondary, role)
 			default:
 				r.Always = append(r.Always, role)
 			}
 		}
-		switch in.ID {
-		case "IF-033", "IF-061", "IF-062", "IF-063", "IF-064", "IF-065":
+		if slices.Contains(primaryOnly, in.ID) {
 			r.Secondary, r.Always = nil, nil
 		}
 		t.rules[in.ID] = r
@@ -148,11 +171,16 @@ type Directory interface {
 // Resolve chooses the recipients of one message: the sender's A0 primary
 // recipients (each must be an enabled participant holding a role the rule
 // allows as Primary), the Secondary roles resolved from the MPAN's parties
-// (the LDSO from M0.distributorDIPID), and the Always roles' holders. A
-// participant appears once, under its first route; the sender never receives
-// its own message. It returns the finding when a primary recipient is not
-// allowed.
-func Resolve(env *catalogue.Envelope, r Rule, parties Parties, dir Directory) ([]Recipient, *catalogue.Finding) {
+// as the message leaves them (the LDSO from M0.distributorDIPID), and the
+// Always roles' holders. before are the MPAN's parties when the message
+// arrives and update the change the message makes to them (nil: none): a
+// party the message makes (an IF-001's incoming supplier) receives it, and
+// so does a party it removes (an IF-037's de-appointed service). A
+// rejection on an answer interface goes to the Primary recipients alone. A
+// participant appears once, under its first route; the sender never
+// receives its own message. It returns the finding when a primary
+// recipient is not allowed.
+func Resolve(env *catalogue.Envelope, r Rule, before Parties, update func(*Parties) bool, dir Directory) ([]Recipient, *catalogue.Finding) {
 	var out []Recipient
 	seen := map[string]bool{env.SenderDIPID: true}
 	add := func(id, role string, route Route) {
@@ -179,22 +207,25 @@ func Resolve(env *catalogue.Envelope, r Rule, parties Parties, dir Directory) ([
 		}
 		add(id, role, Primary)
 	}
+	if r.Answer && env.ResponseCode == string(catalogue.ResponseCodeR) {
+		return out, nil
+	}
+	after := before
+	if update != nil {
+		update(&after)
+	}
 	for _, role := range r.Secondary {
-		var id string
-		switch role {
-		case "SUP":
-			id = parties.Supplier
-		case "SDS", "ADS", "UMSDS":
-			id = parties.DataService
-		case "MSS", "MSA", "UMSO":
-			id = parties.MeteringService
-		case "MDR":
-			id = parties.MDR
-		case "LDSO":
-			id = env.DistributorDIPID
+		id := after.of(role)
+		if id == "" {
+			id = before.of(role) // removed by this message: it still hears of it
 		}
 		if p, ok := dir.Participant(id); ok && !p.Disabled && p.HasRole(role) {
 			add(id, role, Secondary)
+		}
+		if role == "LDSO" && env.DistributorDIPID != "" {
+			if p, ok := dir.Participant(env.DistributorDIPID); ok && !p.Disabled && p.HasRole(role) {
+				add(env.DistributorDIPID, role, Secondary)
+			}
 		}
 	}
 	for _, role := range r.Always {
@@ -205,6 +236,21 @@ func Resolve(env *catalogue.Envelope, r Rule, parties Parties, dir Directory) ([
 		}
 	}
 	return out, nil
+}
+
+// of returns the party of the MPAN holding role, or "".
+func (p Parties) of(role string) string {
+	switch role {
+	case "SUP":
+		return p.Supplier
+	case "SDS", "ADS", "UMSDS":
+		return p.DataService
+	case "MSS", "MSA", "UMSO":
+		return p.MeteringService
+	case "MDR":
+		return p.MDR
+	}
+	return ""
 }
 
 func joinRoles(r []string) string {

@@ -516,7 +516,7 @@ func checkMPID(id market.MPID) error {
 
 func checkDIPID(id market.DIPID) error {
 	if _, err := market.ParseDIPID(string(id)); err != nil {
-		return fmt.Errorf("want 10 printable characters: %w", market.ErrDIPID)
+		return fmt.Errorf("want 10 hexadecimal digits: %w", market.ErrDIPID)
 	}
 	return nil
 }

@@ -63,3 +63,68 @@ func ParseDateTime(s string) (time.Time, error) {
 func FormatDateTime(t time.Time) string {
 	return t.Format(dateTimeLayout)
 }
+
+// DateTime is an instant as the DIP's messages carry it (DT-003): the
+// 25-character wire form with a numeric offset, whole seconds. It keeps the
+// offset it was made or parsed with, so that a local-midnight effective
+// date written as 2025-04-01T00:00:00+01:00 reads back the same. The zero
+// DateTime is no instant: it does not encode (MarshalText fails), so a
+// required date-time left unset cannot produce a message.
+type DateTime struct{ t time.Time }
+
+// At returns t as a DateTime, truncated to whole seconds, keeping t's
+// location and so its offset.
+func At(t time.Time) DateTime { return DateTime{t.Truncate(time.Second)} }
+
+// MidnightOf returns the start of day d on the Europe/London clock: the
+// form of every effective-from and effective-to date of registration data
+// (reference §8: appointment and effective dates are local midnight).
+func MidnightOf(d SettlementDate) DateTime { return DateTime{LocalMidnight(d)} }
+
+// PeriodStartOf returns the start of UTC settlement period p of UTC day d,
+// in UTC: the form of a consumption period's sp (B047.sp is the start of
+// its half hour, as IF-021's first period of a day is the day's UTC
+// midnight).
+func PeriodStartOf(d SettlementDate, p int) DateTime { return DateTime{d.UTCPeriodStart(p)} }
+
+// Time returns the instant.
+func (d DateTime) Time() time.Time { return d.t }
+
+// IsZero reports whether d is the zero DateTime.
+func (d DateTime) IsZero() bool { return d.t.IsZero() }
+
+// Equal reports whether d and e are the same instant, whatever their
+// offsets.
+func (d DateTime) Equal(e DateTime) bool { return d.t.Equal(e.t) }
+
+// LocalDate returns the Europe/London calendar date of d.
+func (d DateTime) LocalDate() SettlementDate { return FromTime(d.t.In(London())) }
+
+// UTCDate returns the UTC calendar date of d.
+func (d DateTime) UTCDate() SettlementDate { return FromTime(d.t.UTC()) }
+
+// String returns the wire form, or "" for the zero DateTime.
+func (d DateTime) String() string {
+	if d.t.IsZero() {
+		return ""
+	}
+	return FormatDateTime(d.t)
+}
+
+// MarshalText returns the wire form. The zero DateTime returns ErrDateTime.
+func (d DateTime) MarshalText() ([]byte, error) {
+	if d.t.IsZero() {
+		return nil, fmt.Errorf("market: date-time not set: %w", ErrDateTime)
+	}
+	return []byte(FormatDateTime(d.t)), nil
+}
+
+// UnmarshalText parses the wire form as ParseDateTime does.
+func (d *DateTime) UnmarshalText(b []byte) error {
+	t, err := ParseDateTime(string(b))
+	if err != nil {
+		return err
+	}
+	d.t = t
+	return nil
+}

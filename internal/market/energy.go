@@ -62,3 +62,17 @@ func (e Energy) Wh() int64 { return int64(e) }
 
 // String returns e.KWh().
 func (e Energy) String() string { return e.KWh() }
+
+// MarshalText returns the wire form, e.KWh(), so that a message field of
+// type Energy encodes as the kWh string the contract requires.
+func (e Energy) MarshalText() ([]byte, error) { return []byte(e.KWh()), nil }
+
+// UnmarshalText parses the wire form as ParseKWh does.
+func (e *Energy) UnmarshalText(b []byte) error {
+	v, err := ParseKWh(string(b))
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}

@@ -3,23 +3,30 @@ package market
 import "fmt"
 
 // DIPID is a DIP participant id (senderDIPID, recipient and
-// distributorDIPID fields): exactly 10 characters. The interface contract
-// fixes only the length; published examples are numeric with role-coded
-// leading digits, but that convention is unverified and not enforced.
+// distributorDIPID fields): exactly 10 hexadecimal digits. The data type
+// (DT-006) fixes only the length, but the senderUniqueReference pattern
+// (DT-995) embeds the sender's id as [0-9a-fA-F]{10}, so a participant
+// whose id is not hexadecimal could be registered but never send a valid
+// message. Published examples are numeric with role-coded leading digits;
+// that convention is unverified and not enforced.
 type DIPID string
 
-// ParseDIPID parses a DIP participant id: exactly 10 printable ASCII
-// characters other than space. It returns ErrDIPID otherwise.
+// ParseDIPID parses a DIP participant id: exactly 10 hexadecimal digits
+// (either case). It returns ErrDIPID otherwise.
 func ParseDIPID(s string) (DIPID, error) {
 	if len(s) != 10 {
-		return "", fmt.Errorf("market: DIP id %s: want 10 characters: %w", quote(s), ErrDIPID)
+		return "", fmt.Errorf("market: DIP id %s: want 10 hexadecimal digits: %w", quote(s), ErrDIPID)
 	}
 	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] > '~' {
-			return "", fmt.Errorf("market: DIP id %s: byte %d is not printable ASCII: %w", quote(s), i, ErrDIPID)
+		if !isHexDigit(s[i]) {
+			return "", fmt.Errorf("market: DIP id %s: byte %d is not a hexadecimal digit: %w", quote(s), i, ErrDIPID)
 		}
 	}
 	return DIPID(s), nil
+}
+
+func isHexDigit(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 // String returns the id.

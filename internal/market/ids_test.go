@@ -14,8 +14,11 @@ func TestParseDIPID(t *testing.T) {
 		ok bool
 	}{
 		{"2300000001", true},
-		{"ABCDEFGHIJ", true},
-		{"a-b_c.d!~#", true},
+		{"ABCDEF0123", true},
+		{"abcdef9876", true},
+		{"ABCDEFGHIJ", false}, // printable, but the sender reference pattern needs hex
+		{"a-b_c.d!~#", false},
+		{"230000000g", false},
 		{"", false},
 		{"230000000", false},
 		{"23000000011", false},

@@ -22,31 +22,32 @@ func IF021(sender, distributor, reference, mpan string) *catalogue.IF021ActivePo
 		EnvironmentTag:        "DEV",
 		SubText:               &sub,
 		SenderUniqueReference: reference,
-		SenderTimestamp:       "2026-01-16T02:00:00+00:00",
+		SenderTimestamp:       market.At(time.Date(2026, 1, 16, 2, 0, 0, 0, time.UTC)),
 		SenderDIPID:           sender,
 		SenderRoleID:          "SDS",
 	}
-	m.CommonBlock.M0 = catalogue.M0{MPANCore: mpan, DistributorDIPID: distributor, GSPGroupID: "_C"}
+	m.CommonBlock.M0 = catalogue.M0{MPANCore: market.MPAN(mpan), DistributorDIPID: distributor, GSPGroupID: "_C"}
 	m.CustomBlock.B044 = catalogue.B044{IssuingDataServiceDIPID: sender}
-	m.CustomBlock.B067 = catalogue.B067{ConnectionTypeIndicator: "W", ConnectionTypeEffectiveFromDate: "2024-09-21T00:00:00+01:00"}
+	m.CustomBlock.B067 = catalogue.B067{ConnectionTypeIndicator: market.ConnectionWholeCurrent,
+		ConnectionTypeEffectiveFromDate: market.MidnightOf(market.NewSettlementDate(2024, 9, 21))}
 
-	day := time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC)
+	day := market.NewSettlementDate(2026, 1, 15)
 	periods := make([]catalogue.B047, market.PeriodsPerUTCDay)
 	for p := range periods {
 		periods[p] = catalogue.B047{
-			Sp: market.FormatDateTime(day.Add(time.Duration(p) * 30 * time.Minute)),
-			V:  market.Energy(domesticWh(p)).KWh(),
-			Q:  "A",
+			Sp: market.PeriodStartOf(day, p+1),
+			V:  market.Energy(domesticWh(p)),
+			Q:  catalogue.QualityA,
 		}
 		if p%11 == 5 {
-			e := "2"
-			periods[p].E, periods[p].Q = &e, "E3"
+			e := catalogue.EstimationReason2
+			periods[p].E, periods[p].Q = &e, catalogue.QualityE3
 		}
 	}
 	m.CustomBlock.B900 = catalogue.B900{
-		MQID: catalogue.B045{MeasurementQuantityID: "AI"},
+		MQID: catalogue.B045{MeasurementQuantityID: market.ActiveImport},
 		SettlementDayConsumptionPeriods: []catalogue.B901{{
-			SettlementDay:      catalogue.B046{SettlementDayDate: market.FormatDateTime(day), PeriodDuration: 30},
+			SettlementDay:      catalogue.B046{SettlementDayDate: market.At(day.UTCMidnight()), PeriodDuration: 30},
 			ConsumptionPeriods: periods,
 		}},
 	}

@@ -1,0 +1,239 @@
+package dip
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/mhhs/mhhs/internal/catalogue"
+)
+
+// directory is a Directory over a fixed list of participants.
+type directory []*Participant
+
+func (d directory) Participant(id string) (*Participant, bool) {
+	for _, p := range d {
+		if p.DIPID == id {
+			return p, true
+		}
+	}
+	return nil, false
+}
+
+func (d directory) HoldersOf(role string) []*Participant {
+	var out []*Participant
+	for _, p := range d {
+		if p.HasRole(role) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// The market of the routing tests: two of each party an MPAN can have, so
+// that a leak to the MPAN's other party shows.
+const (
+	supA, supB   = "2300000001", "2300000002"
+	ldso         = "2500000012"
+	msX, msY     = "1400000001", "1400000002"
+	dsX, dsY     = "1200000001", "1200000002"
+	regs         = "1500000001"
+	mds, lss     = "1800000001", "1900000001"
+	testMPAN     = "1200023305967"
+	rejectedCode = "R"
+)
+
+func testDirectory() directory {
+	return directory{
+		{DIPID: supA, Roles: []string{"SUP"}}, {DIPID: supB, Roles: []string{"SUP"}},
+		{DIPID: ldso, Roles: []string{"LDSO"}},
+		{DIPID: msX, Roles: []string{"MSS"}}, {DIPID: msY, Roles: []string{"MSS"}},
+		{DIPID: dsX, Roles: []string{"SDS"}}, {DIPID: dsY, Roles: []string{"SDS"}},
+		{DIPID: regs, Roles: []string{"REGS"}}, {DIPID: mds, Roles: []string{"MDS"}}, {DIPID: lss, Roles: []string{"LSS"}},
+		{DIPID: "2100000001", Roles: []string{"DCC"}}, {DIPID: "1700000001", Roles: []string{"EES"}},
+	}
+}
+
+// registered is the MPAN as the DIP knows it: supplier A, MS X, DS X.
+var registered = Parties{MPAN: testMPAN, Supplier: supA, MeteringService: msX, DataService: dsX}
+
+func recipientMap(rs []Recipient) string { return RecipientMap(rs) }
+
+// TestDefaultRoutingFollowsTheCatalogue: for every interface, every role
+// the rule routes to is one of the catalogue's recipient roles, every
+// recipient role may be named Primary, and no role is routed two ways.
+func TestDefaultRoutingFollowsTheCatalogue(t *testing.T) {
+	c := catalogue.Default()
+	rt := DefaultRouting(c)
+	for _, in := range c.Interfaces() {
+		r, ok := rt.Rule(in.ID, "")
+		if !ok {
+			t.Errorf("%s: no rule", in.ID)
+			continue
+		}
+		if !slices.Equal(sorted(r.Primary), sorted(in.Recipients)) {
+			t.Errorf("%s: Primary %v, want the catalogue's recipients %v", in.ID, r.Primary, in.Recipients)
+		}
+		for _, role := range append(slices.Clone(r.Secondary), r.Always...) {
+			if !slices.Contains(in.Recipients, role) {
+				t.Errorf("%s routes to %s, which the catalogue does not name", in.ID, role)
+			}
+			if slices.Contains(r.Secondary, role) && slices.Contains(r.Always, role) {
+				t.Errorf("%s routes %s both Secondary and Always", in.ID, role)
+			}
+		}
+	}
+}
+
+// TestAnswersGoToWhomTheyAnswer: on every interface that answers a request,
+// the requester's roles (unless a central service, which has one holder)
+// are Primary only, so no other party of the MPAN receives the answer.
+func TestAnswersGoToWhomTheyAnswer(t *testing.T) {
+	c := catalogue.Default()
+	rt := DefaultRouting(c)
+	answers := 0
+	for _, in := range c.Interfaces() {
+		r, _ := rt.Rule(in.ID, "")
+		for _, v := range in.Variants {
+			req, ok := c.Answering(v)
+			if !ok {
+				continue
+			}
+			answers++
+			if !r.Answer {
+				t.Errorf("%s answers %s but its rule is not an Answer", in.ID, req.InterfaceID)
+			}
+			rin, _ := c.Interface(req.InterfaceID)
+			for _, role := range rin.Senders {
+				if slices.Contains(centralRoles, role) {
+					continue
+				}
+				if slices.Contains(r.Secondary, role) || slices.Contains(r.Always, role) {
+					t.Errorf("%s answers %s from %s, yet routes %s by the registration", in.ID, req.InterfaceID, role, role)
+				}
+			}
+		}
+	}
+	if answers < 20 {
+		t.Errorf("only %d answer variants", answers)
+	}
+}
+
+// envelope returns the routing view of a message on channel from sender,
+// for testMPAN, addressed to primary.
+func envelope(sender, role string, primary ...string) *catalogue.Envelope {
+	return &catalogue.Envelope{SenderDIPID: sender, SenderRoleID: role, MPAN: testMPAN, DistributorDIPID: ldso, PrimaryRecipients: primary}
+}
+
+func TestResolve(t *testing.T) {
+	c := catalogue.Default()
+	rt := DefaultRouting(c)
+	dir := testDirectory()
+	supplier := func(id string) func(*Parties) bool {
+		return func(p *Parties) bool { p.Supplier = id; return true }
+	}
+	tests := []struct {
+		name     string
+		channel  string
+		env      *catalogue.Envelope
+		response string // R0.responseCode
+		parties  Parties
+		update   func(*Parties) bool
+		want     string // RecipientMap
+		code     catalogue.Code
+	}{
+		{name: "IF-032 rejection of a rival supplier goes to the rival alone", channel: "IF-032",
+			env: envelope(regs, "REGS", supB), response: rejectedCode, parties: registered,
+			want: "Primary:[SUP:" + supB + "];Secondary:[];Always:[]"},
+		{name: "IF-032 acceptance during a change of supplier goes to the gaining supplier alone", channel: "IF-032",
+			env: envelope(regs, "REGS", supB), response: "A", parties: registered,
+			want: "Primary:[SUP:" + supB + "];Secondary:[];Always:[]"},
+		{name: "IF-002 gain information reaches the gaining supplier, not the current one", channel: "IF-002",
+			env: envelope(regs, "REGS", supB), parties: registered,
+			want: "Primary:[SUP:" + supB + "];Secondary:[];Always:[]"},
+		{name: "IF-001 initial registration reaches the supplier it registers", channel: "IF-001",
+			env: envelope(regs, "REGS"), parties: Parties{MPAN: testMPAN}, update: supplier(supA),
+			want: "Primary:[];Secondary:[SUP:" + supA + ",LDSO:" + ldso + "];Always:[MDS:" + mds + "]"},
+		{name: "IF-001 change of supplier reaches the incoming supplier, not the outgoing", channel: "IF-001",
+			env: envelope(regs, "REGS"), parties: registered, update: supplier(supB),
+			want: "Primary:[];Secondary:[SUP:" + supB + ",LDSO:" + ldso + "];Always:[MDS:" + mds + "]"},
+		{name: "IF-037 reaches the metering service it de-appoints", channel: "IF-037",
+			env: envelope(regs, "REGS"), parties: registered, update: func(p *Parties) bool { return clearIf(&p.MeteringService, msX) },
+			want: "Primary:[];Secondary:[SUP:" + supA + ",SDS:" + dsX + ",MSS:" + msX + ",LDSO:" + ldso + "];Always:[MDS:" + mds + ",EES:1700000001]"},
+		{name: "IF-026 acceptance notifies the MPAN's parties", channel: "IF-026",
+			env: envelope(regs, "REGS", supA), response: "A", parties: registered,
+			want: "Primary:[SUP:" + supA + "];Secondary:[SDS:" + dsX + ",LDSO:" + ldso + ",MSS:" + msX + "];Always:[LSS:" + lss + ",EES:1700000001]"},
+		{name: "IF-026 rejection goes to the requesting supplier alone", channel: "IF-026",
+			env: envelope(regs, "REGS", supA), response: rejectedCode, parties: registered,
+			want: "Primary:[SUP:" + supA + "];Secondary:[];Always:[]"},
+		{name: "IF-021 to the MPAN's supplier and LDSO, and the central services", channel: "IF-021",
+			env: envelope(dsX, "SDS"), parties: registered,
+			want: "Primary:[];Secondary:[LDSO:" + ldso + ",SUP:" + supA + "];Always:[LSS:" + lss + ",MDS:" + mds + "]"},
+		{name: "a primary recipient without an allowed role is refused", channel: "IF-032",
+			env: envelope(regs, "REGS", msX), parties: registered, code: catalogue.MSG3002},
+		{name: "an unknown primary recipient is refused", channel: "IF-033",
+			env: envelope(regs, "REGS", "9999999999"), parties: registered, code: catalogue.MSG3002},
+		{name: "the sender never receives its own message", channel: "IF-021",
+			env: envelope(dsX, "SDS", supA), parties: Parties{MPAN: testMPAN, Supplier: supA, DataService: dsX},
+			want: "Primary:[SUP:" + supA + "];Secondary:[LDSO:" + ldso + "];Always:[LSS:" + lss + ",MDS:" + mds + "]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, ok := rt.Rule(tt.channel, "")
+			if !ok {
+				t.Fatalf("no rule for %s", tt.channel)
+			}
+			tt.env.ResponseCode = tt.response
+			got, finding := Resolve(tt.env, r, tt.parties, tt.update, dir)
+			if tt.code != "" {
+				if finding == nil || finding.Code != tt.code {
+					t.Fatalf("finding %v, want %s (recipients %s)", finding, tt.code, recipientMap(got))
+				}
+				return
+			}
+			if finding != nil {
+				t.Fatalf("refused: %v", finding)
+			}
+			if m := recipientMap(got); m != tt.want {
+				t.Errorf("recipients\n got %s\nwant %s", m, tt.want)
+			}
+		})
+	}
+}
+
+// TestResolveSkipsDisabled: a disabled participant receives nothing, by any
+// route, and cannot be named.
+func TestResolveSkipsDisabled(t *testing.T) {
+	dir := testDirectory()
+	for _, p := range dir {
+		if p.DIPID == supA || p.DIPID == mds || p.DIPID == supB {
+			p.Disabled = true
+		}
+	}
+	rt := DefaultRouting(catalogue.Default())
+	r, _ := rt.Rule("IF-021", "")
+	got, f := Resolve(envelope(dsX, "SDS"), r, registered, nil, dir)
+	if f != nil || strings.Contains(recipientMap(got), supA) || strings.Contains(recipientMap(got), mds) {
+		t.Errorf("disabled parties routed to: %s %v", recipientMap(got), f)
+	}
+	r, _ = rt.Rule("IF-032", "")
+	if _, f := Resolve(envelope(regs, "REGS", supB), r, registered, nil, dir); f == nil || f.Code != catalogue.MSG3002 {
+		t.Errorf("a disabled primary recipient was accepted: %v", f)
+	}
+	// Secondary checks the role too: an MPAN whose registered supplier id
+	// belongs to a participant without SUP is not routed to it.
+	r, _ = rt.Rule("IF-021", "")
+	got, _ = Resolve(envelope(dsX, "SDS"), r, Parties{MPAN: testMPAN, Supplier: lss}, nil, testDirectory())
+	for _, rc := range got {
+		if rc.Route == Secondary && rc.DIPID == lss {
+			t.Errorf("routed Secondary SUP to %s, which is not a supplier", lss)
+		}
+	}
+}
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	sort.Strings(s)
+	return s
+}
