@@ -24,7 +24,9 @@ func (c *Catalogue) Answers(v *Variant) []*Variant { return c.variantsOf(flowTab
 
 // FollowUps returns the variants v's recipient sends on to others; see
 // Answers.
-func (c *Catalogue) FollowUps(v *Variant) []*Variant { return c.variantsOf(flowTable[v.key()].followUps) }
+func (c *Catalogue) FollowUps(v *Variant) []*Variant {
+	return c.variantsOf(flowTable[v.key()].followUps)
+}
 
 func (c *Catalogue) variantsOf(keys []string) []*Variant {
 	var out []*Variant
@@ -38,7 +40,6 @@ func (c *Catalogue) variantsOf(keys []string) []*Variant {
 }
 
 func (v *Variant) key() string { return v.InterfaceID + " " + v.EventCode }
-
 
 // Answering returns the request variant v answers, if v is an answer (IF-032
 // [MSAppInitialResp] answers IF-031 [MSApp]).
