@@ -1,5 +1,10 @@
 package catalogue
 
+import (
+	"strings"
+	"unicode/utf8"
+)
+
 // RejectionCode is a business rejection code of the MHHS Interface
 // Catalogue: REGnnnn from the Registration Service, DSCAnnn from a data
 // service answering a consumption amendment. A service rejects a request by
@@ -34,6 +39,10 @@ type RejectionInfo struct {
 	Interfaces []string
 }
 
+// maxStatusMessage is the longest text, in code points, an item of
+// R0.responseMessages may hold (DT-005N-StatusErrorMessage).
+const maxStatusMessage = 200
+
 // RejectionCodes returns every rejection code in order.
 func RejectionCodes() []RejectionCode { return rejectionCodes() }
 
@@ -60,4 +69,60 @@ func (c RejectionCode) Description() string {
 func (c RejectionCode) Interfaces() []string {
 	info, _ := rejectionEntry(c)
 	return info.Interfaces
+}
+
+// Message returns c as an item of R0.responseMessages carries it,
+// "REG1021 - Requesting Supplier is not the Current Supplier" (the form of
+// Code.Message). The text never exceeds the 200 characters the contract
+// allows: a longer description is cut and ends in "…"; the code is never
+// cut. A code the catalogue does not have is returned alone.
+func (c RejectionCode) Message() string {
+	return rejectionMessage(c, c.Description())
+}
+
+// rejectionMessage is "code - description", the description cut to fit
+// maxStatusMessage code points.
+func rejectionMessage(c RejectionCode, description string) string {
+	if description == "" {
+		return string(c)
+	}
+	prefix := string(c) + " - "
+	room := maxStatusMessage - utf8.RuneCountInString(prefix)
+	if utf8.RuneCountInString(description) <= room {
+		return prefix + description
+	}
+	if room < 2 {
+		return string(c)
+	}
+	// Keep room-1 code points of the description, leaving one for "…".
+	end := 0
+	for n := 0; n < room-1; n++ {
+		_, size := utf8.DecodeRuneInString(description[end:])
+		end += size
+	}
+	return prefix + strings.TrimRight(description[:end], " ") + "…"
+}
+
+// ParseRejection returns the code an item of R0.responseMessages starts
+// with. It is strict on the code and lenient on the rest: after optional
+// spaces or tabs the text must start with a catalogue code, written exactly,
+// that is not followed by another letter or digit; whatever follows (the
+// description, cut, reworded or absent) is not read. So "REG1021 - Requesting
+// Supplier is not the Current Supplier" and "REG1021: not current supplier"
+// give REG1021; "reg1021 - …", "REG10210 - …" and "REG9999 - …" give false.
+func ParseRejection(msg string) (RejectionCode, bool) {
+	s := strings.TrimLeft(msg, " \t")
+	n := 0
+	for n < len(s) && isASCIIAlnum(s[n]) {
+		n++
+	}
+	c := RejectionCode(s[:n])
+	if _, ok := rejectionEntry(c); !ok {
+		return "", false
+	}
+	return c, true
+}
+
+func isASCIIAlnum(b byte) bool {
+	return 'A' <= b && b <= 'Z' || 'a' <= b && b <= 'z' || '0' <= b && b <= '9'
 }

@@ -5,9 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -221,4 +223,124 @@ func TestRejectionInterfaces(t *testing.T) {
 	if named != 206-37 {
 		t.Errorf("%d codes name an interface, want %d", named, 206-37)
 	}
+}
+
+func TestRejectionMessage(t *testing.T) {
+	if got, want := REG1021.Message(), "REG1021 - Requesting Supplier is not the Current Supplier"; got != want {
+		t.Errorf("REG1021.Message() = %q, want %q", got, want)
+	}
+	if got, want := DSCA999.Message(), "DSCA999 - Rejected"; got != want {
+		t.Errorf("DSCA999.Message() = %q, want %q", got, want)
+	}
+	if got := RejectionCode("REG9999").Message(); got != "REG9999" {
+		t.Errorf("an unknown code's Message() = %q, want the code alone", got)
+	}
+	for _, c := range RejectionCodes() {
+		msg := c.Message()
+		if n := utf8.RuneCountInString(msg); n > 200 || n < 1 {
+			t.Errorf("%s: message of %d characters, the contract allows 1..200", c, n)
+		}
+		// No catalogue description needs cutting.
+		if msg != string(c)+" - "+c.Description() {
+			t.Errorf("%s: Message() = %q", c, msg)
+		}
+		if got, ok := ParseRejection(msg); !ok || got != c {
+			t.Errorf("ParseRejection(%q) = %q, %v; want %s", msg, got, ok, c)
+		}
+	}
+}
+
+// TestRejectionMessageCut checks the cut that keeps a text within the 200
+// code points of DT-005N-StatusErrorMessage.
+func TestRejectionMessageCut(t *testing.T) {
+	const prefix = "REG1021 - " // 10 code points: 190 left for the description
+	tests := []struct {
+		name, description, want string
+	}{
+		{"fits exactly", strings.Repeat("a", 190), prefix + strings.Repeat("a", 190)},
+		{"one over", strings.Repeat("a", 191), prefix + strings.Repeat("a", 189) + "…"},
+		{"long", strings.Repeat("b", 1000), prefix + strings.Repeat("b", 189) + "…"},
+		// Code points, not bytes: "é" is two bytes.
+		{"multi-byte", strings.Repeat("é", 300), prefix + strings.Repeat("é", 189) + "…"},
+		{"multi-byte fits", strings.Repeat("é", 190), prefix + strings.Repeat("é", 190)},
+		// A cut after a space drops the space.
+		{"space at the cut", strings.Repeat("c", 188) + " " + strings.Repeat("d", 50), prefix + strings.Repeat("c", 188) + "…"},
+		{"empty", "", "REG1021"},
+	}
+	for _, tt := range tests {
+		got := rejectionMessage(REG1021, tt.description)
+		if got != tt.want {
+			t.Errorf("%s: rejectionMessage = %q (%d code points), want %q", tt.name, got, utf8.RuneCountInString(got), tt.want)
+		}
+		if code, ok := ParseRejection(got); !ok || code != REG1021 {
+			t.Errorf("%s: ParseRejection = %q, %v", tt.name, code, ok)
+		}
+	}
+	// A code that leaves no room for a description is given alone.
+	long := RejectionCode(strings.Repeat("X", 197))
+	if got := rejectionMessage(long, "description"); got != string(long) {
+		t.Errorf("a 197-character code: rejectionMessage = %q, want the code alone", got)
+	}
+	dt, ok := Default().DataType("DT-005N-StatusErrorMessage")
+	if !ok || dt.MaxLength != maxStatusMessage {
+		t.Errorf("maxStatusMessage is %d, the contract's DT-005N-StatusErrorMessage allows %d", maxStatusMessage, dt.MaxLength)
+	}
+}
+
+func TestParseRejection(t *testing.T) {
+	tests := []struct {
+		msg  string
+		want RejectionCode
+		ok   bool
+	}{
+		{"REG1021 - Requesting Supplier is not the Current Supplier", REG1021, true},
+		{"REG1021 - requesting supplier is not the current supplier", REG1021, true}, // reworded
+		{"REG1021 - Requesting Supp…", REG1021, true},                                // cut
+		{"REG1021: not the current supplier", REG1021, true},
+		{"REG1021-Requesting Supplier", REG1021, true},
+		{"REG1021", REG1021, true},
+		{"  REG1021 - x", REG1021, true},
+		{"\tDSCA999 - Rejected", DSCA999, true},
+		{"DSCA001 - Consumption Amendment Period is wholly outside period of responsibility", DSCA001, true},
+		{"reg1021 - Requesting Supplier is not the Current Supplier", "", false}, // the code is exact
+		{"REG10210 - Requesting Supplier", "", false},                            // a longer code
+		{"REG102 - Requesting Supplier", "", false},                              // a shorter one
+		{"REG1021X - Requesting Supplier", "", false},
+		{"REG9999 - Requesting Supplier is not the Current Supplier", "", false}, // not a catalogue code
+		{"MSG1001 - Schema Failure", "", false},
+		{"Requesting Supplier is not the Current Supplier", "", false},
+		{"- REG1021", "", false},
+		{"\nREG1021", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := ParseRejection(tt.msg)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("ParseRejection(%q) = %q, %v; want %q, %v", tt.msg, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// FuzzParseRejection compares ParseRejection with a plain reference: a
+// regular expression for the leading code, looked up in RejectionCodes.
+func FuzzParseRejection(f *testing.F) {
+	for _, c := range RejectionCodes() {
+		f.Add(c.Message())
+	}
+	for _, s := range []string{"", "REG1021", " REG1021-x", "REG10210 - x", "reg1021 - x", "REG1021é", "\tDSCA999:", "\x00REG1021", "REG1021\xff"} {
+		f.Add(s)
+	}
+	leading := regexp.MustCompile(`^[ \t]*([A-Za-z0-9]*)`)
+	codes := RejectionCodes()
+	f.Fuzz(func(t *testing.T, msg string) {
+		token := RejectionCode(leading.FindStringSubmatch(msg)[1])
+		want, wantOK := RejectionCode(""), slices.Contains(codes, token)
+		if wantOK {
+			want = token
+		}
+		got, ok := ParseRejection(msg)
+		if got != want || ok != wantOK {
+			t.Fatalf("ParseRejection(%q) = %q, %v; the reference says %q, %v", msg, got, ok, want, wantOK)
+		}
+	})
 }
