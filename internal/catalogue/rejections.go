@@ -9,7 +9,7 @@ import (
 // Catalogue: REGnnnn from the Registration Service, DSCAnnn from a data
 // service answering a consumption amendment. A service rejects a request by
 // sending the response interface with R0.responseCode "R" and one
-// "CODE - description" text per code in R0.responseMessages. The
+// "CODE - description" text per code in R0.responseMessages (Rejected). The
 // codes and their texts are generated from reference/rejection-codes.json
 // into rejections_gen.go and listed in docs/codes.md. They are not DIP
 // message codes (Code): those answer the transport, these the business.
@@ -125,4 +125,15 @@ func ParseRejection(msg string) (RejectionCode, bool) {
 
 func isASCIIAlnum(b byte) bool {
 	return 'A' <= b && b <= 'Z' || 'a' <= b && b <= 'z' || '0' <= b && b <= '9'
+}
+
+// Rejected returns the R0 block of a business rejection: responseCode "R"
+// and, in the order given, each code's Message.
+func Rejected(codes ...RejectionCode) R0 {
+	msgs := make([]*string, len(codes))
+	for i, c := range codes {
+		m := c.Message()
+		msgs[i] = &m
+	}
+	return R0{ResponseCode: "R", ResponseMessages: msgs}
 }

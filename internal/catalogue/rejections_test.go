@@ -344,3 +344,69 @@ func FuzzParseRejection(f *testing.F) {
 		}
 	})
 }
+
+// if032 returns a valid IF-032 payload of variant event carrying r as R0.
+func if032(t *testing.T, event string, r R0) []byte {
+	t.Helper()
+	c := Default()
+	v, ok := c.Variant("IF-032", event)
+	if !ok {
+		t.Fatalf("no IF-032 %s", event)
+	}
+	p, err := c.Decode(c.Example(v, ExampleOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch m := p.(type) {
+	case *IF032MSAppInitialResp:
+		m.CommonBlock.R0 = &r
+	case *IF032DSAppInitialResp:
+		m.CommonBlock.R0 = &r
+	default:
+		t.Fatalf("IF-032 %s decoded as %T", event, p)
+	}
+	b, err := Encode(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestRejected(t *testing.T) {
+	got := Rejected(REG1021, REG1024)
+	a, b := "REG1021 - Requesting Supplier is not the Current Supplier", "REG1024 - Effective Date Cannot be Retrospective"
+	if diff := cmp.Diff(R0{ResponseCode: "R", ResponseMessages: []*string{&a, &b}}, got); diff != "" {
+		t.Errorf("Rejected(REG1021, REG1024) (-want +got):\n%s", diff)
+	}
+	if empty := Rejected(); empty.ResponseCode != "R" || empty.ResponseMessages == nil || len(empty.ResponseMessages) != 0 {
+		t.Errorf("Rejected() = %+v, want code R and an empty, non-nil list", empty)
+	}
+}
+
+// TestRejectedValidates builds IF-032 messages with every code's R0, with all
+// codes in one R0, with none and with a cut text, and requires the validator
+// to pass them; a text one character over the limit must fail.
+func TestRejectedValidates(t *testing.T) {
+	val := NewValidator(nil)
+	check := func(name, event string, r R0, wantOK bool) {
+		t.Helper()
+		vd, err := val.ValidatePayload("IF-032", if032(t, event, r))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if vd.OK() != wantOK {
+			t.Errorf("%s: valid = %v, want %v: %v", name, vd.OK(), wantOK, vd.Findings)
+		}
+	}
+	for _, event := range []string{"[MSAppInitialResp]", "[DSAppInitialResp]"} {
+		for _, c := range RejectionCodes() {
+			check(string(c), event, Rejected(c), true)
+		}
+		check("all codes", event, Rejected(RejectionCodes()...), true)
+		check("no code", event, Rejected(), true)
+		cut := rejectionMessage(REG1021, strings.Repeat("é", 500))
+		check("cut text", event, R0{ResponseCode: "R", ResponseMessages: []*string{&cut}}, true)
+		over := "REG1021 - " + strings.Repeat("é", 191)
+		check("201 characters", event, R0{ResponseCode: "R", ResponseMessages: []*string{&over}}, false)
+	}
+}
