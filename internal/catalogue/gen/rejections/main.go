@@ -1,0 +1,301 @@
+// Command rejections turns the business rejection codes of the MHHS
+// Interface Catalogue (reference/rejection-codes.json: REG codes of the
+// Registration Service, DSCA codes of the data services' consumption
+// amendments) into the catalogue's Go constants and lookup tables, and the
+// table of them in docs/codes.md:
+//
+//	go run ./internal/catalogue/gen/rejections -in reference/rejection-codes.json -out internal/catalogue -docs docs/codes.md
+//
+// It writes rejections_gen.go in the -out directory and rewrites the part of
+// the -docs file between the two marker lines (beginMarker, endMarker),
+// leaving the rest of that file as it is; -docs "" skips the docs.
+//
+// The file names each code's interfaces in the numbering of the Interface
+// Catalogue ("IF-031/PUB-031"). The generator records that list as it is and
+// maps each id to the final interface through finalInterfaces, a table a
+// person checked; an id it does not hold stops the generator.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"go/format"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+func main() {
+	in := flag.String("in", "reference/rejection-codes.json", "path of rejection-codes.json")
+	out := flag.String("out", "internal/catalogue", "output directory of rejections_gen.go")
+	docs := flag.String("docs", "docs/codes.md", `markdown file whose generated section to rewrite ("" to skip)`)
+	flag.Parse()
+	if err := run(*in, *out, *docs); err != nil {
+		fmt.Fprintln(os.Stderr, "rejections:", err)
+		os.Exit(1)
+	}
+}
+
+// finalInterfaces maps the Interface Catalogue's interface ids, as
+// rejection-codes.json writes them, to the final interfaces of the DIP API
+// v2.2.1 (the interfaces of package catalogue).
+//
+// The catalogue's numbers are the final numbers. Each entry was checked
+// against the contract's interface of the same number: same purpose, same
+// sender and recipient roles, same event codes (catalogue name first, final
+// title second). They are not the numbers of the 2022 seed, which the final
+// catalogue reused for other messages (reference mhhs-domain.md §1b): the
+// seed's IF-026 "Publish ISD" became IF-047, while the catalogue's IF-026,
+// whose codes concern supplier maintained data, is the final IF-026. Where
+// §1b covers these numbers it agrees: the seed's IF-031/IF-032 (the
+// supplier's request to appoint agents and its response) are the final
+// IF-031/IF-032. PUB-nnn is the same channel's publication.
+func finalInterfaces() map[string]string {
+	return map[string]string{
+		"IF-019/PUB-019": "IF-019", // Request to Create/Change MPAN Relationship; Maintain MPAN Relationships
+		"IF-020/PUB-020": "IF-020", // MPAN Relationship Response; Maintain MPAN Relationship Response
+		"IF-025/PUB-025": "IF-025", // Request to Update Supplier Maintained Data; Supplier Updates to Registration
+		"IF-026/PUB-026": "IF-026", // Notification of Supplier Maintained Data Changes; Registration Service Notification of Supplier Data Chg
+		"IF-027/PUB-027": "IF-027", // Request to Calculate & Submit Consumption Amendment; Consumption Amendment Request
+		"IF-028/PUB-028": "IF-028", // Response to Consumption Amendment Request; Consumption Amendment Request Response
+		"IF-031/PUB-031": "IF-031", // Request to Appoint Service Provider; Supplier Service Provider Appointment Request
+		"IF-032/PUB-032": "IF-032", // Response to Initial Service Provider Appointment Request; Supplier Service Provider Appointment Request Response
+	}
+}
+
+// catalogueAdditions are catalogue entries the transcription in
+// rejection-codes.json lost. The Interface Catalogue transcription it was
+// made from (Nickymosh1/Interface-explorer-V6, interfaceData.json) lists the
+// 16 DSCA codes under IF-028/PUB-028 in every stored version, while
+// rejection-codes.json lists no interface for them. The generator adds the
+// entry; it fails when a code named here is missing from the input, so the
+// table cannot outlive the codes. Remove an entry once the input has it.
+func catalogueAdditions() map[string][]string {
+	return map[string][]string{
+		"IF-028/PUB-028": {"DSCA001", "DSCA002", "DSCA003", "DSCA004", "DSCA005", "DSCA006", "DSCA007", "DSCA008",
+			"DSCA009", "DSCA010", "DSCA011", "DSCA012", "DSCA013", "DSCA014", "DSCA015", "DSCA999"},
+	}
+}
+
+type rawFile struct {
+	Source string             `json:"source"`
+	Note   string             `json:"note"`
+	Codes  map[string]rawCode `json:"codes"`
+}
+
+type rawCode struct {
+	Description string   `json:"description"`
+	Reason      string   `json:"reason"`
+	Resolution  string   `json:"resolution"`
+	Interfaces  []string `json:"interfaces"`
+}
+
+// entry is one code as the generated code records it.
+type entry struct {
+	code        string
+	description string
+	reason      string
+	resolution  string
+	catalogue   []string // catalogue-era ids, sorted
+	final       []string // final interfaces, sorted
+}
+
+const (
+	beginMarker = "<!-- rejection codes: generated by go run ./internal/catalogue/gen/rejections from reference/rejection-codes.json; edit that file, not this table -->"
+	endMarker   = "<!-- end of rejection codes -->"
+)
+
+func run(in, out, docs string) error {
+	entries, err := load(in)
+	if err != nil {
+		return err
+	}
+	src, err := goSource(entries)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(out, "rejections_gen.go"), src, 0o644); err != nil {
+		return err
+	}
+	if docs == "" {
+		return nil
+	}
+	old, err := os.ReadFile(docs)
+	if err != nil {
+		return err
+	}
+	md, err := replaceSection(old, markdown(entries))
+	if err != nil {
+		return fmt.Errorf("%s: %w", docs, err)
+	}
+	return os.WriteFile(docs, md, 0o644)
+}
+
+func load(path string) ([]entry, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.DisallowUnknownFields()
+	var f rawFile
+	if err := d.Decode(&f); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(f.Codes) == 0 {
+		return nil, fmt.Errorf("%s: no codes", path)
+	}
+	for id, codes := range catalogueAdditions() {
+		for _, c := range codes {
+			raw, ok := f.Codes[c]
+			if !ok {
+				return nil, fmt.Errorf("catalogueAdditions names %s under %s, but %s has no such code", c, id, path)
+			}
+			if !slices.Contains(raw.Interfaces, id) {
+				raw.Interfaces = append(slices.Clip(raw.Interfaces), id)
+			}
+			f.Codes[c] = raw
+		}
+	}
+	// The form of a code makes each a Go identifier.
+	codePattern := regexp.MustCompile(`^(REG[0-9]{4}|DSCA[0-9]{3})$`)
+	final := finalInterfaces()
+	var out []entry
+	for code, raw := range f.Codes {
+		if !codePattern.MatchString(code) {
+			return nil, fmt.Errorf("%s: code %q is not REGnnnn or DSCAnnn", path, code)
+		}
+		if raw.Description == "" || strings.ContainsAny(raw.Description, "\r\n") {
+			return nil, fmt.Errorf("%s: %s: the description must be one non-empty line", path, code)
+		}
+		e := entry{code: code, description: raw.Description, reason: raw.Reason, resolution: raw.Resolution}
+		for _, id := range raw.Interfaces {
+			to, ok := final[id]
+			if !ok {
+				return nil, fmt.Errorf("%s: %s names interface %q, which finalInterfaces does not map: check which final interface it is and add it", path, code, id)
+			}
+			e.catalogue = append(e.catalogue, id)
+			e.final = append(e.final, to)
+		}
+		slices.Sort(e.catalogue)
+		e.catalogue = slices.Compact(e.catalogue)
+		slices.Sort(e.final)
+		e.final = slices.Compact(e.final)
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b entry) int { return strings.Compare(a.code, b.code) })
+	return out, nil
+}
+
+const header = "// Code generated by go run ./internal/catalogue/gen/rejections from reference/rejection-codes.json. DO NOT EDIT.\n\npackage catalogue\n\n"
+
+func goSource(entries []entry) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(header)
+	fmt.Fprintf(&b, "// The business rejection codes of the MHHS Interface Catalogue (%d), each with its description.\n", len(entries))
+	b.WriteString("const (\n")
+	for _, e := range entries {
+		fmt.Fprintf(&b, "\t%s RejectionCode = %q // %s\n", e.code, e.code, e.description)
+	}
+	b.WriteString(")\n\n")
+
+	b.WriteString("// rejectionCodes returns every rejection code in order.\n")
+	b.WriteString("func rejectionCodes() []RejectionCode {\n\treturn []RejectionCode{")
+	for i, e := range entries {
+		if i%8 == 0 {
+			b.WriteString("\n\t\t")
+		} else {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%s,", e.code)
+	}
+	b.WriteString("\n\t}\n}\n\n")
+
+	b.WriteString("// rejectionEntry returns the catalogue's record of code c.\n")
+	b.WriteString("func rejectionEntry(c RejectionCode) (RejectionInfo, bool) {\n\tswitch c {\n")
+	for _, e := range entries {
+		fmt.Fprintf(&b, "\tcase %s:\n\t\treturn RejectionInfo{Code: %s, Description: %q, Reason: %q, Resolution: %q, Catalogue: %s, Interfaces: %s}, true\n",
+			e.code, e.code, e.description, e.reason, e.resolution, stringSlice(e.catalogue), stringSlice(e.final))
+	}
+	b.WriteString("\t}\n\treturn RejectionInfo{}, false\n}\n\n")
+
+	byInterface := map[string][]string{}
+	for _, e := range entries {
+		for _, id := range e.final {
+			byInterface[id] = append(byInterface[id], e.code)
+		}
+	}
+	ids := make([]string, 0, len(byInterface))
+	for id := range byInterface {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	b.WriteString("// rejectionsOf returns the codes the catalogue names for final interface id, in order.\n")
+	b.WriteString("func rejectionsOf(id string) []RejectionCode {\n\tswitch id {\n")
+	for _, id := range ids {
+		fmt.Fprintf(&b, "\tcase %q:\n\t\treturn []RejectionCode{%s}\n", id, strings.Join(byInterface[id], ", "))
+	}
+	b.WriteString("\t}\n\treturn nil\n}\n")
+
+	src, err := format.Source(b.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("format rejections_gen.go: %w", err)
+	}
+	return src, nil
+}
+
+func stringSlice(s []string) string {
+	if len(s) == 0 {
+		return "nil"
+	}
+	q := make([]string, len(s))
+	for i, x := range s {
+		q[i] = fmt.Sprintf("%q", x)
+	}
+	return "[]string{" + strings.Join(q, ", ") + "}"
+}
+
+// markdown is the generated part of the docs: a summary line and one table
+// row per code.
+func markdown(entries []entry) []byte {
+	var b bytes.Buffer
+	count := map[string]int{}
+	none := 0
+	for _, e := range entries {
+		count[strings.TrimRight(e.code, "0123456789")]++
+		if len(e.final) == 0 {
+			none++
+		}
+	}
+	fmt.Fprintf(&b, "%d codes (%d REG, %d DSCA); %d of them are named by no interface of the catalogue.\n\n",
+		len(entries), count["REG"], count["DSCA"], none)
+	b.WriteString("| Code | Description | Interfaces |\n|---|---|---|\n")
+	for _, e := range entries {
+		ifs := "–"
+		if len(e.final) > 0 {
+			ifs = strings.Join(e.final, ", ")
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", e.code, strings.ReplaceAll(e.description, "|", `\|`), ifs)
+	}
+	return b.Bytes()
+}
+
+// replaceSection puts section between the marker lines of doc.
+func replaceSection(doc, section []byte) ([]byte, error) {
+	begin := bytes.Index(doc, []byte(beginMarker+"\n"))
+	end := bytes.Index(doc, []byte(endMarker))
+	if begin < 0 || end < 0 || end < begin {
+		return nil, errors.New("no generated section: add the lines\n" + beginMarker + "\n" + endMarker)
+	}
+	start := begin + len(beginMarker) + 1
+	var b bytes.Buffer
+	b.Write(doc[:start])
+	b.Write(section)
+	b.Write(doc[end:])
+	return b.Bytes(), nil
+}
