@@ -18,6 +18,7 @@ const (
 	MSG2002 Code = "MSG2002" // Sender Role Not Permitted
 	MSG2003 Code = "MSG2003" // Sender Unique Reference Inconsistent
 	MSG2004 Code = "MSG2004" // Invalid Date Or Time
+	MSG2005 Code = "MSG2005" // Invalid Response
 	MSG3001 Code = "MSG3001" // Duplicate Sender Unique Reference
 	MSG3002 Code = "MSG3002" // Unknown Recipient
 	MSG3003 Code = "MSG3003" // No Recipient
@@ -38,6 +39,7 @@ var codeText = map[Code]string{
 	MSG2002: "Sender Role Not Permitted",
 	MSG2003: "Sender Unique Reference Inconsistent",
 	MSG2004: "Invalid Date Or Time",
+	MSG2005: "Invalid Response",
 	MSG3001: "Duplicate Sender Unique Reference",
 	MSG3002: "Unknown Recipient",
 	MSG3003: "No Recipient",
@@ -51,7 +53,7 @@ var codeText = map[Code]string{
 
 // Codes returns every code in order.
 func Codes() []Code {
-	return []Code{MSG0000, MSG1001, MSG1002, MSG1003, MSG2001, MSG2002, MSG2003, MSG2004,
+	return []Code{MSG0000, MSG1001, MSG1002, MSG1003, MSG2001, MSG2002, MSG2003, MSG2004, MSG2005,
 		MSG3001, MSG3002, MSG3003, MSG4001, MSG4002, MSG4003, MSG4004, MSG4005, MSG5001}
 }
 
@@ -88,4 +90,5 @@ const (
 	RuleSenderRole            Rule = "senderRole"
 	RuleSenderUniqueReference Rule = "senderUniqueReference"
 	RuleDateTime              Rule = "dateTime"
+	RuleResponse              Rule = "response"
 )

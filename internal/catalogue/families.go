@@ -16,7 +16,10 @@ const (
 )
 
 // Appointment is a service provider's appointment as the appointment
-// blocks carry it: proposed (B070, B071) or incoming (B014, B015).
+// blocks carry it: proposed (B070, B071) or incoming (B014, B015). It
+// holds every value of the blocks, so that copying an appointment from a
+// request to its answer through the view loses nothing; the data service
+// blocks' own values are zero for a metering service.
 type Appointment struct {
 	Kind              ServiceKind
 	DIPID             string
@@ -24,6 +27,16 @@ type Appointment struct {
 	From              market.DateTime
 	ContractReference *string
 	Scenario          AppointmentScenario
+
+	// A proposed data service's (B071): the supplier's nominated MDR,
+	// proposed consent granularity and domestic indicator; and (B071,
+	// B015) the traditional fall-back read frequency.
+	NominatedMDR       *string
+	NominatedMDRMPID   *string
+	NominatedMDRFrom   *market.DateTime
+	ConsentGranularity ConsentGranularity
+	Domestic           bool
+	ReadFrequency      *ReadFrequency
 }
 
 // DeAppointment is a provider's de-appointment (B008, B009).
@@ -62,8 +75,8 @@ type Retirement interface {
 }
 
 func (b *B070) appointment() Appointment {
-	return Appointment{MeteringService, b.ProposedMeteringServiceDIPID, b.ProposedMeteringServiceMPID,
-		b.ProposedMeteringServiceDIPEffectiveFromDate, b.ContractReferenceMeteringService, b.AppointmentScenario}
+	return Appointment{Kind: MeteringService, DIPID: b.ProposedMeteringServiceDIPID, MPID: b.ProposedMeteringServiceMPID,
+		From: b.ProposedMeteringServiceDIPEffectiveFromDate, ContractReference: b.ContractReferenceMeteringService, Scenario: b.AppointmentScenario}
 }
 
 func (b *B070) set(a Appointment) {
@@ -72,18 +85,22 @@ func (b *B070) set(a Appointment) {
 }
 
 func (b *B071) appointment() Appointment {
-	return Appointment{DataService, b.ProposedDataServiceDIPID, b.ProposedDataServiceMPID,
-		b.ProposedDataServiceDIPEffectiveFromDate, b.ContractReferenceDataService, b.AppointmentScenario}
+	return Appointment{Kind: DataService, DIPID: b.ProposedDataServiceDIPID, MPID: b.ProposedDataServiceMPID,
+		From: b.ProposedDataServiceDIPEffectiveFromDate, ContractReference: b.ContractReferenceDataService, Scenario: b.AppointmentScenario,
+		NominatedMDR: b.SupplierNominatedMDRDIPID, NominatedMDRMPID: b.SupplierNominatedMDRMPID, NominatedMDRFrom: b.SupplierNominatedMDREffectiveFromDate,
+		ConsentGranularity: b.SupplierProposedConsentGranularity, Domestic: b.SupplierProposedDomesticIndicator, ReadFrequency: b.TraditionalFallBackReadFrequency}
 }
 
 func (b *B071) set(a Appointment) {
 	b.ProposedDataServiceDIPID, b.ProposedDataServiceMPID = a.DIPID, a.MPID
 	b.ProposedDataServiceDIPEffectiveFromDate, b.ContractReferenceDataService, b.AppointmentScenario = a.From, a.ContractReference, a.Scenario
+	b.SupplierNominatedMDRDIPID, b.SupplierNominatedMDRMPID, b.SupplierNominatedMDREffectiveFromDate = a.NominatedMDR, a.NominatedMDRMPID, a.NominatedMDRFrom
+	b.SupplierProposedConsentGranularity, b.SupplierProposedDomesticIndicator, b.TraditionalFallBackReadFrequency = a.ConsentGranularity, a.Domestic, a.ReadFrequency
 }
 
 func (b *B014) appointment() Appointment {
-	return Appointment{MeteringService, b.IncomingMeteringServiceDIPID, b.IncomingMeteringServiceMPID,
-		b.IncomingMeteringServiceEffectiveFromDate, b.ContractReferenceMeteringService, b.AppointmentScenario}
+	return Appointment{Kind: MeteringService, DIPID: b.IncomingMeteringServiceDIPID, MPID: b.IncomingMeteringServiceMPID,
+		From: b.IncomingMeteringServiceEffectiveFromDate, ContractReference: b.ContractReferenceMeteringService, Scenario: b.AppointmentScenario}
 }
 
 func (b *B014) set(a Appointment) {
@@ -92,13 +109,15 @@ func (b *B014) set(a Appointment) {
 }
 
 func (b *B015) appointment() Appointment {
-	return Appointment{DataService, b.IncomingDataServiceDIPID, b.IncomingDataServiceMPID,
-		b.IncomingDataServiceEffectiveFromDate, b.ContractReferenceDataService, b.AppointmentScenario}
+	return Appointment{Kind: DataService, DIPID: b.IncomingDataServiceDIPID, MPID: b.IncomingDataServiceMPID,
+		From: b.IncomingDataServiceEffectiveFromDate, ContractReference: b.ContractReferenceDataService, Scenario: b.AppointmentScenario,
+		ReadFrequency: b.TraditionalFallBackReadFrequency}
 }
 
 func (b *B015) set(a Appointment) {
 	b.IncomingDataServiceDIPID, b.IncomingDataServiceMPID = a.DIPID, a.MPID
 	b.IncomingDataServiceEffectiveFromDate, b.ContractReferenceDataService, b.AppointmentScenario = a.From, a.ContractReference, a.Scenario
+	b.TraditionalFallBackReadFrequency = a.ReadFrequency
 }
 
 func (b *B008) deAppointment() DeAppointment {

@@ -1,6 +1,8 @@
 package catalogue
 
 import (
+	"encoding/json"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -73,4 +75,51 @@ func TestFamilies(t *testing.T) {
 	if p.Proposed().DIPID != "1300000009" || p.Proposed().Kind != MeteringService {
 		t.Errorf("IF-031 [MSApp] proposal = %+v", p.Proposed())
 	}
+}
+
+// TestFamilyViewsLoseNothing: copying a full example's block through its
+// family view into an empty payload of the same variant reproduces the
+// block exactly, so no value of B070/B071, B014/B015 or B008/B009 is left
+// out of the views.
+func TestFamilyViewsLoseNothing(t *testing.T) {
+	n := 0
+	for _, v := range allVariants() {
+		if v.Custom == nil {
+			continue
+		}
+		for _, blk := range []string{"B070", "B071", "B014", "B015", "B008", "B009"} {
+			if !slices.Contains(v.Custom.Required, blk) {
+				continue
+			}
+			full, err := Default().Decode(Default().Example(v, ExampleOptions{Full: true}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			empty, _ := New(v)
+			switch x := full.(type) {
+			case Proposal:
+				empty.(Proposal).SetProposed(x.Proposed())
+			case Activation:
+				empty.(Activation).SetIncoming(x.Incoming())
+			case Retirement:
+				empty.(Retirement).SetDeAppointed(x.DeAppointed())
+			}
+			if a, b := customBlock(t, full, blk), customBlock(t, empty, blk); a != b {
+				t.Errorf("%s %s: %s through the view\n got %s\nwant %s", v.InterfaceID, v.EventCode, blk, b, a)
+			}
+			n++
+		}
+	}
+	if n < 20 {
+		t.Errorf("checked %d blocks", n)
+	}
+}
+
+func customBlock(t *testing.T, p Payload, blk string) string {
+	t.Helper()
+	b, err := json.Marshal(reflect.ValueOf(p).Elem().FieldByName("CustomBlock").FieldByName(blk).Interface())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -157,6 +157,11 @@ func (v *Validator) messageChecks(verdict *Verdict) {
 		verdict.add(Finding{Path: s1() + "senderRoleID", Rule: RuleSenderRole, Code: MSG2002, Level: 2,
 			Detail: fmt.Sprintf("role %s may not send %s (senders: %s)", env.SenderRoleID, in.ID, strings.Join(in.Senders, " "))})
 	}
+	if env.HasR0 {
+		if detail := checkResponse(in.ID, env.ResponseCode, env.ResponseMessages); detail != "" {
+			verdict.add(Finding{Path: strings.TrimSuffix(s1(), "S1.") + "R0", Rule: RuleResponse, Code: MSG2005, Level: 2, Detail: detail})
+		}
+	}
 	if env.SenderUniqueReference != "" && (len(verdict.Findings) == 0 || !v.failedAt(verdict, s1()+"senderUniqueReference")) {
 		if msg := checkSenderUniqueReference(env.SenderUniqueReference, in.ID, env.SenderDIPID, env.SenderRoleID); msg != "" {
 			verdict.add(Finding{Path: s1() + "senderUniqueReference", Rule: RuleSenderUniqueReference, Code: MSG2003, Level: 2, Detail: msg})
@@ -227,4 +232,36 @@ func splitDash(s string, buf *[6]string) ([]string, bool) {
 		}
 		s = after
 	}
+}
+
+// checkResponse checks an R0 block: "x", a stray value of the contract's
+// enumeration, is no response; a rejection (R) gives at least one reason,
+// and on an interface for which the Interface Catalogue names rejection
+// codes, at least one reason starts with a known REG or DSC code. It
+// returns "" when the response is sound.
+func checkResponse(iface, code string, messages []string) string {
+	switch code {
+	case string(ResponseCodeX):
+		return "responseCode x is not a response: use A, R, L or W"
+	case string(ResponseCodeR):
+	default:
+		return ""
+	}
+	reasons := 0
+	for _, m := range messages {
+		if m == "" {
+			continue
+		}
+		reasons++
+		if _, ok := ParseRejection(m); ok {
+			return ""
+		}
+	}
+	if reasons == 0 {
+		return "a rejection (responseCode R) gives no reason in responseMessages"
+	}
+	if len(RejectionsFor(iface)) > 0 {
+		return "a rejection on " + iface + " names no known rejection code (" + string(RejectionsFor(iface)[0]) + " - …, see docs/codes.md)"
+	}
+	return ""
 }

@@ -135,5 +135,5 @@ func Rejected(codes ...RejectionCode) R0 {
 		m := c.Message()
 		msgs[i] = &m
 	}
-	return R0{ResponseCode: "R", ResponseMessages: msgs}
+	return R0{ResponseCode: ResponseCodeR, ResponseMessages: msgs}
 }

@@ -357,14 +357,7 @@ func if032(t *testing.T, event string, r R0) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	switch m := p.(type) {
-	case *IF032MSAppInitialResp:
-		m.CommonBlock.R0 = &r
-	case *IF032DSAppInitialResp:
-		m.CommonBlock.R0 = &r
-	default:
-		t.Fatalf("IF-032 %s decoded as %T", event, p)
-	}
+	*p.Common().R0 = r
 	b, err := Encode(p)
 	if err != nil {
 		t.Fatal(err)
@@ -384,8 +377,9 @@ func TestRejected(t *testing.T) {
 }
 
 // TestRejectedValidates builds IF-032 messages with every code's R0, with all
-// codes in one R0, with none and with a cut text, and requires the validator
-// to pass them; a text one character over the limit must fail.
+// codes in one R0 and with a cut text, and requires the validator to pass
+// them; a text one character over the limit, a rejection without a known
+// code and the stray responseCode x must fail.
 func TestRejectedValidates(t *testing.T) {
 	val := NewValidator(nil)
 	check := func(name, event string, r R0, wantOK bool) {
@@ -403,10 +397,20 @@ func TestRejectedValidates(t *testing.T) {
 			check(string(c), event, Rejected(c), true)
 		}
 		check("all codes", event, Rejected(RejectionCodes()...), true)
-		check("no code", event, Rejected(), true)
+		// A rejection with no reason is refused (MSG2005), as is one whose
+		// only reason names no known code; "x" is no response at all.
+		check("no code", event, Rejected(), false)
+		unknown := "REG9999 - not a code of the catalogue"
+		check("unknown code", event, R0{ResponseCode: ResponseCodeR, ResponseMessages: []*string{&unknown}}, false)
+		check("null reason", event, R0{ResponseCode: ResponseCodeR, ResponseMessages: []*string{nil}}, false)
+		check("responseCode x", event, R0{ResponseCode: ResponseCodeX, ResponseMessages: []*string{}}, false)
+		check("accepted with no message", event, R0{ResponseCode: ResponseCodeA, ResponseMessages: []*string{}}, true)
+		check("known code after free text", event, R0{ResponseCode: ResponseCodeR, ResponseMessages: []*string{&unknown, ptrTo(REG1021.Message())}}, true)
 		cut := rejectionMessage(REG1021, strings.Repeat("é", 500))
 		check("cut text", event, R0{ResponseCode: "R", ResponseMessages: []*string{&cut}}, true)
 		over := "REG1021 - " + strings.Repeat("é", 191)
 		check("201 characters", event, R0{ResponseCode: "R", ResponseMessages: []*string{&over}}, false)
 	}
 }
+
+func ptrTo(s string) *string { return &s }
