@@ -20,13 +20,14 @@ import (
 // (Secondary): fan-out 3. No webhooks are configured, so the benchmark
 // measures intake alone: validation, routing, the egress body and the durable
 // commit of message + 3 delivery rows.
-func startHub(tb testing.TB, dir string) (*dip.Hub, *dip.Participant) {
+func startHub(tb testing.TB, dir string) (*dip.Hub, *dip.Participant, *sqlite.DB) {
 	tb.Helper()
 	store, err := sqlite.Open(context.Background(), filepath.Join(dir, "mhhs.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return startHubOn(tb, store, dip.Config{})
+	hub, sender := startHubOn(tb, store, dip.Config{})
+	return hub, sender, store
 }
 
 // startHubOn runs a hub on store with the benchmark's participants.
@@ -88,8 +89,7 @@ func submitter(hub *dip.Hub, sender *dip.Participant) sendFunc {
 func BenchmarkIntake(b *testing.B) {
 	b.Run("mhhs-sqlite", func(b *testing.B) {
 		serveRuntime(b)
-		hub, sender := startHub(b, b.TempDir())
-		db := hub.Store().(*sqlite.DB)
+		hub, sender, db := startHub(b, b.TempDir())
 		before := db.IntakeStats()
 		runSenders(b, Senders, submitter(hub, sender), db.Flush)
 		reportCommits(b, hub)

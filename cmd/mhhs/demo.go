@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/market"
+	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/sqlite"
 )
 
@@ -156,21 +156,19 @@ func demoDIP(env *cmdEnv, w io.Writer, msg *catalogue.IF021ActivePower) error {
 	}
 	var mu sync.Mutex
 	got := map[string]int{}
-	local := map[string]dip.Deliverer{}
+	var services []dip.LocalService
 	for _, p := range parties {
 		if err := store.PutParticipant(ctx, p); err != nil {
 			return err
 		}
-		local[p.DIPID] = dip.DelivererFunc(func(ctx context.Context, to dip.Endpoint, body []byte) dip.Result {
-			var msgs []catalogue.Message
-			json.Unmarshal(body, &msgs)
+		services = append(services, dip.LocalService{DIPID: p.DIPID, Handler: participant.HandlerFunc(func(_ context.Context, ds []participant.Delivery) []catalogue.Code {
 			mu.Lock()
-			got[to.Recipient] += len(msgs)
+			got[p.DIPID] += len(ds)
 			mu.Unlock()
-			return dip.Result{Outcome: dip.Delivered, StatusCode: 201}
-		})
+			return nil
+		})})
 	}
-	hub := dip.NewHub(store, dip.Config{Local: local, PollInterval: 10 * time.Millisecond})
+	hub := dip.NewHub(store, dip.Config{Services: services, PollInterval: 10 * time.Millisecond})
 	done := make(chan struct{})
 	go func() { hub.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()

@@ -2,14 +2,10 @@ package main
 
 import (
 	"archive/zip"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,7 +14,6 @@ import (
 	"time"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
-	"github.com/mhhs/mhhs/internal/httpapi"
 	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/market"
 )
@@ -308,7 +303,7 @@ func (c *isdCommand) export() error {
 		err = writeFile(out, func(w io.Writer) error { return v.Dataset.EncodeJSON(w) })
 	case strings.EqualFold(filepath.Ext(out), ".zip"):
 		var b []byte
-		if b, err = httpapi.ISDAsset(v, httpapi.ISDCSVZipFile); err == nil {
+		if b, err = isd.Asset(v, isd.AssetCSVZip); err == nil {
 			err = os.WriteFile(out, b, 0o644)
 		}
 	default:
@@ -385,13 +380,12 @@ func (c *isdCommand) versions() error {
 	return tw.Flush()
 }
 
-// isdSenderRole is the DIP role that publishes standing data.
-const isdSenderRole = "ISD"
-
-// publish announces a version with IF-047 [ISD]: one P01 for the
-// publication and one P02 per downloadable asset. It validates the message
-// before sending it and records the publication with the transaction id the
-// DIP answers.
+// publish announces a version with IF-047 [ISD] through the DIP, as the
+// ISD service does (isd.Service.Announce): one P01 for the publication and
+// one P02 per downloadable asset; the message is validated before it is
+// sent, and its sender reference is fixed by the version, so that
+// publishing a version again is refused by the DIP as a duplicate instead
+// of announced twice.
 func (c *isdCommand) publish() error {
 	cl, err := c.client.client()
 	if err != nil {
@@ -401,145 +395,22 @@ func (c *isdCommand) publish() error {
 	if base == "" {
 		base = cl.BaseURL
 	}
+	if _, err := c.storedVersion(*c.version); err != nil {
+		return err
+	}
+	svc := &isd.Service{Store: c.store, DownloadBase: strings.TrimSuffix(base, "/"),
+		Sender: &catalogue.Sender{DIPID: *c.client.dipID, Role: isd.SenderRole, Environment: catalogue.Environment(*c.environment)}}
+	tx, err := svc.Announce(c.env.ctx, cl.Sender(), *c.version)
+	if err != nil {
+		return err
+	}
 	v, err := c.storedVersion(*c.version)
 	if err != nil {
 		return err
 	}
-	now := time.Now().UTC()
-	msg, err := if047(v, *c.client.dipID, *c.environment, strings.TrimSuffix(base, "/"), now)
-	if err != nil {
-		return err
-	}
-	payload, err := catalogue.Encode(msg)
-	if err != nil {
-		return err
-	}
-	vd, err := catalogue.NewValidator(nil).ValidatePayload("IF-047", payload)
-	if err != nil {
-		return err
-	}
-	if !vd.OK() {
-		var lines []string
-		for _, f := range vd.Findings {
-			lines = append(lines, "  "+f.String())
-		}
-		return fmt.Errorf("the IF-047 built for version %d does not validate; nothing sent:\n%s", v.Number, strings.Join(lines, "\n"))
-	}
-	body, err := json.Marshal([]catalogue.Message{{Payload: payload}})
-	if err != nil {
-		return err
-	}
-	resp, err := cl.Send(c.env.ctx, "IF-047", body)
-	if err != nil {
-		return err
-	}
-	sr, err := resp.StandardResponse()
-	if err != nil || sr.MessageArray == nil || len(*sr.MessageArray) != 1 {
-		return fmt.Errorf("the DIP answered HTTP %d: %s", resp.Status, resp.Body)
-	}
-	it := (*sr.MessageArray)[0]
-	if resp.Status != 201 || it.TransactionID == nil {
-		help := ""
-		if it.Help != nil {
-			help = ": " + *it.Help
-		}
-		return fmt.Errorf("the DIP rejected the IF-047 (HTTP %d): %s%s", resp.Status, deref(it.Message), help)
-	}
-	if err := c.store.MarkPublished(c.env.ctx, v.Number, now, *it.TransactionID); err != nil {
-		return fmt.Errorf("the DIP accepted the IF-047 as transaction %s, but recording it failed: %w", *it.TransactionID, err)
-	}
-	fmt.Fprintf(c.env.stdout, "published ISD version %d: transaction %s\n", v.Number, *it.TransactionID)
-	for _, p := range msg.CustomBlock.P02List {
-		fmt.Fprintf(c.env.stdout, "  %s %s\n", p.DistributionVariantID, p.DistributionDeliveryURI)
+	fmt.Fprintf(c.env.stdout, "published ISD version %d: transaction %s\n", v.Number, tx)
+	for _, name := range []string{isd.AssetJSON, isd.AssetCSVZip} {
+		fmt.Fprintf(c.env.stdout, "  %s\n", svc.DownloadBase+isd.AssetPath(v.Number, name))
 	}
 	return nil
-}
-
-// isdVariant is one downloadable form of a version, a P02 of the IF-047.
-type isdVariant struct {
-	id, name, description, format, delivery, file string
-}
-
-var isdVariants = []isdVariant{
-	{"ISD-JSON", "Industry Standing Data, JSON", "every table in one JSON document, one row per line", "JSON", "JSON", httpapi.ISDJSONFile},
-	{"ISD-CSV", "Industry Standing Data, CSV", "one CSV file per table with a header line, in one zip archive", "CSV", "ZIP", httpapi.ISDCSVZipFile},
-}
-
-// if047 builds the IF-047 [ISD] announcing v, downloadable under base.
-// Values that could outgrow their data type are checked against the
-// catalogue's limits: the note is shortened to fit the description, a base
-// URL too long for distributionDeliveryURI is an error.
-func if047(v isd.Version, sender, environment, base string, now time.Time) (*catalogue.IF047ISD, error) {
-	at := market.At(now)
-	versionID := strconv.Itoa(v.Number)
-	if n := isdLimit("P01", "publicationVersionID"); len(versionID) > n {
-		return nil, fmt.Errorf("version number %s is longer than publicationVersionID allows (%d)", versionID, n)
-	}
-	desc := fmt.Sprintf("Industry Standing Data version %d", v.Number)
-	if v.Note != "" {
-		desc += ": " + v.Note
-	}
-	m := &catalogue.IF047ISD{}
-	m.CommonBlock.S1 = catalogue.S1{
-		EnvironmentTag: catalogue.Environment(environment),
-		SenderUniqueReference: fmt.Sprintf("S-IF-047-%s-%s-%s-v%dt%s", sender, isdSenderRole, now.Format("20060102"),
-			v.Number, strconv.FormatInt(now.UnixNano(), 36)),
-		SenderTimestamp: at,
-		SenderDIPID:     sender,
-		SenderRoleID:    isdSenderRole,
-	}
-	m.CustomBlock.P01 = &catalogue.P01{
-		PublicationDescription: shorten(desc, isdLimit("P01", "publicationDescription")),
-		PublicationVersionID:   versionID,
-		PublicationDate:        at,
-	}
-	for _, iv := range isdVariants {
-		uri := base + httpapi.ISDAssetPath(v.Number, iv.file)
-		if n := isdLimit("P02", "distributionDeliveryURI"); len([]rune(uri)) > n {
-			return nil, fmt.Errorf("distributionDeliveryURI %s is %d characters; IF-047 allows %d: use a shorter --download-base", uri, len([]rune(uri)), n)
-		}
-		asset, err := httpapi.ISDAsset(v, iv.file)
-		if err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(asset)
-		info := fmt.Sprintf("SHA-256 %s; %d bytes; public download, no API key", hex.EncodeToString(sum[:]), len(asset))
-		variantDesc, format, delivery := iv.description, iv.format, iv.delivery
-		m.CustomBlock.P02List = append(m.CustomBlock.P02List, catalogue.P02{
-			DistributionVariantID:              iv.id,
-			DistributionVariantName:            iv.name,
-			DistributionVariantDescription:     &variantDesc,
-			DistributionVariantVersionID:       versionID,
-			DistributionVariantPublicationDate: at,
-			DistributionVariantFormat:          &format,
-			DistributionDeliveryFormat:         &delivery,
-			DistributionDeliveryURI:            uri,
-			AdditionalInformation:              &info,
-		})
-	}
-	return m, nil
-}
-
-// isdLimit returns the maximum length, in characters, of a field of a
-// block of the IF-047, from the catalogue's data types; math.MaxInt when
-// the catalogue sets none (the validator remains the judge).
-func isdLimit(block, field string) int {
-	c := catalogue.Default()
-	if b, ok := c.Block(block); ok {
-		if f, ok := b.Field(field); ok {
-			if dt, ok := c.DataType(f.Ref); ok && dt.MaxLength != catalogue.Unset {
-				return dt.MaxLength
-			}
-		}
-	}
-	return math.MaxInt
-}
-
-// shorten returns s cut to at most n characters, ending with "…" when cut.
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

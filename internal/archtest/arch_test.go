@@ -18,11 +18,12 @@ const module = "github.com/mhhs/mhhs/"
 // Domain packages do no I/O and know no adapter (STYLE.md); a new dependency
 // between them is a design decision: record it here.
 var domain = map[string][]string{
-	"internal/market":    {},
-	"internal/catalogue": {"internal/market"},
-	"internal/isd":       {"internal/market"},
-	"internal/dip":       {"internal/market", "internal/catalogue"},
-	"internal/signature": {},
+	"internal/market":      {},
+	"internal/catalogue":   {"internal/market"},
+	"internal/isd":         {"internal/market", "internal/catalogue", "internal/participant"},
+	"internal/participant": {"internal/market", "internal/catalogue"},
+	"internal/dip":         {"internal/market", "internal/catalogue", "internal/participant"},
+	"internal/signature":   {},
 }
 
 // packages returns the directories under internal/ and cmd/ holding Go

@@ -92,8 +92,9 @@ type Config struct {
 	Masking   *Masking             // default DefaultMasking
 	// Webhooks delivers to recipients with a webhook configured.
 	Webhooks Deliverer
-	// Local delivers to co-located services by DIP id, as a function call.
-	Local map[string]Deliverer
+	// Services are co-located services: the hub delivers to them with a
+	// function call (see LocalService).
+	Services []LocalService
 	// Owner names this process in delivery claims (default "hub").
 	Owner           string
 	MaxCommitBatch  int           // messages per group commit (default 512)
@@ -105,6 +106,10 @@ type Config struct {
 	Lease           time.Duration // delivery claim lease (default 30 s; longer than a batch's POST timeout)
 	RefreshInterval time.Duration // participants and webhooks cache (default 1 s)
 	DrainTimeout    time.Duration // on shutdown (default 10 s)
+	// MaxStoreFailures is how many store failures in a row the delivery
+	// worker and the directory refresher ride out before Run stops with
+	// the error (default 3); a failed group commit stops Run at once.
+	MaxStoreFailures int
 	Now             func() time.Time
 	Logger          *slog.Logger
 }
@@ -155,6 +160,9 @@ func (c *Config) defaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.MaxStoreFailures == 0 {
+		c.MaxStoreFailures = 3
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -167,10 +175,21 @@ type Hub struct {
 	cfg   Config
 	store Store
 	pool  sync.Pool // *catalogue.Validator
+	local map[string]*LocalService
 
 	commits chan *commitReq
 	wake    chan struct{}
 	stats   struct{ commits, committed, commitNanos atomic.Int64 }
+
+	// life: intake is open while Run runs; Submit and SubmitStatus hold
+	// inflight while they work, so that Run closes intake, waits for them,
+	// then stops the committers (committersDone), then delivery.
+	life           sync.Mutex
+	started        bool
+	closing        bool
+	inflight       sync.WaitGroup
+	committersDone chan struct{}
+	workers        *workers
 
 	refreshMu sync.Mutex // one refresh at a time
 	mu        sync.RWMutex
@@ -184,7 +203,11 @@ type Hub struct {
 // NewHub returns a hub over store.
 func NewHub(store Store, cfg Config) *Hub {
 	cfg.defaults()
-	h := &Hub{cfg: cfg, store: store, commits: make(chan *commitReq, 1024), wake: make(chan struct{}, 1)}
+	h := &Hub{cfg: cfg, store: store, commits: make(chan *commitReq, 1024), wake: make(chan struct{}, 1),
+		committersDone: make(chan struct{}), local: map[string]*LocalService{}}
+	for i := range cfg.Services {
+		h.local[cfg.Services[i].DIPID] = &cfg.Services[i]
+	}
 	h.pool.New = func() any { return catalogue.NewValidator(cfg.Catalogue) }
 	return h
 }
@@ -192,45 +215,114 @@ func NewHub(store Store, cfg Config) *Hub {
 // Catalogue returns the hub's catalogue.
 func (h *Hub) Catalogue() *catalogue.Catalogue { return h.cfg.Catalogue }
 
-// Store returns the hub's store.
-func (h *Hub) Store() Store { return h.store }
+// ErrStopped is returned by Submit when the hub is not accepting messages:
+// Run has stopped, or is shutting down. Nothing of the call was accepted.
+var ErrStopped = errors.New("dip: the hub is not running")
 
-// Run runs the committers, the delivery worker and the directory refresher
-// until ctx is done, then drains: commits what was submitted and finishes
-// in-flight deliveries (up to DrainTimeout).
+// Run runs the hub's workers (the group committers, the delivery worker,
+// the directory refresher and requeue jobs) until ctx is done or one of
+// them fails. Then it shuts down in order: it closes intake (Submit
+// answers ErrStopped) and waits for the submissions under way, lets the
+// committers commit what was queued, then stops delivery, which finishes
+// its round (up to DrainTimeout). It returns nil after a shutdown asked
+// for by ctx, or the error of the worker that failed: a failed group
+// commit, or MaxStoreFailures store failures in a row in delivery or in
+// the refresh. A hub runs once.
 func (h *Hub) Run(ctx context.Context) error {
+	h.life.Lock()
+	if h.started {
+		h.life.Unlock()
+		return errors.New("dip: Run called twice")
+	}
+	h.started = true
+	h.life.Unlock()
+	defer h.closeIntake()
 	if err := h.Refresh(ctx); err != nil {
+		close(h.committersDone)
 		return err
 	}
 	if r, ok := h.store.(HeldReleaser); ok {
 		if err := r.ReleaseHeld(ctx); err != nil {
+			close(h.committersDone)
 			return err
 		}
 	}
-	var wg sync.WaitGroup
-	for i := 0; i < h.cfg.Committers; i++ {
-		wg.Add(1)
-		go func() { defer wg.Done(); h.commitLoop(ctx) }()
-	}
-	wg.Add(2)
-	go func() { defer wg.Done(); h.deliverLoop(ctx) }()
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(h.cfg.RefreshInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := h.Refresh(ctx); err != nil && ctx.Err() == nil {
-					h.cfg.Logger.Error("refresh directory", "err", err)
-				}
+	w := newWorkers()
+	h.life.Lock()
+	h.workers = w
+	h.life.Unlock()
+
+	var committers sync.WaitGroup
+	commitErr := make(chan error, h.cfg.Committers)
+	for range h.cfg.Committers {
+		committers.Go(func() {
+			if err := h.commitLoop(); err != nil {
+				commitErr <- err
+				w.fail(err)
 			}
-		}
-	}()
-	wg.Wait()
+		})
+	}
+	go func() { committers.Wait(); close(h.committersDone) }()
+	w.Go("deliver", func(ctx context.Context) error { return h.deliverLoop(ctx) })
+	w.Go("refresh", func(ctx context.Context) error { return h.refreshLoop(ctx) })
+
+	select {
+	case <-ctx.Done():
+		h.cfg.Logger.Info("hub: shutting down: intake, then commits, then delivery")
+	case <-w.failed:
+	}
+	h.closeIntake()
+	h.inflight.Wait()
+	close(h.commits) // the committers commit what is queued, then return
+	<-h.committersDone
+	w.stop()
+	select {
+	case err := <-commitErr:
+		return err
+	default:
+	}
+	return w.err()
+}
+
+// closeIntake makes Submit refuse new work.
+func (h *Hub) closeIntake() {
+	h.life.Lock()
+	h.closing = true
+	h.life.Unlock()
+}
+
+// enter registers a submission; it fails once intake is closed.
+func (h *Hub) enter() error {
+	h.life.Lock()
+	defer h.life.Unlock()
+	if h.closing {
+		return ErrStopped
+	}
+	h.inflight.Add(1)
 	return nil
+}
+
+// refreshLoop reloads the directory every RefreshInterval.
+func (h *Hub) refreshLoop(ctx context.Context) error {
+	t := time.NewTicker(h.cfg.RefreshInterval)
+	defer t.Stop()
+	failures := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if err := h.Refresh(ctx); err != nil && ctx.Err() == nil {
+			failures++
+			h.cfg.Logger.Error("refresh directory", "err", err, "failures", failures)
+			if failures >= h.cfg.MaxStoreFailures {
+				return fmt.Errorf("dip: refreshing the directory failed %d times in a row: %w", failures, err)
+			}
+			continue
+		}
+		failures = 0
+	}
 }
 
 // Refresh reloads participants and webhooks from the store.
@@ -353,6 +445,10 @@ func (i *Item) Accepted() bool { return i.Code == catalogue.MSG0000 }
 // that is not a message array). It returns only after the accepted messages
 // are committed; an error means nothing of this call was accepted.
 func (h *Hub) Submit(ctx context.Context, sender *Participant, channel string, body []byte) ([]Item, error) {
+	if err := h.enter(); err != nil {
+		return nil, err
+	}
+	defer h.inflight.Done()
 	now := h.cfg.Now()
 	val := h.pool.Get().(*catalogue.Validator)
 	verdicts, err := val.ValidateArray(channel, body)
@@ -456,6 +552,11 @@ func (h *Hub) Submit(ctx context.Context, sender *Participant, channel string, b
 			it := &items[idx[j]]
 			if r.Duplicate {
 				it.Code, it.Detail = catalogue.MSG3001, "senderUniqueReference already used by this sender"
+				// The first message's transaction id tells a sender that
+				// resends after a lost answer which message the DIP has.
+				if jr, err := h.store.Journal(ctx, sender.DIPID, msgs[j].SenderUniqueReference); err == nil && !jr.Rejected {
+					it.TransactionID = jr.Message.TransactionID
+				}
 				continue
 			}
 			it.Code, it.TransactionID = catalogue.MSG0000, msgs[j].TransactionID
@@ -480,50 +581,58 @@ type commitResp struct {
 	err     error
 }
 
+// commit queues msgs for a group commit and waits for it. The caller holds
+// an inflight registration (enter), so the commits channel is open.
 func (h *Hub) commit(ctx context.Context, msgs []*Message) ([]AcceptResult, error) {
 	req := &commitReq{msgs: msgs, done: make(chan commitResp, 1)}
 	select {
 	case h.commits <- req:
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	case <-h.committersDone: // a committer failed and the others stopped
+		return nil, ErrStopped
 	}
 	// Once queued the commit happens; wait for it even if the caller goes.
-	r := <-req.done
-	return r.results, r.err
+	select {
+	case r := <-req.done:
+		return r.results, r.err
+	case <-h.committersDone:
+		// Every committer has stopped; one may have answered just before.
+		select {
+		case r := <-req.done:
+			return r.results, r.err
+		default:
+			return nil, ErrStopped
+		}
+	}
 }
 
 // commitLoop is the group committer: it takes every request waiting and
-// commits them in one store transaction.
-func (h *Hub) commitLoop(ctx context.Context) {
-	for {
-		var batch []*commitReq
-		select {
-		case r := <-h.commits:
-			batch = append(batch, r)
-		case <-ctx.Done():
-			// Drain what was queued before stopping.
-			for {
-				select {
-				case r := <-h.commits:
-					h.commitBatch([]*commitReq{r})
-				default:
-					return
-				}
-			}
-		}
-		n := len(batch[0].msgs)
+// commits them in one store transaction, until the commits channel is
+// closed and drained. A failed commit is answered with its error and stops
+// the loop with it: the store cannot be trusted to take more.
+func (h *Hub) commitLoop() error {
+	for r := range h.commits {
+		batch := []*commitReq{r}
+		n := len(r.msgs)
 	more:
 		for n < h.cfg.MaxCommitBatch {
 			select {
-			case r := <-h.commits:
+			case r, ok := <-h.commits:
+				if !ok {
+					break more
+				}
 				batch = append(batch, r)
 				n += len(r.msgs)
 			default:
 				break more
 			}
 		}
-		h.commitBatch(batch)
+		if err := h.commitBatch(batch); err != nil {
+			return fmt.Errorf("dip: group commit: %w", err)
+		}
 	}
+	return nil
 }
 
 // Stats are the hub's counters since it started.
@@ -545,7 +654,7 @@ func (h *Hub) Stats() Stats {
 	return s
 }
 
-func (h *Hub) commitBatch(batch []*commitReq) {
+func (h *Hub) commitBatch(batch []*commitReq) error {
 	var all []*Message
 	for _, r := range batch {
 		all = append(all, r.msgs...)
@@ -564,27 +673,37 @@ func (h *Hub) commitBatch(batch []*commitReq) {
 		r.done <- commitResp{results: results[off : off+len(r.msgs)]}
 		off += len(r.msgs)
 	}
+	return err
 }
 
-// deliverLoop claims due deliveries and delivers them until ctx is done.
-func (h *Hub) deliverLoop(ctx context.Context) {
+// deliverLoop claims due deliveries and delivers them until ctx is done;
+// it returns the store's error after MaxStoreFailures failed rounds in a
+// row.
+func (h *Hub) deliverLoop(ctx context.Context) error {
 	t := time.NewTicker(h.cfg.PollInterval)
 	defer t.Stop()
+	failures := 0
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-h.wake:
 		case <-t.C:
 		}
 		for ctx.Err() == nil {
 			n, err := h.DeliverOnce(ctx)
 			if err != nil {
-				if ctx.Err() == nil {
-					h.cfg.Logger.Error("deliver", "err", err)
+				if ctx.Err() != nil {
+					return nil
+				}
+				failures++
+				h.cfg.Logger.Error("deliver", "err", err, "failures", failures)
+				if failures >= h.cfg.MaxStoreFailures {
+					return fmt.Errorf("dip: delivery failed %d times in a row: %w", failures, err)
 				}
 				break
 			}
+			failures = 0
 			if n == 0 {
 				break
 			}
@@ -600,14 +719,14 @@ func (h *Hub) deliverable() []Target {
 	channels := map[string][]string{}
 	if h.cfg.Webhooks != nil {
 		for _, w := range h.webhooks {
-			if _, local := h.cfg.Local[w.Recipient]; !local {
+			if _, local := h.local[w.Recipient]; !local {
 				channels[w.Recipient] = append(channels[w.Recipient], w.Channel)
 			}
 		}
 	}
-	out := make([]Target, 0, len(channels)+len(h.cfg.Local))
-	for id := range h.cfg.Local {
-		out = append(out, Target{Recipient: id})
+	out := make([]Target, 0, len(channels)+len(h.local))
+	for id, svc := range h.local {
+		out = append(out, Target{Recipient: id, Channels: svc.channels()})
 	}
 	for id, chs := range channels {
 		slices.Sort(chs)
@@ -681,7 +800,7 @@ func (h *Hub) DeliverOnce(ctx context.Context) (int, error) {
 }
 
 func (h *Hub) endpoint(recipient, channel string) (Endpoint, bool) {
-	if _, ok := h.cfg.Local[recipient]; ok {
+	if _, ok := h.local[recipient]; ok {
 		return Endpoint{Recipient: recipient, Channel: channel}, true
 	}
 	if w, ok := h.Webhook(channel, recipient); ok && h.cfg.Webhooks != nil {
@@ -721,16 +840,17 @@ func (h *Hub) deliverBatch(ctx context.Context, to Endpoint, ds []Delivery) []At
 		}
 		bodies[i] = b
 	}
-	d := h.cfg.Webhooks
-	if local, ok := h.cfg.Local[to.Recipient]; ok {
-		d = local
-	}
 	start := h.cfg.Now()
-	array := EgressArray(bodies)
-	if to.Channel == StatusChannel {
-		array = StatusArray(bodies)
+	var res Result
+	if svc, ok := h.local[to.Recipient]; ok {
+		res = svc.deliver(ctx, ds, bodies)
+	} else {
+		array := EgressArray(bodies)
+		if to.Channel == StatusChannel {
+			array = StatusArray(bodies)
+		}
+		res = h.cfg.Webhooks.Deliver(ctx, to, array)
 	}
-	res := d.Deliver(ctx, to, array)
 	if res.Duration == 0 {
 		res.Duration = h.cfg.Now().Sub(start)
 	}
@@ -809,6 +929,10 @@ func StatusArray(items [][]byte) []byte {
 // is forwarded to that message's sender on the status channel. An item whose
 // transaction the caller did not receive is refused (MSG3002).
 func (h *Hub) SubmitStatus(ctx context.Context, from *Participant, body []byte) ([]Item, error) {
+	if err := h.enter(); err != nil {
+		return nil, err
+	}
+	defer h.inflight.Done()
 	var raw []json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
 		return []Item{{Code: catalogue.MSG1002, Detail: err.Error()}}, nil

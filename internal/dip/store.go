@@ -201,10 +201,22 @@ type HeldReleaser interface {
 	ReleaseHeld(ctx context.Context) error
 }
 
-// Store keeps the DIP's durable state. Each method is one business operation
-// and one transaction. internal/storetest holds the conformance suite every
-// implementation passes.
+// Store keeps the DIP's durable state: every capability below, which the
+// hub uses; the CLI's commands and tools use only the small interface they
+// need. Each method is one business operation and one transaction.
+// internal/storetest holds the conformance suite every implementation
+// passes.
 type Store interface {
+	Registry
+	Intake
+	Outbound
+	Requeues
+	Archive
+	Close() error
+}
+
+// Registry is the participants and their webhooks.
+type Registry interface {
 	// PutParticipant inserts or replaces a participant.
 	PutParticipant(ctx context.Context, p Participant) error
 	// Participants returns every participant.
@@ -214,7 +226,10 @@ type Store interface {
 	PutWebhook(ctx context.Context, w Webhook) error
 	DeleteWebhook(ctx context.Context, channel, recipient string) error
 	Webhooks(ctx context.Context) ([]Webhook, error)
+}
 
+// Intake is what accepting messages needs.
+type Intake interface {
 	// Parties returns the registration state of MPANs (missing ones are
 	// returned with only MPAN set).
 	Parties(ctx context.Context, mpans []string) (map[string]Parties, error)
@@ -228,7 +243,10 @@ type Store interface {
 	Accept(ctx context.Context, msgs []*Message) ([]AcceptResult, error)
 	// Reject records refused messages for the journal.
 	Reject(ctx context.Context, r []Rejection) error
+}
 
+// Outbound is the deliveries and the recipients' health.
+type Outbound interface {
 	// ClaimDue leases due deliveries (Pending or Retrying, next attempt due,
 	// on a target's channels, recipient not paused, no earlier undelivered
 	// message for the same recipient, channel and MPAN) and returns them with
@@ -247,7 +265,10 @@ type Store interface {
 	// Requeue makes the recipient's deliveries of the given messages due
 	// again (status Pending, attempts kept); it returns how many.
 	Requeue(ctx context.Context, recipient string, seqs []int64, now time.Time) (int, error)
+}
 
+// Requeues is the asynchronous requeue jobs.
+type Requeues interface {
 	// StartRequeue records job as Processing, unless the recipient already
 	// has a job Processing on its channel that is not abandoned as of
 	// job.Started (RequeueJob.Effective): then it returns that job and
@@ -260,7 +281,10 @@ type Store interface {
 	// RequeueJobs returns the recipient's jobs on a channel, oldest first;
 	// only the one with id when id is not empty.
 	RequeueJobs(ctx context.Context, recipient, channel, id string) ([]RequeueJob, error)
+}
 
+// Archive is the messages as kept: journals, replays and their purge.
+type Archive interface {
 	// Journal returns the journal of a sender's message by its
 	// senderUniqueReference (ErrNotFound when none).
 	Journal(ctx context.Context, sender, senderUniqueReference string) (JournalRecord, error)
@@ -271,5 +295,4 @@ type Store interface {
 	// final, with their deliveries and journal lines, and the rejections and
 	// ended requeue jobs from before cutoff; it returns how many messages.
 	Purge(ctx context.Context, cutoff time.Time) (int, error)
-	Close() error
 }

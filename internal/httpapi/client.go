@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
+	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/signature"
 )
 
@@ -107,4 +108,67 @@ func (c *Client) DeliveryStatus(ctx context.Context, channel, recipient, sur str
 		return rec, true, json.Unmarshal(resp.Body, &rec)
 	}
 	return rec, false, fmt.Errorf("deliveryStatus: %d %s", resp.Status, resp.Body)
+}
+
+// Sender returns the participant.Sender of the client's participant: Send
+// posts the payloads on the channel as one message array and reads the
+// DIP's StandardResponse into one verdict per message. A transport error,
+// or an answer that is not one item per message (a 401, 413 or 500 for the
+// whole request), is an error: nothing may have been accepted, or all.
+func (c *Client) Sender() participant.Sender { return clientSender{c} }
+
+type clientSender struct{ c *Client }
+
+func (s clientSender) Send(ctx context.Context, channel string, payloads ...[]byte) ([]participant.Verdict, error) {
+	var body bytes.Buffer
+	body.WriteByte('[')
+	for i, p := range payloads {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		body.WriteString(`{"payload":`)
+		body.Write(p)
+		body.WriteByte('}')
+	}
+	body.WriteByte(']')
+	resp, err := s.c.Send(ctx, channel, body.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	sr, err := resp.StandardResponse()
+	if err != nil || sr.MessageArray == nil || len(*sr.MessageArray) != len(payloads) {
+		return nil, fmt.Errorf("httpapi: the DIP answered HTTP %d: %s", resp.Status, truncate(resp.Body, 500))
+	}
+	out := make([]participant.Verdict, len(payloads))
+	for i, it := range *sr.MessageArray {
+		v := participant.Verdict{Code: codeOf(it.Message)}
+		if it.TransactionID != nil {
+			v.TransactionID = *it.TransactionID
+		}
+		if it.SenderUniqueReference != nil {
+			v.SenderUniqueReference = *it.SenderUniqueReference
+		}
+		if it.Help != nil {
+			v.Detail = *it.Help
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// codeOf reads the MSG code of a StandardResponse message ("MSG0000 -
+// Success").
+func codeOf(msg *string) catalogue.Code {
+	if msg == nil {
+		return catalogue.MSG5001
+	}
+	code, _, _ := strings.Cut(*msg, " ")
+	return catalogue.Code(code)
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
 }

@@ -1,14 +1,12 @@
 package httpapi
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -18,47 +16,6 @@ import (
 	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/market"
 )
-
-// The downloadable assets of an ISD version, served publicly (no API key)
-// under /isd/versions/{n}/ and announced by IF-047.
-const (
-	ISDJSONFile   = "isd.json"    // the dataset as one JSON document
-	ISDCSVZipFile = "isd-csv.zip" // the dataset as one CSV file per table, zipped
-)
-
-// ISDAssetPath returns the path, under the DIP's base URL, of an asset of
-// version n, as in /isd/versions/3/isd.json.
-func ISDAssetPath(n int, name string) string {
-	return "/isd/versions/" + strconv.Itoa(n) + "/" + name
-}
-
-// ISDAsset returns the bytes of the asset name (ISDJSONFile or
-// ISDCSVZipFile) of version v: exactly what GET of its path answers, so a
-// publisher can state its digest. Both encodings are deterministic; the zip
-// entries carry v.Created as their modification time.
-func ISDAsset(v isd.Version, name string) ([]byte, error) {
-	var buf bytes.Buffer
-	switch name {
-	case ISDJSONFile:
-		if err := v.Dataset.EncodeJSON(&buf); err != nil {
-			return nil, err
-		}
-	case ISDCSVZipFile:
-		zw := zip.NewWriter(&buf)
-		err := v.Dataset.WriteCSV(func(file string) (io.Writer, error) {
-			return zw.CreateHeader(&zip.FileHeader{Name: file, Method: zip.Deflate, Modified: v.Created})
-		})
-		if err != nil {
-			return nil, err
-		}
-		if err := zw.Close(); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("httpapi: no ISD asset %q", name)
-	}
-	return buf.Bytes(), nil
-}
 
 // isdVersion is one entry of GET /isd/versions.
 type isdVersion struct {
@@ -107,7 +64,7 @@ func (d *isdDownloads) versions(w http.ResponseWriter, r *http.Request) {
 	out := make([]isdVersion, len(vs))
 	for i, v := range vs {
 		out[i] = isdVersion{Version: v.Number, Created: market.FormatDateTime(v.Created), Note: v.Note,
-			Assets: map[string]string{"json": ISDAssetPath(v.Number, ISDJSONFile), "csv": ISDAssetPath(v.Number, ISDCSVZipFile)}}
+			Assets: map[string]string{"json": isd.AssetPath(v.Number, isd.AssetJSON), "csv": isd.AssetPath(v.Number, isd.AssetCSVZip)}}
 		if !v.Published.IsZero() {
 			at, tx := market.FormatDateTime(v.Published), v.PublishedTransactionID
 			out[i].Published, out[i].PublishedTransactionID = &at, &tx
@@ -119,7 +76,7 @@ func (d *isdDownloads) versions(w http.ResponseWriter, r *http.Request) {
 func (d *isdDownloads) asset(w http.ResponseWriter, r *http.Request) {
 	n, err := strconv.Atoi(r.PathValue("n"))
 	file := r.PathValue("file")
-	if err != nil || n < 1 || (file != ISDJSONFile && file != ISDCSVZipFile) {
+	if err != nil || n < 1 || (file != isd.AssetJSON && file != isd.AssetCSVZip) {
 		http.NotFound(w, r)
 		return
 	}
@@ -132,7 +89,7 @@ func (d *isdDownloads) asset(w http.ResponseWriter, r *http.Request) {
 	sum := sha256.Sum256(body)
 	w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="isd-v%d-%s"`, n, file))
-	if file == ISDJSONFile {
+	if file == isd.AssetJSON {
 		w.Header().Set("Content-Type", "application/json")
 	} else {
 		w.Header().Set("Content-Type", "application/zip")
@@ -181,8 +138,8 @@ func (d *isdDownloads) build(ctx context.Context, n int, e *isdEntry) error {
 		return err
 	}
 	e.created, e.assets = v.Created, map[string][]byte{}
-	for _, name := range []string{ISDJSONFile, ISDCSVZipFile} {
-		if e.assets[name], err = ISDAsset(v, name); err != nil {
+	for _, name := range []string{isd.AssetJSON, isd.AssetCSVZip} {
+		if e.assets[name], err = isd.Asset(v, name); err != nil {
 			return err
 		}
 	}

@@ -6,14 +6,13 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -92,13 +91,7 @@ func (s *Server) routes() {
 		w.Write(s.openapi)
 	})
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
-	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := s.cfg.Hub.Store().Participants(r.Context()); err != nil {
-			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte("ready\n"))
-	})
+	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("POST /dip-channel/{id}", s.auth(s.send))
 	s.mux.Handle("POST /dip-channel/{id}/pubconfig/{recipient}", s.auth(s.putWebhook))
 	s.mux.Handle("DELETE /dip-channel/{id}/pubconfig/{recipient}", s.auth(s.deleteWebhook))
@@ -115,6 +108,31 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /validate/{iface}/{event}", s.auth(s.validate))
 	if s.cfg.ISD != nil {
 		s.isdRoutes()
+	}
+}
+
+// readyz answers 200 when the hub takes and delivers messages, and 503
+// with the reason otherwise; the body lists the hub's running workers.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	err := s.cfg.Hub.Ready(r.Context())
+	if err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "not ready: %v\n", err)
+	} else {
+		fmt.Fprintln(w, "ready")
+	}
+	workers := s.cfg.Hub.Workers()
+	names := make([]string, 0, len(workers))
+	for n := range workers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "worker %s: %d running\n", n, workers[n])
+	}
+	for _, id := range s.cfg.Hub.LocalServices() {
+		fmt.Fprintf(w, "service %s: in process\n", id)
 	}
 }
 
@@ -345,11 +363,8 @@ func (s *Server) putWebhook(w http.ResponseWriter, r *http.Request, body []byte)
 	if cfg.CallbackURL == "" {
 		return fail(http.StatusBadRequest, catalogue.MSG1001, "callbackURL is required to configure a webhook")
 	}
-	if err := s.cfg.Hub.Store().PutWebhook(r.Context(), dip.Webhook{Channel: channel, Recipient: rec, CallbackURL: cfg.CallbackURL,
+	if err := s.cfg.Hub.SetWebhook(r.Context(), dip.Webhook{Channel: channel, Recipient: rec, CallbackURL: cfg.CallbackURL,
 		MaxMessageCount: int(cfg.MaxMessageCount), MaxPayloadSize: int(cfg.MaxPayloadSize)}); err != nil {
-		return err
-	}
-	if err := s.cfg.Hub.Refresh(r.Context()); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusCreated)
@@ -361,11 +376,7 @@ func (s *Server) deleteWebhook(w http.ResponseWriter, r *http.Request, _ []byte)
 	if err != nil {
 		return err
 	}
-	err = s.cfg.Hub.Store().DeleteWebhook(r.Context(), channelOf(r), rec)
-	if err != nil && !errors.Is(err, dip.ErrNotFound) {
-		return err
-	}
-	if err := s.cfg.Hub.Refresh(r.Context()); err != nil {
+	if err := s.cfg.Hub.RemoveWebhook(r.Context(), channelOf(r), rec); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -439,7 +450,7 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, body []byte) err
 	if err != nil {
 		return err
 	}
-	ms, more, err := s.cfg.Hub.Store().Replay(r.Context(), q)
+	ms, more, err := s.cfg.Hub.Replay(r.Context(), q)
 	if err != nil {
 		return err
 	}
@@ -477,8 +488,7 @@ func (s *Server) requeue(w http.ResponseWriter, r *http.Request, body []byte) er
 	if err != nil {
 		return err
 	}
-	now := s.cfg.Now()
-	job, err := s.cfg.Hub.Store().StartRequeue(r.Context(), dip.RequeueJob{ID: newRequeueID(now), Recipient: rec, Channel: q.Channel, Started: now})
+	job, err := s.cfg.Hub.StartRequeue(r.Context(), q)
 	if errors.Is(err, dip.ErrRequeueRunning) {
 		w.Header().Set("Retry-After", "1")
 		return fail(http.StatusTooManyRequests, catalogue.MSG4004, "requeue %s is still running for %s", job.ID, rec)
@@ -486,60 +496,10 @@ func (s *Server) requeue(w http.ResponseWriter, r *http.Request, body []byte) er
 	if err != nil {
 		return err
 	}
-	go s.runRequeue(context.WithoutCancel(r.Context()), job, q)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusAccepted)
 	json.NewEncoder(w).Encode(job.ID)
 	return nil
-}
-
-// newRequeueID returns a requeue id: the time in base 36 and 32 random
-// bits, so that hubs sharing a store do not collide.
-func newRequeueID(now time.Time) string {
-	var b [4]byte
-	rand.Read(b[:])
-	return "RQ-" + strconv.FormatInt(now.UnixNano(), 36) + "-" + hex.EncodeToString(b[:])
-}
-
-// runRequeue requeues a page of messages at a time, recording the job's
-// progress in the store after each page and its end.
-func (s *Server) runRequeue(ctx context.Context, job dip.RequeueJob, q dip.ReplayQuery) {
-	store := s.cfg.Hub.Store()
-	q.Limit = 500
-	end := dip.RequeueCompleted
-	for {
-		ms, more, err := store.Replay(ctx, q)
-		if err != nil {
-			s.cfg.Logger.Error("requeue", "id", job.ID, "err", err)
-			end = job.Stopped()
-			break
-		}
-		seqs := make([]int64, len(ms))
-		for i, m := range ms {
-			seqs[i] = m.Seq
-		}
-		n, err := store.Requeue(ctx, job.Recipient, seqs, s.cfg.Now())
-		job.Total += len(ms)
-		job.Processed += n
-		job.Updated = s.cfg.Now()
-		if err != nil {
-			s.cfg.Logger.Error("requeue", "id", job.ID, "err", err)
-			end = dip.RequeuePartial
-			break
-		}
-		if !more {
-			break
-		}
-		if err := store.UpdateRequeue(ctx, job); err != nil {
-			s.cfg.Logger.Error("requeue progress", "id", job.ID, "err", err)
-		}
-		q.AfterSeq = ms[len(ms)-1].Seq
-	}
-	s.cfg.Hub.Wake()
-	job.Status, job.Updated = end, s.cfg.Now()
-	if err := store.UpdateRequeue(ctx, job); err != nil {
-		s.cfg.Logger.Error("requeue end", "id", job.ID, "err", err)
-	}
 }
 
 // requeueStatus answers the caller's requeues on the channel (one, with
@@ -549,7 +509,7 @@ func (s *Server) requeueStatus(w http.ResponseWriter, r *http.Request, _ []byte)
 	if err != nil {
 		return err
 	}
-	jobs, err := s.cfg.Hub.Store().RequeueJobs(r.Context(), rec, channelOf(r), r.URL.Query().Get("requeue-id"))
+	jobs, err := s.cfg.Hub.RequeueJobs(r.Context(), rec, channelOf(r), r.URL.Query().Get("requeue-id"))
 	if err != nil {
 		return err
 	}
@@ -557,10 +517,8 @@ func (s *Server) requeueStatus(w http.ResponseWriter, r *http.Request, _ []byte)
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	now := s.cfg.Now()
 	out := make([]catalogue.RequeueStatus, len(jobs))
 	for i, j := range jobs {
-		j = j.Effective(now)
 		pct := 100.0
 		if j.Total > 0 && j.Status == dip.RequeueProcessing {
 			pct = float64(j.Processed) / float64(j.Total) * 100
@@ -580,7 +538,7 @@ func (s *Server) deliveryStatus(w http.ResponseWriter, r *http.Request, _ []byte
 	if err != nil {
 		return err
 	}
-	jr, err := s.cfg.Hub.Store().Journal(r.Context(), rec, r.PathValue("message"))
+	jr, err := s.cfg.Hub.Journal(r.Context(), rec, r.PathValue("message"))
 	if errors.Is(err, dip.ErrNotFound) {
 		w.WriteHeader(http.StatusNoContent)
 		return nil

@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/mhhs/mhhs/internal/catalogue"
 	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/storetest"
 )
 
@@ -25,30 +25,18 @@ func TestTwoHubsShareOnePostgres(t *testing.T) {
 	var mu sync.Mutex
 	got := map[string]map[string]int{} // recipient -> transaction -> count
 	byHub := map[string]int{}
-	deliverer := func(hub string) dip.Deliverer {
-		return dip.DelivererFunc(func(ctx context.Context, to dip.Endpoint, body []byte) dip.Result {
-			var msgs []catalogue.Message
-			if err := json.Unmarshal(body, &msgs); err != nil {
-				t.Error(err)
-			}
+	handler := func(hub, recipient string) participant.Handler {
+		return participant.HandlerFunc(func(ctx context.Context, ds []participant.Delivery) []catalogue.Code {
 			mu.Lock()
 			defer mu.Unlock()
-			for _, m := range msgs {
-				var p struct {
-					CommonBlock struct {
-						D0 struct {
-							TransactionID string `json:"transactionID"`
-						} `json:"D0"`
-					} `json:"CommonBlock"`
+			for _, d := range ds {
+				if got[recipient] == nil {
+					got[recipient] = map[string]int{}
 				}
-				json.Unmarshal(m.Payload, &p)
-				if got[to.Recipient] == nil {
-					got[to.Recipient] = map[string]int{}
-				}
-				got[to.Recipient][p.CommonBlock.D0.TransactionID]++
+				got[recipient][d.TransactionID]++
 				byHub[hub]++
 			}
-			return dip.Result{Outcome: dip.Delivered, StatusCode: 201}
+			return nil
 		})
 	}
 	const sender, mds, lss = "1200000001", "1800000001", "1900000001"
@@ -65,8 +53,8 @@ func TestTwoHubsShareOnePostgres(t *testing.T) {
 				}
 			}
 		}
-		d := deliverer(name)
-		h := dip.NewHub(store, dip.Config{Owner: name, Local: map[string]dip.Deliverer{mds: d, lss: d},
+		h := dip.NewHub(store, dip.Config{Owner: name,
+			Services: []dip.LocalService{{DIPID: mds, Handler: handler(name, mds)}, {DIPID: lss, Handler: handler(name, lss)}},
 			PollInterval: 5 * time.Millisecond, ClaimBatch: 7, BatchSize: 3, Committers: 2})
 		if err := h.Refresh(ctx); err != nil {
 			t.Fatal(err)

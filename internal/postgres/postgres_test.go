@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/postgres"
 	"github.com/mhhs/mhhs/internal/storetest"
@@ -157,4 +158,17 @@ func pgxRow(t *testing.T, dsn, sql string, dest ...any) error {
 	}
 	defer conn.Close(ctx)
 	return conn.QueryRow(ctx, sql).Scan(dest...)
+}
+
+func TestParticipantStore(t *testing.T) {
+	storetest.PostgresURL(t)
+	dsns := map[*testing.T]string{}
+	storetest.RunParticipant(t, func(t *testing.T, name string) participant.Store {
+		dsn, ok := dsns[t]
+		if !ok {
+			dsn = storetest.PostgresSchema(t)
+			dsns[t] = dsn
+		}
+		return open(t, dsn).ServiceStore(name)
+	})
 }

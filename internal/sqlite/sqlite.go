@@ -168,32 +168,38 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) migrate(ctx context.Context) error {
-	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
+	return migrate(ctx, db.w, migrations, "migrations")
+}
+
+// migrate applies the migrations in fsys's directory dir (NNNN_name.sql)
+// not yet recorded in w's schema_migrations, each in its own transaction.
+func migrate(ctx context.Context, w *sql.DB, fsys fs.FS, dir string) error {
+	if _, err := w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied INTEGER NOT NULL)`); err != nil {
 		return err
 	}
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := fs.Glob(fsys, dir+"/*.sql")
 	if err != nil {
 		return err
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
+		base := strings.TrimPrefix(name, dir+"/")
 		v, err := strconv.Atoi(base[:4])
 		if err != nil {
 			return fmt.Errorf("migration %s: name must start with a 4-digit number", name)
 		}
 		var n int
-		if err := db.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, v).Scan(&n); err != nil {
+		if err := w.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, v).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
 			continue
 		}
-		src, err := migrations.ReadFile(name)
+		src, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return err
 		}
-		tx, err := db.w.BeginTx(ctx, nil)
+		tx, err := w.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/sqlite"
 	"github.com/mhhs/mhhs/internal/storetest"
@@ -62,5 +63,22 @@ func TestISDStore(t *testing.T) {
 		}
 		t.Cleanup(func() { db.Close() })
 		return db
+	})
+}
+
+func TestParticipantStore(t *testing.T) {
+	paths := map[*testing.T]string{}
+	storetest.RunParticipant(t, func(t *testing.T, name string) participant.Store {
+		path, ok := paths[t]
+		if !ok {
+			path = filepath.Join(t.TempDir(), "services.db")
+			paths[t] = path
+		}
+		s, err := sqlite.OpenServices(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s.Store(name)
 	})
 }

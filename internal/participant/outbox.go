@@ -1,0 +1,136 @@
+package participant
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Outgoing is a message a service has yet to send: an encoded payload with
+// its sender reference fixed when it was queued.
+type Outgoing struct {
+	ID      int64
+	Channel string
+	Payload []byte
+}
+
+// Sent is the outcome of sending one Outgoing.
+type Sent struct {
+	ID      int64
+	Verdict Verdict
+}
+
+// Outbox is a service's durable queue of messages to send, written in the
+// same store transaction as the state change that causes them.
+type Outbox interface {
+	// Pending returns up to limit messages not yet sent, in the order they
+	// were queued.
+	Pending(ctx context.Context, limit int) ([]Outgoing, error)
+	// Done records the DIP's verdicts. Each message leaves the queue: one
+	// the DIP has (Verdict.Sent) as sent, one it refused as failed, kept
+	// with its verdict for the operator.
+	Done(ctx context.Context, sent []Sent) error
+}
+
+// Relay sends an Outbox's messages to the DIP: in the order queued, in
+// batches per channel. A transport error leaves them queued and is tried
+// again after Poll; the DIP's refusal of a message is recorded and logged,
+// as sending it again would be refused again.
+type Relay struct {
+	Outbox Outbox
+	Sender Sender
+	Poll   time.Duration // look for queued messages this often (default 1 s); Wake looks at once
+	Batch  int           // messages per request (default 50)
+	Logger *slog.Logger  // default: discard
+
+	wake chan struct{}
+}
+
+// NewRelay returns a Relay of o through s with the defaults.
+func NewRelay(o Outbox, s Sender, log *slog.Logger) *Relay {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Relay{Outbox: o, Sender: s, Poll: time.Second, Batch: 50, Logger: log, wake: make(chan struct{}, 1)}
+}
+
+// Wake makes Run look for queued messages now.
+func (r *Relay) Wake() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends queued messages until ctx is done. It returns nil then, or the
+// outbox's error: a store that cannot be read stops the service.
+func (r *Relay) Run(ctx context.Context) error {
+	t := time.NewTicker(r.Poll)
+	defer t.Stop()
+	for {
+		if err := r.Flush(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// Flush sends what is queued now, until the queue is empty or the DIP
+// cannot be reached (which it logs, leaving the messages queued). It
+// returns the outbox's errors.
+func (r *Relay) Flush(ctx context.Context) error {
+	for ctx.Err() == nil {
+		pending, err := r.Outbox.Pending(ctx, r.Batch*4)
+		if err != nil || len(pending) == 0 {
+			return err
+		}
+		done, reached := r.send(ctx, pending)
+		if len(done) > 0 {
+			if err := r.Outbox.Done(ctx, done); err != nil {
+				return err
+			}
+		}
+		if !reached {
+			return nil
+		}
+	}
+	return nil
+}
+
+// send sends pending in runs of one channel, in order, and returns the
+// outcomes; reached is false when a request failed in transport (the rest
+// wait for the next round, so that order is kept).
+func (r *Relay) send(ctx context.Context, pending []Outgoing) (done []Sent, reached bool) {
+	for i := 0; i < len(pending); {
+		j := i + 1
+		for j < len(pending) && j-i < r.Batch && pending[j].Channel == pending[i].Channel {
+			j++
+		}
+		run := pending[i:j]
+		bodies := make([][]byte, len(run))
+		for k, o := range run {
+			bodies[k] = o.Payload
+		}
+		vs, err := r.Sender.Send(ctx, run[0].Channel, bodies...)
+		if err != nil || len(vs) != len(run) {
+			r.Logger.Warn("outbox: the DIP was not reached; will retry", "channel", run[0].Channel, "count", len(run), "err", err)
+			return done, false
+		}
+		for k, v := range vs {
+			done = append(done, Sent{ID: run[k].ID, Verdict: v})
+			if !v.Sent() {
+				r.Logger.Error("outbox: the DIP refused a message", "channel", run[0].Channel, "ref", v.SenderUniqueReference, "code", v.Code, "detail", v.Detail)
+			}
+		}
+		i = j
+	}
+	return done, true
+}
