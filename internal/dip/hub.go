@@ -110,8 +110,8 @@ type Config struct {
 	// worker and the directory refresher ride out before Run stops with
 	// the error (default 3); a failed group commit stops Run at once.
 	MaxStoreFailures int
-	Now             func() time.Time
-	Logger          *slog.Logger
+	Now              func() time.Time
+	Logger           *slog.Logger
 }
 
 func (c *Config) defaults() {

@@ -54,7 +54,7 @@ func TestTwoHubsShareOnePostgres(t *testing.T) {
 			}
 		}
 		h := dip.NewHub(store, dip.Config{Owner: name,
-			Services: []dip.LocalService{{DIPID: mds, Handler: handler(name, mds)}, {DIPID: lss, Handler: handler(name, lss)}},
+			Services:     []dip.LocalService{{DIPID: mds, Handler: handler(name, mds)}, {DIPID: lss, Handler: handler(name, lss)}},
 			PollInterval: 5 * time.Millisecond, ClaimBatch: 7, BatchSize: 3, Committers: 2})
 		if err := h.Refresh(ctx); err != nil {
 			t.Fatal(err)

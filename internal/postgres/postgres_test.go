@@ -11,8 +11,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/mhhs/mhhs/internal/dip"
-	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/isd"
+	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/postgres"
 	"github.com/mhhs/mhhs/internal/storetest"
 )

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/mhhs/mhhs/internal/dip"
-	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/isd"
+	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/sqlite"
 	"github.com/mhhs/mhhs/internal/storetest"
 )
