@@ -7,7 +7,8 @@
 //	mhhs demo                          run the embedded demonstration
 //	mhhs validate [--channel IF-nnn] FILE|-
 //	mhhs catalogue [--seed] [--example IF-nnn:Event]
-//	mhhs serve [--addr 127.0.0.1:8080] [--data ./mhhs-data] [--store postgres://…]
+//	mhhs serve [--addr 127.0.0.1:8080] [--data ./mhhs-data] [--store postgres://…] [--services isd,…]
+//	mhhs service NAME --dip-url URL --dip-id ID --key-file F --cert-file F --api-key-file F --listen ADDR
 //	mhhs participant add|list|rotate-key|disable
 //	mhhs send --url URL --channel IF-021 --dip-id ID --key-file F --cert-file F --api-key-file F FILE
 //	mhhs journal SENDER-UNIQUE-REFERENCE
@@ -45,8 +46,10 @@ Commands:
                                         check DIP message arrays (L1 schema, L2 stateless rules)
   catalogue [--seed] [--example IF-nnn:Event] [--full]
                                         list interfaces and variants, the seed's artefacts, or print an example
-  serve [--addr 127.0.0.1:8080] [--data ./mhhs-data] [--store postgres://…]
+  serve [--addr 127.0.0.1:8080] [--data ./mhhs-data] [--store postgres://…] [--services isd,…]
                                         run the DIP: its API, routing, durable store and deliveries
+  service NAME --dip-url URL --dip-id ID --key-file F --cert-file F --api-key-file F --listen ADDR
+                                        run one service (isd, sim-supplier, sim-ldso) as its own process
   participant add|list|rotate-key|disable
                                         administer the participant registry
   send --url URL --channel IF-nnn --dip-id ID --key-file F --cert-file F --api-key-file F FILE
@@ -79,6 +82,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return catalogueCmd(env, args[1:])
 	case "serve":
 		return serve(env, args[1:])
+	case "service":
+		return serviceCmd(env, args[1:])
 	case "send":
 		return send(env, args[1:])
 	case "journal":

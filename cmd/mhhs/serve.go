@@ -14,13 +14,17 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"sync"
+	"slices"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
 	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/httpapi"
 	"github.com/mhhs/mhhs/internal/isd"
+	"github.com/mhhs/mhhs/internal/market"
+	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/signature"
 	"github.com/mhhs/mhhs/internal/webhook"
 )
@@ -50,6 +54,10 @@ type serveConfig struct {
 	MaskingFile   string
 	GCPercent     int
 	MaxProcs      int
+	Services      string // --services: names of the services to run in process
+	ServiceIDs    string // --service-ids: name=DIPID overrides
+	PublicURL     string // the DIP's URL as participants reach it
+	Environment   string // S1.environmentTag of the services' messages
 }
 
 func (c *serveConfig) validate() error {
@@ -64,6 +72,12 @@ func (c *serveConfig) validate() error {
 	}
 	if (c.KeyFile == "") != (c.CertFile == "") {
 		return errors.New("--dip-key-file and --dip-cert-file go together")
+	}
+	if _, err := serviceList(c.Services); err != nil {
+		return fmt.Errorf("--services: %w", err)
+	}
+	if _, err := serviceIDs(c.ServiceIDs); err != nil {
+		return err
 	}
 	if c.PostTimeout <= 0 || c.Lease <= c.PostTimeout {
 		// A claim that ran out during its POST could be taken and sent again
@@ -118,6 +132,10 @@ func serve(env *cmdEnv, args []string) int {
 	fs.StringVar(&cfg.MaskingFile, "masking", env.getenv("MHHS_MASKING_FILE"), "personal-data masking rules (JSON); default docs/routing.md")
 	fs.IntVar(&cfg.GCPercent, "gc-percent", dip.GCPercent, "garbage collector target, as GOGC (the GOGC environment variable wins when set)")
 	fs.IntVar(&cfg.MaxProcs, "gomaxprocs", dip.ProcsPerCPU*runtime.NumCPU(), "Go scheduler threads, as GOMAXPROCS (the GOMAXPROCS environment variable wins when set)")
+	fs.StringVar(&cfg.Services, "services", env.getenv("MHHS_SERVICES"), "services to run in this process, comma-separated:\n"+serviceNames())
+	fs.StringVar(&cfg.ServiceIDs, "service-ids", env.getenv("MHHS_SERVICE_IDS"), "DIP ids of the in-process services, as name=DIPID,… (default: each service's own)")
+	fs.StringVar(&cfg.PublicURL, "public-url", env.getenv("MHHS_PUBLIC_URL"), "the DIP's URL as participants reach it, for the ISD downloads the isd service announces (default: http://ADDR)")
+	fs.StringVar(&cfg.Environment, "environment", envOr(env.getenv, "MHHS_ENVIRONMENT", "DEV"), "S1.environmentTag of the in-process services' messages: PRD, SITB, SIT, UIT or DEV")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -167,10 +185,36 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 			return err
 		}
 	}
-	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopHub()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = scheme + "://" + ln.Addr().String()
+	}
+	var standing isd.Store
+	if is, ok := store.(isd.Store); ok {
+		standing = is
+	}
+	services, closeServices, err := localServices(ctx, cfg, store, standing, log)
+	if err != nil {
+		return err
+	}
+	defer closeServices()
+	var locals []dip.LocalService
+	for _, s := range services {
+		if chs := s.svc.Channels(); len(chs) > 0 {
+			locals = append(locals, dip.LocalService{DIPID: s.id, Handler: s.svc, Channels: chs})
+		}
+	}
 	hub := dip.NewHub(store, dip.Config{
 		Webhooks:     webhook.Deliverer{Poster: &webhook.Poster{Signer: signer, Timeout: cfg.PostTimeout}},
+		Services:     locals,
 		Owner:        cfg.Owner,
 		Lease:        cfg.Lease,
 		PollInterval: cfg.PollInterval,
@@ -181,23 +225,14 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 	if err := hub.Refresh(ctx); err != nil {
 		return err
 	}
-	var standing isd.Store
-	if is, ok := store.(isd.Store); ok {
-		standing = is
-	}
 	api, err := httpapi.New(httpapi.Config{Hub: hub, Verifier: &signature.Verifier{MaxSkew: cfg.Skew}, DIPID: cfg.DIPID,
-		MaxBodyBytes: cfg.MaxBody, SkipSignature: cfg.SkipSignature, ReplayPage: cfg.ReplayPage, Logger: log, ISD: standing})
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
+		MaxBodyBytes: cfg.MaxBody, SkipSignature: cfg.SkipSignature, ReplayPage: cfg.ReplayPage, Logger: log, ISD: standing,
+		CertificatePEM: signer.CertificatePEM()})
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
-	scheme := "http"
 	if cfg.TLSCert != "" {
-		scheme = "https"
 		tc := &tls.Config{MinVersion: tls.VersionTLS12}
 		if cfg.ClientCA != "" {
 			pem, err := os.ReadFile(cfg.ClientCA)
@@ -213,39 +248,123 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 		srv.TLSConfig = tc
 	}
 	fmt.Fprintf(env.stdout, "mhhs serve: DIP API on %s://%s (store %s)\n", scheme, ln.Addr(), storeName(cfg))
-
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); hub.Run(hubCtx) }()
-	if cfg.Retention > 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			purge(hubCtx, store, cfg.Retention, log)
-		}()
+	for _, s := range services {
+		fmt.Fprintf(env.stdout, "mhhs serve: service %s in process as participant %s\n", s.spec.name, s.id)
 	}
-	serveErr := make(chan error, 1)
-	go func() {
-		if cfg.TLSCert != "" {
-			serveErr <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
-		} else {
-			serveErr <- srv.Serve(ln)
+
+	// One supervisor: the first worker to fail stops the others, and the
+	// process exits with its error. Shutdown runs in order: HTTP intake,
+	// the services, then the hub (which closes intake, commits what was
+	// queued, and ends delivery), then the store (deferred).
+	hubCtx, stopHub := context.WithCancel(context.Background())
+	defer stopHub()
+	svcCtx, stopServices := context.WithCancel(context.Background())
+	defer stopServices()
+	g, gctx := errgroup.WithContext(context.Background())
+	hubDone := make(chan struct{})
+	g.Go(func() error {
+		defer close(hubDone)
+		if err := hub.Run(hubCtx); err != nil {
+			return fmt.Errorf("the hub stopped: %w", err)
 		}
-	}()
+		return nil
+	})
+	g.Go(func() error {
+		var err error
+		if cfg.TLSCert != "" {
+			err = srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			err = srv.Serve(ln)
+		}
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("the HTTP server stopped: %w", err)
+	})
+	if cfg.Retention > 0 {
+		g.Go(func() error { purge(hubCtx, store, cfg.Retention, log); return nil })
+	}
+	for _, s := range services {
+		g.Go(func() error { return runService(svcCtx, s.spec.name, s.svc, hub.Sender(s.id), log) })
+	}
 	select {
 	case <-ctx.Done():
-	case err := <-serveErr:
-		stopHub()
-		wg.Wait()
-		return err
+		log.Info("shutting down: HTTP, then the services, then the hub, then the store")
+	case <-gctx.Done():
+		log.Error("a worker failed: shutting down")
+	case <-hubDone:
+		log.Error("the hub stopped: shutting down")
 	}
-	log.Info("shutting down: HTTP, then deliveries, then the store")
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	srv.Shutdown(shutCtx)
+	stopServices()
 	stopHub()
-	wg.Wait()
-	return nil
+	return g.Wait()
+}
+
+// localService is a service running inside mhhs serve.
+type localService struct {
+	spec serviceSpec
+	id   string
+	svc  participant.Service
+}
+
+// localServices builds the services of --services, registering each as a
+// participant of the DIP when it is not yet one: a service in process
+// needs no API key or certificate, as it sends with a function call. Their
+// own state is in DATA/services.db (SQLite) or in the service tables of
+// the PostgreSQL store.
+func localServices(ctx context.Context, cfg serveConfig, store dip.Store, standing isd.Store, log *slog.Logger) ([]localService, func(), error) {
+	specs, _ := serviceList(cfg.Services)
+	ids, _ := serviceIDs(cfg.ServiceIDs)
+	if len(specs) == 0 {
+		return nil, func() {}, nil
+	}
+	serviceStore, closeStores, err := openServiceStores(ctx, cfg.Store, cfg.Data, store)
+	if err != nil {
+		return nil, nil, err
+	}
+	registered, err := store.Participants(ctx)
+	if err != nil {
+		closeStores()
+		return nil, nil, err
+	}
+	var out []localService
+	for _, spec := range specs {
+		id := cmpOr(ids[spec.name], spec.defaultID)
+		if _, err := market.ParseDIPID(id); err != nil {
+			closeStores()
+			return nil, nil, fmt.Errorf("service %s: %w", spec.name, err)
+		}
+		i := slices.IndexFunc(registered, func(p dip.Participant) bool { return p.DIPID == id })
+		switch {
+		case i < 0:
+			p := dip.Participant{DIPID: id, Name: spec.name + " (in process)", Roles: []string{spec.role}, Created: time.Now()}
+			if err := store.PutParticipant(ctx, p); err != nil {
+				closeStores()
+				return nil, nil, err
+			}
+		case !slices.Contains(registered[i].Roles, spec.role):
+			closeStores()
+			return nil, nil, fmt.Errorf("service %s: participant %s is registered without role %s", spec.name, id, spec.role)
+		}
+		svc, err := newService(spec, serviceDeps{id: id, store: serviceStore(spec.name), isdStore: standing,
+			downloadBase: cfg.PublicURL, environment: cfg.Environment, log: log.With("service", spec.name)})
+		if err != nil {
+			closeStores()
+			return nil, nil, err
+		}
+		out = append(out, localService{spec: spec, id: id, svc: svc})
+	}
+	return out, closeStores, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func storeName(cfg serveConfig) string {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/sqlite"
 )
 
@@ -63,4 +64,34 @@ func envOr(getenv func(string) string, key, def string) string {
 		return v
 	}
 	return def
+}
+
+// openServiceStores returns the services' own stores: for a PostgreSQL DIP
+// store, the service tables of that database; otherwise the SQLite
+// database DATA/services.db (a service in its own process with --data has
+// its own). The returned function closes what it opened.
+func openServiceStores(ctx context.Context, url, dataDir string, dipStore dip.Store) (func(name string) participant.Store, func(), error) {
+	if pg, ok := dipStore.(interface {
+		ServiceStore(string) participant.Store
+	}); ok {
+		return pg.ServiceStore, func() {}, nil
+	}
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		db, err := openPostgres(ctx, url)
+		if err != nil {
+			return nil, nil, err
+		}
+		pg := db.(interface {
+			ServiceStore(string) participant.Store
+		})
+		return pg.ServiceStore, func() { db.Close() }, nil
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	s, err := sqlite.OpenServices(ctx, filepath.Join(dataDir, "services.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.Store, func() { s.Close() }, nil
 }

@@ -22,6 +22,7 @@ var domain = map[string][]string{
 	"internal/catalogue":   {"internal/market"},
 	"internal/isd":         {"internal/market", "internal/catalogue", "internal/participant"},
 	"internal/participant": {"internal/market", "internal/catalogue"},
+	"internal/simparty":    {"internal/market", "internal/catalogue", "internal/participant"},
 	"internal/dip":         {"internal/market", "internal/catalogue", "internal/participant"},
 	"internal/signature":   {},
 }

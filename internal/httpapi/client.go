@@ -172,3 +172,29 @@ func truncate(b []byte, n int) string {
 	}
 	return string(b)
 }
+
+// Certificate fetches the DIP's signing certificate (GET /dip-certificate),
+// the one its webhook deliveries are signed with, in PEM.
+func (c *Client) Certificate(ctx context.Context) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.BaseURL, "/")+"/dip-certificate", nil)
+	if err != nil {
+		return nil, err
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /dip-certificate: %d %s", resp.StatusCode, truncate(b, 200))
+	}
+	return b, nil
+}

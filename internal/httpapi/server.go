@@ -45,6 +45,10 @@ type Config struct {
 	// ISD serves the standing data versions publicly under /isd/versions
 	// (see isd.go); nil: those routes answer 404.
 	ISD isd.Store
+	// CertificatePEM is the DIP's signing certificate, served publicly at
+	// GET /dip-certificate so that a participant can pin the certificate
+	// its webhook receiver trusts; nil: 404.
+	CertificatePEM []byte
 }
 
 // Server is the DIP API as an http.Handler.
@@ -89,6 +93,14 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(s.openapi)
+	})
+	s.mux.HandleFunc("GET /dip-certificate", func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.CertificatePEM == nil {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-pem-file")
+		w.Write(s.cfg.CertificatePEM)
 	})
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
 	s.mux.HandleFunc("GET /readyz", s.readyz)

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/mhhs/mhhs/internal/catalogue"
+	"github.com/mhhs/mhhs/internal/isd"
+	"github.com/mhhs/mhhs/internal/participant"
+	"github.com/mhhs/mhhs/internal/simparty"
+)
+
+// serviceSpec is a service this binary runs, inside mhhs serve
+// (--services) or as its own process (mhhs service NAME).
+type serviceSpec struct {
+	name, role, defaultID, doc string
+}
+
+var serviceSpecs = []serviceSpec{
+	{"isd", isd.SenderRole, "2000000001", "Industry Standing Data: announces each new version with IF-047"},
+	{"sim-supplier", "SUP", "2300000001", "a simulated supplier: records what the DIP routes to it and answers"},
+	{"sim-ldso", "LDSO", "2500000012", "a simulated LDSO: records what the DIP routes to it and answers"},
+}
+
+func serviceSpecOf(name string) (serviceSpec, error) {
+	for _, s := range serviceSpecs {
+		if s.name == name {
+			return s, nil
+		}
+	}
+	var names []string
+	for _, s := range serviceSpecs {
+		names = append(names, s.name)
+	}
+	return serviceSpec{}, fmt.Errorf("no service %q (services: %s)", name, strings.Join(names, ", "))
+}
+
+// serviceDeps is what a service is built from: its participant id, its
+// own durable store, the DIP's ISD versions (the ISD service) and where
+// the DIP serves their downloads.
+type serviceDeps struct {
+	id           string
+	store        participant.Store
+	isdStore     isd.Store
+	downloadBase string
+	environment  string
+	log          *slog.Logger
+}
+
+// newService builds the service of spec.
+func newService(spec serviceSpec, d serviceDeps) (participant.Service, error) {
+	switch spec.name {
+	case "isd":
+		if d.isdStore == nil {
+			return nil, fmt.Errorf("the isd service needs the store holding the standing data versions")
+		}
+		return &isd.Service{Store: d.isdStore, DownloadBase: strings.TrimSuffix(d.downloadBase, "/"), Logger: d.log,
+			Sender: &catalogue.Sender{DIPID: d.id, Role: spec.role, Environment: catalogue.Environment(d.environment)}}, nil
+	case "sim-supplier":
+		p := simparty.NewSupplier(d.id, d.store)
+		p.Logger = d.log
+		return p, nil
+	case "sim-ldso":
+		p := simparty.NewLDSO(d.id, d.store)
+		p.Logger = d.log
+		return p, nil
+	}
+	return nil, fmt.Errorf("no service %q", spec.name)
+}
+
+// serviceList parses --services: names separated by commas.
+func serviceList(s string) ([]serviceSpec, error) {
+	var out []serviceSpec
+	for _, name := range strings.Split(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		spec, err := serviceSpecOf(name)
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(out, func(o serviceSpec) bool { return o.name == name }) {
+			return nil, fmt.Errorf("service %s named twice", name)
+		}
+		out = append(out, spec)
+	}
+	return out, nil
+}
+
+// serviceIDs parses --service-ids: name=DIPID pairs separated by commas.
+func serviceIDs(s string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		if strings.TrimSpace(kv) == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("--service-ids %q: want name=DIPID", kv)
+		}
+		if _, err := serviceSpecOf(strings.TrimSpace(k)); err != nil {
+			return nil, err
+		}
+		out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return out, nil
+}
+
+// serviceNames lists the services for the usage text.
+func serviceNames() string {
+	var b strings.Builder
+	specs := slices.Clone(serviceSpecs)
+	sort.Slice(specs, func(i, j int) bool { return specs[i].name < specs[j].name })
+	for _, s := range specs {
+		fmt.Fprintf(&b, "  %-14s %s (role %s, DIP id %s by default)\n", s.name, s.doc, s.role, s.defaultID)
+	}
+	return b.String()
+}
+
+// runService runs a service's timed work until ctx ends, logging how it
+// stopped.
+func runService(ctx context.Context, name string, svc participant.Service, out participant.Sender, log *slog.Logger) error {
+	log.Info("service started", "service", name)
+	err := svc.Run(ctx, out)
+	if err != nil {
+		return fmt.Errorf("service %s: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+package simparty
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sort"
+
+	"github.com/mhhs/mhhs/internal/catalogue"
+	"github.com/mhhs/mhhs/internal/market"
+	"github.com/mhhs/mhhs/internal/participant"
+)
+
+// Party is a simulated supplier or LDSO: it records every delivery once
+// and accepts it.
+type Party struct {
+	DIPID  string
+	Role   string // SUP or LDSO
+	Store  participant.Store
+	Logger *slog.Logger
+	// Receives are the interfaces it takes (its webhooks in a split
+	// deployment); nil: every interface the catalogue delivers to Role.
+	Receives []string
+}
+
+// NewSupplier returns a simulated supplier keeping its records in st.
+func NewSupplier(dipID string, st participant.Store) *Party {
+	return &Party{DIPID: dipID, Role: string(market.RoleSupplier), Store: st}
+}
+
+// NewLDSO returns a simulated distributor keeping its records in st.
+func NewLDSO(dipID string, st participant.Store) *Party {
+	return &Party{DIPID: dipID, Role: string(market.RoleLDSO), Store: st}
+}
+
+// Tally is what a party has received.
+type Tally struct {
+	// Messages counts deliveries by interface and event ("IF-021 [ActivePower]").
+	Messages map[string]int `json:"messages"`
+	// Energy is the total of every IF-021 period received, by MPAN, in Wh:
+	// what a supplier bills and an LDSO charges use of system on.
+	Energy map[string]market.Energy `json:"energy"`
+	// Last is the transaction id of the last delivery, by interface.
+	Last map[string]string `json:"last"`
+}
+
+const tallyKey = "tally"
+
+// Channels returns the interfaces the party receives.
+func (p *Party) Channels() []string {
+	if p.Receives != nil {
+		return p.Receives
+	}
+	var out []string
+	for _, in := range catalogue.Default().Interfaces() {
+		for _, r := range in.Recipients {
+			if r == p.Role {
+				out = append(out, in.ID)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Handle records each delivery once (a redelivery, recognised by its
+// transaction id, changes nothing) and accepts it; a payload it cannot
+// read is rejected with its code, and a store failure asks the DIP to
+// retry.
+func (p *Party) Handle(ctx context.Context, ds []participant.Delivery) []catalogue.Code {
+	codes := make([]catalogue.Code, len(ds))
+	for i, d := range ds {
+		msg, err := d.Decode()
+		if err != nil {
+			var ie *catalogue.InvalidError
+			if errors.As(err, &ie) && len(ie.Findings) > 0 {
+				codes[i] = ie.Findings[0].Code
+			} else {
+				codes[i] = catalogue.MSG1001
+			}
+			continue
+		}
+		_, err = p.Store.Apply(ctx, d.TransactionID, func(tx participant.Tx) error {
+			var t Tally
+			if _, err := tx.Get(tallyKey, &t); err != nil {
+				return err
+			}
+			t.add(d, msg)
+			return tx.Put(tallyKey, t)
+		})
+		if err != nil {
+			p.logger().Error("simparty: recording a delivery failed", "dip_id", p.DIPID, "err", err)
+			codes[i] = participant.Retry
+			continue
+		}
+		codes[i] = participant.Accept
+	}
+	return codes
+}
+
+func (t *Tally) add(d participant.Delivery, msg catalogue.Payload) {
+	if t.Messages == nil {
+		t.Messages, t.Energy, t.Last = map[string]int{}, map[string]market.Energy{}, map[string]string{}
+	}
+	t.Messages[d.Channel+" "+d.Event]++
+	t.Last[d.Channel] = d.TransactionID
+	if m, ok := msg.(*catalogue.IF021ActivePower); ok {
+		for _, day := range m.CustomBlock.B900.SettlementDayConsumptionPeriods {
+			for _, period := range day.ConsumptionPeriods {
+				t.Energy[d.MPAN] += period.V
+			}
+		}
+	}
+}
+
+// Run does nothing timed yet: the simulated parties only answer.
+func (p *Party) Run(ctx context.Context, _ participant.Sender) error {
+	<-ctx.Done()
+	return nil
+}
+
+// Tally returns what the party has recorded.
+func (p *Party) Tally(ctx context.Context) (Tally, error) {
+	var t Tally
+	_, err := p.Store.Get(ctx, tallyKey, &t)
+	return t, err
+}
+
+func (p *Party) logger() *slog.Logger {
+	if p.Logger != nil {
+		return p.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
