@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -546,7 +545,7 @@ func (db *DB) recoverIntake(ctx context.Context) error {
 		if id < stSeg {
 			continue
 		}
-		data, err := os.ReadFile(segmentName(l.dir, id))
+		data, err := readFile(l.fs, segmentName(l.dir, id))
 		if err != nil {
 			return err
 		}
