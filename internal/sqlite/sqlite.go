@@ -242,8 +242,8 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // made with FULL (every other write) or by a checkpoint. A crash of the
 // process loses none of it; a power cut may lose it, which is harmless for
 // the writes that use it: the index of the intake log, which Open rebuilds
-// from the log, and delivery claims, which the hub releases when it starts
-// (ReleaseHeld).
+// from the log (but for registration updates: intake.go's index), and
+// delivery claims, which the hub releases when it starts (ReleaseHeld).
 func (db *DB) unsyncedTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	conn, err := db.w.Conn(ctx)
 	if err != nil {
