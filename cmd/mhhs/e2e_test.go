@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/mhhs/mhhs/internal/catalogue"
 	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/httpapi"
@@ -328,6 +330,40 @@ func items(t *testing.T, r *httpapi.Response) []catalogue.StandardResponseBodyTy
 
 func msgOf(it catalogue.StandardResponseBodyType) string { return deref(it.Message) }
 
+// statusesFor lists the statuses of the journal's attempts for recipient,
+// in order.
+func statusesFor(rec catalogue.DIPJournalRecord, recipient string) []string {
+	var out []string
+	for _, e := range rec.JournalEntries {
+		if e.Recipient != nil && *e.Recipient == recipient {
+			out = append(out, e.Status)
+		}
+	}
+	return out
+}
+
+// recipientLine returns the fields of recipient's line in the output of
+// mhhs recipient list (RECIPIENT STATE FAILURES PAUSED-AT), or four empty
+// fields.
+func recipientLine(out, recipient string) []string {
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) == 4 && f[0] == recipient {
+			return f
+		}
+	}
+	return make([]string, 4)
+}
+
+// deadLetters returns the rows of mhhs recipient dead-letters (TRANSACTION
+// CHANNEL MPAN ATTEMPTS LAST-ERROR...), without the header.
+func deadLetters(out string) [][]string {
+	var rows [][]string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		rows = append(rows, strings.Fields(line))
+	}
+	return rows
+}
+
 func TestDIPEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots mhhs serve and generates RSA keys")
@@ -369,12 +405,29 @@ func TestDIPEndToEnd(t *testing.T) {
 		if r.Status != 201 {
 			t.Fatalf("IF-001: %d %s", r.Status, r.Body)
 		}
-		inboxes[supID].wait(t, 1)  // Primary (named in A0)
-		inboxes[ldsoID].wait(t, 1) // Secondary (M0.distributorDIPID)
-		inboxes[mdsID].wait(t, 1)  // Always
-		if n := inboxes[lssID].count(); n != 0 {
-			t.Errorf("LSS received IF-001 (%d messages): not a recipient", n)
+		// The journal's Addressing entry holds the recipients, each by
+		// route, as intake chose them: LSS is not among them.
+		rec, ok, err := regs.client.DeliveryStatus(ctx, "IF-001", regsID, fmt.Sprintf("S-IF-001-%s-REGS-20250401-1", regsID))
+		if err != nil || !ok {
+			t.Fatalf("journal of IF-001: %v %v", ok, err)
 		}
+		var routes *catalogue.JournalEntryRecipientMap
+		for _, e := range rec.JournalEntries {
+			if e.DIPStage == "Addressing" {
+				routes = e.RecipientMap
+			}
+		}
+		want := &catalogue.JournalEntryRecipientMap{
+			Primary:   []catalogue.RecipientMapEntry{{Role: "SUP", DipId: supID}},   // named in A0
+			Secondary: []catalogue.RecipientMapEntry{{Role: "LDSO", DipId: ldsoID}}, // M0.distributorDIPID
+			Always:    []catalogue.RecipientMapEntry{{Role: "MDS", DipId: mdsID}},
+		}
+		if diff := cmp.Diff(want, routes); diff != "" {
+			t.Errorf("IF-001's recipient map (-want +got):\n%s", diff)
+		}
+		inboxes[supID].wait(t, 1)
+		inboxes[ldsoID].wait(t, 1)
+		inboxes[mdsID].wait(t, 1)
 		// Personal data: the supplier sees the premises address, the MDS does not.
 		address := func(m catalogue.Message) any {
 			var p struct {
@@ -536,36 +589,58 @@ func TestDIPEndToEnd(t *testing.T) {
 
 	t.Run("pause, dead letters and resume", func(t *testing.T) {
 		inboxes[lssID].setFail(1000)
-		for n := 30; n < 33; n++ {
+		// One message alone: its 4 attempts (--retry-attempts) fail, it is
+		// RetriesExhausted, and LSS, at 4 consecutive failures of the 6
+		// that pause it, is not paused.
+		if r, _ := sds.client.Send(ctx, "IF-021", if021(t, 30)); r.Status != 201 {
+			t.Fatalf("send: %d %s", r.Status, r.Body)
+		}
+		dead := fmt.Sprintf("S-IF-021-%s-SDS-20250401-30", sdsID)
+		var lss []string
+		var deadTx string
+		waitFor(t, "the dead letter's last attempt", func() bool {
+			rec, ok, err := sds.client.DeliveryStatus(ctx, "IF-021", sdsID, dead)
+			if err != nil || !ok {
+				t.Fatal(ok, err)
+			}
+			lss, deadTx = statusesFor(rec, lssID), rec.DIPTransactionID
+			return len(lss) > 0 && lss[len(lss)-1] != "Retrying"
+		})
+		if strings.Join(lss, ",") != "Retrying,Retrying,Retrying,RetriesExhausted" {
+			t.Errorf("LSS journal of the dead letter: %v, want 3 retries and RetriesExhausted", lss)
+		}
+		_, out, _ := runCLI(t, "", "recipient", "list", "--data", data)
+		if recipientLine(out, lssID)[1] != "delivering" || recipientLine(out, lssID)[2] != "4" {
+			t.Errorf("LSS after 4 failures:\n%s", out)
+		}
+		code, out, errOut := runCLI(t, "", "recipient", "dead-letters", "--data", data, lssID)
+		if got := deadLetters(out); code != exitOK || len(got) != 1 || got[0][0] != deadTx || got[0][1] != "IF-021" || got[0][3] != "4" {
+			t.Errorf("dead letters of LSS: %d\n%s%s\nwant %s on IF-021 after 4 attempts", code, out, errOut, deadTx)
+		}
+
+		// Two more failures pause LSS.
+		for n := 31; n < 33; n++ {
 			if r, _ := sds.client.Send(ctx, "IF-021", if021(t, n)); r.Status != 201 {
-				t.Fatalf("send: %d", r.Status)
+				t.Fatalf("send: %d %s", r.Status, r.Body)
 			}
 		}
-		// 4 attempts each exhaust the first messages; 6 consecutive failures pause LSS.
-		deadline := time.Now().Add(15 * time.Second)
-		for {
+		waitFor(t, "LSS paused", func() bool {
 			_, out, _ := runCLI(t, "", "recipient", "list", "--data", data)
-			if strings.Contains(out, lssID) && strings.Contains(out, "Paused") {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("LSS never paused:\n%s", out)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return recipientLine(out, lssID)[1] == "Paused"
+		})
 		inboxes[lssID].setFail(0)
-		code, out, _ := runCLI(t, "", "recipient", "resume", "--data", data, lssID)
+		code, out, _ = runCLI(t, "", "recipient", "resume", "--data", data, lssID)
 		if code != exitOK {
 			t.Fatal(out)
 		}
-		_, dead, _ := runCLI(t, "", "recipient", "dead-letters", "--data", data, lssID)
+		inboxes[lssID].wait(t, 2) // 31 and 32, retried at once on resume
 		code, out, _ = runCLI(t, "", "recipient", "requeue", "--data", data, lssID)
-		if code != exitOK {
-			t.Fatal(out)
+		if code != exitOK || !strings.Contains(out, "1 dead letters of "+lssID+" requeued") {
+			t.Fatalf("requeue: %d %s", code, out)
 		}
-		inboxes[lssID].wait(t, 3)
-		if !strings.Contains(dead, "IF-021") && !strings.Contains(out, "0 dead") {
-			t.Logf("dead letters before requeue:\n%s", dead)
+		inboxes[lssID].wait(t, 1)
+		if got := inboxes[lssID].last(); !strings.Contains(string(got.Payload), dead) {
+			t.Errorf("LSS's last message is not the requeued dead letter %s", dead)
 		}
 	})
 

@@ -2,6 +2,8 @@ package market
 
 import (
 	"errors"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -94,13 +96,32 @@ func FuzzParseDateTime(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	for _, s := range []string{
+		"2025-04-01T24:00:00+00:00", "2025-04-01T23:60:00+00:00", "2025-04-01T23:00:60+00:00",
+		"2025-04-31T00:00:00+00:00", "2025-13-01T00:00:00+00:00", "2025-04-01T00:00:00+15:00",
+		"2025-04-01T00:00:00+14:60", "2024-12-31T23:59:59+14:59", "2100-02-29T00:00:00+00:00",
+		"2000-02-29T00:00:00+00:00", "2025-04-01T00:00:00.000+01:00",
+	} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		tm, err := ParseDateTime(s)
+		ref, ok := referenceDateTime(s)
 		if err != nil {
 			if !errors.Is(err, ErrDateTime) {
 				t.Fatalf("ParseDateTime(%q): unexpected error %v", s, err)
 			}
+			if ok {
+				t.Fatalf("ParseDateTime(%q) = %v; the reference reads %v", s, err, ref)
+			}
 			return
+		}
+		if !ok {
+			t.Fatalf("ParseDateTime(%q) = %v; the reference rejects it", s, tm)
+		}
+		_, off := tm.Zone()
+		if _, refOff := ref.Zone(); !tm.Equal(ref) || off != refOff {
+			t.Fatalf("ParseDateTime(%q) = %v; the reference reads %v", s, tm, ref)
 		}
 		out := FormatDateTime(tm)
 		want := s
@@ -116,4 +137,40 @@ func FuzzParseDateTime(f *testing.F) {
 			t.Fatalf("time.Parse(%q) = %v, %v; ParseDateTime = %v", s, std, err, tm)
 		}
 	})
+}
+
+// dateTimePattern is DT-003: 25 characters with a numeric offset.
+var dateTimePattern = regexp.MustCompile(`^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})([+-])([0-9]{2}):([0-9]{2})$`)
+
+// referenceDateTime is a second reading of the wire date-time, for the fuzz
+// target: the pattern, then each field checked against its range, the day
+// by asking the standard library whether the date survives normalisation.
+func referenceDateTime(s string) (time.Time, bool) {
+	m := dateTimePattern.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false
+	}
+	n := make([]int, len(m))
+	for i, f := range m[1:] {
+		if f == "+" || f == "-" {
+			continue
+		}
+		v, err := strconv.Atoi(f)
+		if err != nil {
+			return time.Time{}, false
+		}
+		n[i+1] = v
+	}
+	year, month, day, hour, minute, sec, oh, om := n[1], time.Month(n[2]), n[3], n[4], n[5], n[6], n[8], n[9]
+	if d := time.Date(year, month, day, 0, 0, 0, 0, time.UTC); d.Year() != year || d.Month() != month || d.Day() != day {
+		return time.Time{}, false
+	}
+	if hour > 23 || minute > 59 || sec > 59 || oh > 14 || om > 59 {
+		return time.Time{}, false
+	}
+	off := oh*3600 + om*60
+	if m[7] == "-" {
+		off = -off
+	}
+	return time.Date(year, month, day, hour, minute, sec, 0, time.FixedZone("", off)), true
 }

@@ -3,7 +3,9 @@ package market
 import (
 	"errors"
 	"math"
+	"math/big"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -108,13 +110,23 @@ func FuzzParseKWh(f *testing.F) {
 	for _, s := range []string{"12.345", "-0.001", "0.000", "-0.000", "007.000", "999999999.999", "1.23", "1e3", "+1.000", "1234567890.000"} {
 		f.Add(s)
 	}
+	for _, s := range []string{"-", ".000", "1.", "-.001", "1.0000", "0001234567.000", "12.34٥", "1.2a4", "--1.000"} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		e, err := ParseKWh(s)
+		want, ok := referenceKWh(s)
 		if err != nil {
 			if !errors.Is(err, ErrEnergyFormat) {
 				t.Fatalf("ParseKWh(%q): unexpected error %v", s, err)
 			}
+			if ok {
+				t.Fatalf("ParseKWh(%q) = %v; the reference reads %d Wh", s, err, want)
+			}
 			return
+		}
+		if !ok || e != want {
+			t.Fatalf("ParseKWh(%q) = %d Wh; the reference reads %d Wh, accepted %v", s, e, want, ok)
 		}
 		// Formatting gives the input back, identical up to the leading
 		// zeros and negative zero the wire pattern allows.
@@ -125,4 +137,25 @@ func FuzzParseKWh(f *testing.F) {
 			t.Fatalf("ParseKWh(%q) = %d, %v; want %d", e.KWh(), again, err, e)
 		}
 	})
+}
+
+// kWhPattern is the wire pattern of a consumption value in the contract.
+var kWhPattern = regexp.MustCompile(`^-?[0-9]{1,9}\.[0-9]{3}$`)
+
+// referenceKWh is a second reading of the wire form, for the fuzz target:
+// the contract's pattern, then the exact decimal value with math/big, times
+// 1000. It reports whether s is a value of the wire form.
+func referenceKWh(s string) (Energy, bool) {
+	if !kWhPattern.MatchString(s) {
+		return 0, false
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return 0, false
+	}
+	r.Mul(r, big.NewRat(1000, 1))
+	if !r.IsInt() || !r.Num().IsInt64() {
+		return 0, false
+	}
+	return Energy(r.Num().Int64()), true
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -31,13 +32,14 @@ import (
 // fdatasync, so that the group commits of several committers share a sync
 // and the next ones are framed while it runs.
 type bodyLog struct {
+	fs      LogFS
 	dir     string
 	maxSize int64
 
 	// The writer's own: the segment it writes. Recovery uses them before
 	// the writer starts; size, cur's end then, is where the first
 	// reservation goes (resSize tracks the end from there on).
-	cur    *os.File
+	cur    LogFile
 	id     int64
 	size   int64
 	format segFormat // of cur
@@ -110,7 +112,7 @@ const (
 )
 
 // segmentFormat reads the format of the segment f from its head.
-func segmentFormat(f *os.File) (segFormat, error) {
+func segmentFormat(f LogFile) (segFormat, error) {
 	var head [len(logMagic)]byte
 	n, err := f.ReadAt(head[:], 0)
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -132,7 +134,7 @@ func formatOf(data []byte) segFormat {
 
 // segReader reads the bodies of a segment.
 type segReader struct {
-	f          *os.File
+	f          LogFile
 	compressed bool
 }
 
@@ -140,15 +142,15 @@ func segmentName(dir string, id int64) string {
 	return filepath.Join(dir, fmt.Sprintf("seg-%08d.log", id))
 }
 
-// openBodyLog opens the newest segment of the log in dir (creating the
-// first) for appending at its end. A new segment is compressed; recovery
-// (DB.recoverIntake) cuts what follows the last intact record and starts a
-// compressed segment after a segment of another format.
-func openBodyLog(dir string) (*bodyLog, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+// openBodyLog opens the newest segment of the log in dir on fsys (creating
+// the first) for appending at its end. A new segment is compressed;
+// recovery (DB.recoverIntake) cuts what follows the last intact record and
+// starts a compressed segment after a segment of another format.
+func openBodyLog(fsys LogFS, dir string) (*bodyLog, error) {
+	if err := fsys.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	l := &bodyLog{dir: dir, maxSize: segmentSize, readers: map[int64]segReader{}, id: 1}
+	l := &bodyLog{fs: fsys, dir: dir, maxSize: segmentSize, readers: map[int64]segReader{}, id: 1}
 	ids, err := l.segments()
 	if err != nil {
 		return nil, err
@@ -156,23 +158,21 @@ func openBodyLog(dir string) (*bodyLog, error) {
 	if len(ids) > 0 {
 		l.id = ids[len(ids)-1]
 	}
-	f, err := os.OpenFile(segmentName(dir, l.id), os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := fsys.OpenFile(segmentName(dir, l.id), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err
 	}
 	l.cur = f
 	if len(ids) == 0 { // a new segment: make its directory entry durable
-		if err := syncDir(dir); err != nil {
+		if err := fsys.SyncDir(dir); err != nil {
 			f.Close()
 			return nil, err
 		}
 	}
-	st, err := f.Stat()
-	if err != nil {
+	if l.size, err = f.Size(); err != nil {
 		f.Close()
 		return nil, err
 	}
-	l.size = st.Size()
 	if l.format, err = segmentFormat(f); err != nil {
 		f.Close()
 		return nil, err
@@ -214,13 +214,16 @@ func (l *bodyLog) startCompressed() error {
 }
 
 func (l *bodyLog) segments() ([]int64, error) {
-	names, err := filepath.Glob(filepath.Join(l.dir, "seg-*.log"))
+	names, err := l.fs.ReadDir(l.dir)
 	if err != nil {
 		return nil, err
 	}
 	var ids []int64
 	for _, n := range names {
-		id, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(filepath.Base(n), "seg-"), ".log"), 10, 64)
+		if ok, _ := filepath.Match("seg-*.log", n); !ok {
+			continue
+		}
+		id, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimPrefix(n, "seg-"), ".log"), 10, 64)
 		if err == nil {
 			ids = append(ids, id)
 		}
@@ -300,7 +303,7 @@ func (l *bodyLog) writeLoop() {
 func (l *bodyLog) flush(ws []*logWrite) error {
 	for _, w := range ws {
 		if w.seg != l.id {
-			if err := fdatasync(l.cur); err != nil {
+			if err := l.cur.Datasync(); err != nil {
 				return err
 			}
 			if err := l.rotate(); err != nil {
@@ -311,16 +314,16 @@ func (l *bodyLog) flush(ws []*logWrite) error {
 			return err
 		}
 	}
-	return fdatasync(l.cur)
+	return l.cur.Datasync()
 }
 
 // rotate starts the next segment, compressed.
 func (l *bodyLog) rotate() error {
-	f, err := os.OpenFile(segmentName(l.dir, l.id+1), os.O_CREATE|os.O_RDWR|os.O_EXCL, 0o600)
+	f, err := l.fs.OpenFile(segmentName(l.dir, l.id+1), os.O_CREATE|os.O_RDWR|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	if err := syncDir(l.dir); err != nil {
+	if err := l.fs.SyncDir(l.dir); err != nil {
 		f.Close()
 		return err
 	}
@@ -367,7 +370,7 @@ func (l *bodyLog) reader(seg int64) (segReader, error) {
 	if sr, ok := l.readers[seg]; ok {
 		return sr, nil
 	}
-	f, err := os.Open(segmentName(l.dir, seg))
+	f, err := l.fs.OpenFile(segmentName(l.dir, seg), os.O_RDONLY, 0)
 	if err != nil {
 		return segReader{}, err
 	}
@@ -401,7 +404,7 @@ func (l *bodyLog) removeBelow(oldest int64) error {
 			delete(l.readers, id)
 		}
 		l.rmu.Unlock()
-		if err := os.Remove(segmentName(l.dir, id)); err != nil && !os.IsNotExist(err) {
+		if err := l.fs.Remove(segmentName(l.dir, id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}
@@ -425,13 +428,4 @@ func (l *bodyLog) close() error {
 		return nil
 	}
 	return l.cur.Close()
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

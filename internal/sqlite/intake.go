@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -475,9 +474,17 @@ func (db *DB) index(ctx context.Context, items []indexItem) error {
 	last := items[len(items)-1]
 	// The log is the durable record of these rows: their commit need not
 	// wait for an fsync of SQLite's WAL (a power cut that takes the last
-	// index commits is mended from the log on open, as a crash is).
+	// index commits is mended from the log on open, as a crash is). Not so
+	// for a registration update: its group commit is answered once indexed,
+	// and recovery cuts a record of one that is not indexed (recordSync),
+	// so the commit that indexes it must survive a power cut: it commits
+	// with synchronous=FULL.
+	commit := db.unsyncedTx
 	msgArgs, delArgs := make([]any, 0, messageCols15*len(items)), make([]any, 0, 4*nd)
 	for i := range items {
+		if items[i].m.UpdateParties != nil { // as frame flags recordSync
+			commit = db.tx
+		}
 		m, ref := &items[i].m, items[i].ref
 		msgArgs = append(msgArgs, m.Seq, m.TransactionID, m.Channel, m.EventCode, m.SenderDIPID, m.SenderRole, m.SenderUniqueReference,
 			m.CorrelationID, nullable(m.MPAN), dip.Micros(m.AcceptedAt), false, items[i].recipients, ref.seg, ref.off, ref.n)
@@ -485,7 +492,7 @@ func (db *DB) index(ctx context.Context, items []indexItem) error {
 			delArgs = append(delArgs, r.DIPID, m.Seq, "Pending", dip.Micros(m.AcceptedAt))
 		}
 	}
-	return db.unsyncedTx(ctx, func(tx *sql.Tx) error {
+	return commit(ctx, func(tx *sql.Tx) error {
 		if err := execChunks(ctx, tx, chunks, messageCols15, msgArgs); err != nil {
 			return err
 		}
@@ -546,7 +553,7 @@ func (db *DB) recoverIntake(ctx context.Context) error {
 		if id < stSeg {
 			continue
 		}
-		data, err := os.ReadFile(segmentName(l.dir, id))
+		data, err := readFile(l.fs, segmentName(l.dir, id))
 		if err != nil {
 			return err
 		}

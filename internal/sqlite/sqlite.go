@@ -71,14 +71,34 @@ var _ dip.Store = (*DB)(nil)
 // (intake.go); another opens it beside that one, to read and administer,
 // and cannot accept messages.
 func Open(ctx context.Context, path string) (*DB, error) {
-	return open(ctx, path, -1)
+	return OpenOptions(ctx, path, Options{Wait: -1})
 }
 
 // OpenIntake opens the database at path as Open does, but for intake: when
 // another process holds the intake log (an admin command of the CLI, for a
 // moment), it waits up to wait for it, then fails.
 func OpenIntake(ctx context.Context, path string, wait time.Duration) (*DB, error) {
-	return open(ctx, path, wait)
+	return OpenOptions(ctx, path, Options{Wait: wait})
+}
+
+// Options are the settings of OpenOptions.
+type Options struct {
+	// Wait is how long to wait for the intake log when another process
+	// holds it, as OpenIntake's wait; negative opens without intake then,
+	// as Open does.
+	Wait time.Duration
+	// LogFS holds the intake log's segments; nil means the operating
+	// system's file system.
+	LogFS LogFS
+}
+
+// OpenOptions opens (creating if needed) the database at path as Open and
+// OpenIntake do, with opt.
+func OpenOptions(ctx context.Context, path string, opt Options) (*DB, error) {
+	if opt.LogFS == nil {
+		opt.LogFS = osFS{}
+	}
+	return open(ctx, path, opt.Wait, opt.LogFS)
 }
 
 // checkpointPages is how many WAL pages a commit leaves before it copies
@@ -90,9 +110,9 @@ func OpenIntake(ctx context.Context, path string, wait time.Duration) (*DB, erro
 // session 4).
 const checkpointPages = 100
 
-// open opens the database; wait < 0: without intake if another process
-// holds it.
-func open(ctx context.Context, path string, wait time.Duration) (*DB, error) {
+// open opens the database, its intake log on logFS; wait < 0: without
+// intake if another process holds it.
+func open(ctx context.Context, path string, wait time.Duration, logFS LogFS) (*DB, error) {
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(on)&_txlock=immediate"
 	w, err := sql.Open("sqlite", dsn+fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)", checkpointPages))
 	if err != nil {
@@ -139,10 +159,10 @@ func open(ctx context.Context, path string, wait time.Duration) (*DB, error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	if db.lock == nil {
-		db.bodies = &bodyLog{dir: dir, readers: map[int64]segReader{}}
+		db.bodies = &bodyLog{fs: logFS, dir: dir, readers: map[int64]segReader{}}
 		return db, nil
 	}
-	if db.bodies, err = openBodyLog(dir); err != nil {
+	if db.bodies, err = openBodyLog(logFS, dir); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: intake log of %s: %w", path, err)
 	}
@@ -228,8 +248,8 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 // made with FULL (every other write) or by a checkpoint. A crash of the
 // process loses none of it; a power cut may lose it, which is harmless for
 // the writes that use it: the index of the intake log, which Open rebuilds
-// from the log, and delivery claims, which the hub releases when it starts
-// (ReleaseHeld).
+// from the log (but for registration updates: intake.go's index), and
+// delivery claims, which the hub releases when it starts (ReleaseHeld).
 func (db *DB) unsyncedTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	conn, err := db.w.Conn(ctx)
 	if err != nil {
