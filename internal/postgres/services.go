@@ -74,7 +74,9 @@ type serviceTx struct {
 	now  int64
 }
 
-func (t *serviceTx) Get(key string, v any) (bool, error) { return getDocument(t.ctx, t.tx, t.name, key, v) }
+func (t *serviceTx) Get(key string, v any) (bool, error) {
+	return getDocument(t.ctx, t.tx, t.name, key, v)
+}
 
 func (t *serviceTx) Put(key string, v any) error {
 	b, err := json.Marshal(v)
