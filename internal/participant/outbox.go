@@ -35,10 +35,11 @@ type Outbox interface {
 // Relay sends an Outbox's messages to the DIP: in the order queued, in
 // batches per channel. A transport error leaves them queued and is tried
 // again after Poll; the DIP's refusal of a message is recorded and logged,
-// as sending it again would be refused again.
+// as sending it again would be refused again. A service makes its Relay
+// when it is made, wakes it from Handle after queueing, and runs it from
+// its Run with the Sender it is given.
 type Relay struct {
 	Outbox Outbox
-	Sender Sender
 	Poll   time.Duration // look for queued messages this often (default 1 s); Wake looks at once
 	Batch  int           // messages per request (default 50)
 	Logger *slog.Logger  // default: discard
@@ -46,12 +47,12 @@ type Relay struct {
 	wake chan struct{}
 }
 
-// NewRelay returns a Relay of o through s with the defaults.
-func NewRelay(o Outbox, s Sender, log *slog.Logger) *Relay {
+// NewRelay returns a Relay of o with the defaults.
+func NewRelay(o Outbox, log *slog.Logger) *Relay {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Relay{Outbox: o, Sender: s, Poll: time.Second, Batch: 50, Logger: log, wake: make(chan struct{}, 1)}
+	return &Relay{Outbox: o, Poll: time.Second, Batch: 50, Logger: log, wake: make(chan struct{}, 1)}
 }
 
 // Wake makes Run look for queued messages now.
@@ -62,13 +63,14 @@ func (r *Relay) Wake() {
 	}
 }
 
-// Run sends queued messages until ctx is done. It returns nil then, or the
-// outbox's error: a store that cannot be read stops the service.
-func (r *Relay) Run(ctx context.Context) error {
+// Run sends queued messages through s until ctx is done. It returns nil
+// then, or the outbox's error: a store that cannot be read stops the
+// service.
+func (r *Relay) Run(ctx context.Context, s Sender) error {
 	t := time.NewTicker(r.Poll)
 	defer t.Stop()
 	for {
-		if err := r.Flush(ctx); err != nil {
+		if err := r.Flush(ctx, s); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
@@ -83,16 +85,16 @@ func (r *Relay) Run(ctx context.Context) error {
 	}
 }
 
-// Flush sends what is queued now, until the queue is empty or the DIP
-// cannot be reached (which it logs, leaving the messages queued). It
-// returns the outbox's errors.
-func (r *Relay) Flush(ctx context.Context) error {
+// Flush sends what is queued now through s, until the queue is empty or
+// the DIP cannot be reached (which it logs, leaving the messages queued).
+// It returns the outbox's errors.
+func (r *Relay) Flush(ctx context.Context, s Sender) error {
 	for ctx.Err() == nil {
 		pending, err := r.Outbox.Pending(ctx, r.Batch*4)
 		if err != nil || len(pending) == 0 {
 			return err
 		}
-		done, reached := r.send(ctx, pending)
+		done, reached := r.send(ctx, s, pending)
 		if len(done) > 0 {
 			if err := r.Outbox.Done(ctx, done); err != nil {
 				return err
@@ -108,7 +110,7 @@ func (r *Relay) Flush(ctx context.Context) error {
 // send sends pending in runs of one channel, in order, and returns the
 // outcomes; reached is false when a request failed in transport (the rest
 // wait for the next round, so that order is kept).
-func (r *Relay) send(ctx context.Context, pending []Outgoing) (done []Sent, reached bool) {
+func (r *Relay) send(ctx context.Context, s Sender, pending []Outgoing) (done []Sent, reached bool) {
 	for i := 0; i < len(pending); {
 		j := i + 1
 		for j < len(pending) && j-i < r.Batch && pending[j].Channel == pending[i].Channel {
@@ -119,7 +121,7 @@ func (r *Relay) send(ctx context.Context, pending []Outgoing) (done []Sent, reac
 		for k, o := range run {
 			bodies[k] = o.Payload
 		}
-		vs, err := r.Sender.Send(ctx, run[0].Channel, bodies...)
+		vs, err := s.Send(ctx, run[0].Channel, bodies...)
 		if err != nil || len(vs) != len(run) {
 			r.Logger.Warn("outbox: the DIP was not reached; will retry", "channel", run[0].Channel, "count", len(run), "err", err)
 			return done, false
