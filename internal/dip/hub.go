@@ -513,8 +513,8 @@ func (h *Hub) Submit(ctx context.Context, sender *Participant, channel string, b
 			reject(catalogue.MSG3003, "no routing rule for "+v.Variant.InterfaceID, nil)
 			continue
 		}
-		update := RegistrationUpdate(h.cfg.Catalogue, v.Variant.InterfaceID, env.Payload)
-		recips, finding := Resolve(env, rule, parties[env.MPAN], update, h)
+		update := RegistrationUpdate(h.cfg.Catalogue, v.Variant.InterfaceID, env.Payload, now)
+		recips, finding := Resolve(env, rule, parties[env.MPAN].At(now), update, h)
 		if finding != nil {
 			finding.Path = fmt.Sprintf("[%d].%s", i, finding.Path)
 			reject(finding.Code, finding.Detail, []catalogue.Finding{*finding})

@@ -209,6 +209,24 @@ func testParties(t *testing.T, s dip.Store) {
 	if rec.Entries[1].Stage != "MPANUpdateQueue" {
 		t.Errorf("journal lacks MPANUpdateQueue: %+v", rec.Entries)
 	}
+	// A change secured for a later date is kept pending with the parties,
+	// and read back as it was stored.
+	later := t0.Add(7 * 24 * time.Hour).UTC()
+	sw := msg("2200000001", "S-3", "1200023305967", t0, "2300000002")
+	sw.UpdateParties = func(p *dip.Parties) bool {
+		p.Pending = append(p.Pending, dip.PartyChange{From: later, Role: dip.PartySupplier, DIPID: "2300000002"})
+		return true
+	}
+	accept(t, s, sw)
+	got, err = s.Parties(ctx(), []string{"1200023305967"})
+	must(t, err)
+	p := got["1200023305967"]
+	if p.Supplier != "2300000001" || len(p.Pending) != 1 || !p.Pending[0].From.Equal(later) || p.Pending[0].DIPID != "2300000002" {
+		t.Errorf("after a switch secured for later: %+v", p)
+	}
+	if p.At(later).Supplier != "2300000002" {
+		t.Errorf("the pending switch does not apply at its date: %+v", p.At(later))
+	}
 }
 
 func testClaimOrderAndLease(t *testing.T, s dip.Store) {
