@@ -145,9 +145,16 @@ func (m *Market) core(i int) core {
 	}
 	m.life(&c, &r)
 	if c.partner >= 0 {
-		// Export needs the import: it lives within the import's life.
+		// Export needs the import: it lives within the import's life. An
+		// export drawn to connect after the import is gone connects with
+		// it; one drawn to go before the import came goes with it.
 		p := m.core(c.partner)
-		c.from, c.to = max(c.from, p.from), min(c.to, p.to)
+		if c.from = max(c.from, p.from); c.from >= p.to {
+			c.from = p.from
+		}
+		if c.to = min(c.to, p.to); c.to <= c.from {
+			c.to = p.to
+		}
 	}
 	m.energisation(&c, &r)
 	return c

@@ -244,3 +244,40 @@ func TestSiteSeeds(t *testing.T) {
 		t.Errorf("seeds 1 and 2 share the MPAN or annual consumption of %d of 500 sites", same)
 	}
 }
+
+// TestSiteLives checks, in a market with many connections and
+// disconnections, that every site's life is a range and that an export
+// site lives within its import site's.
+func TestSiteLives(t *testing.T) {
+	const n = 50_000
+	m := busy(t, n)
+	ss := sites(t, m, 0, n)
+	earliest, latest := m.Config().Start, m.Timeline().To.AddDays(1)
+	life := func(s Site) (from, to market.SettlementDate) {
+		from, to = earliest, latest
+		if !s.Connected.IsZero() {
+			from = s.Connected
+		}
+		if !s.Disconnected.IsZero() {
+			to = s.Disconnected
+		}
+		return from, to
+	}
+	exports := 0
+	for _, s := range ss {
+		from, to := life(s)
+		if !from.Before(to) {
+			t.Errorf("site %d connected %s, disconnected %s", s.Index, s.Connected, s.Disconnected)
+		}
+		if s.Direction == Export {
+			exports++
+			ifrom, ito := life(ss[s.Linked])
+			if from.Before(ifrom) || to.After(ito) {
+				t.Errorf("export site %d lives %s..%s, its import %s..%s", s.Index, from, to, ifrom, ito)
+			}
+		}
+	}
+	if exports < n/50 {
+		t.Errorf("only %d export sites", exports)
+	}
+}
