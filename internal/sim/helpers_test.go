@@ -62,3 +62,12 @@ func checkShare(t *testing.T, name string, got, n int, want, tol float64) {
 func sigmas(k float64, p float64, n int) float64 {
 	return k * math.Sqrt(p*(1-p)/float64(n))
 }
+
+func mustDate(t testing.TB, s string) market.SettlementDate {
+	t.Helper()
+	d, err := market.ParseSettlementDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}

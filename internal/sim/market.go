@@ -131,7 +131,7 @@ func New(ds *isd.Dataset, cfg Config) (*Market, error) {
 		timeline: market.Range{From: cfg.Start, To: cfg.Start.AddDays(cfg.Horizon - 1)},
 		hv:       cfg.HV,
 		ehv:      cfg.EHV,
-		loss:     isd.Factor(cfg.LossFactor*1e6 + 0.5),
+		loss:     isd.Factor(float64(cfg.LossFactor*1e6) + 0.5), // float64() forbids a fused multiply-add
 		takeErr:  prob(cfg.TakeError),
 		gapMax:   uint64(cfg.Faults.GapMax),
 	}
