@@ -152,19 +152,27 @@ func (g *Daily) site(i int, v *[market.PeriodsPerUTCDay]market.Energy, q *[marke
 	x := r.next()
 	cu := c.cust
 	s := uint64(c.annual) * (m.dayLo[cu] + (x&0xffff)*m.daySpan[cu]>>16) >> 16 // Wh a year × day factor
-	sh := (*[market.PeriodsPerUTCDay]uint64)(g.shape[cu][c.shift:])
-	lo, span := m.periodLo[cu], m.periodSpan[cu]
-	// value = share (0.32) × period factor (16.16) × s, rounded: the
-	// product of the first two is below 2^42, so the whole fits in 128
-	// bits and the result is its top 80 bits after a 48-bit shift.
-	for p := 0; p < market.PeriodsPerUTCDay; p += 4 {
+	// value = share (0.32) × period factor (16.16) × s / 2^48, rounded.
+	// The first two multiply to below 2^41 (share < 2^24, factor < 2^17);
+	// s is cut to its top 22 bits, so the product fits 64 bits, and the
+	// shift is reduced by the bits cut (s < 2^46, so by at most 24).
+	e := uint(max(bits.Len64(s), 22) - 22)
+	sm, sh := s>>e, 48-e
+	half := uint64(1) << (sh - 1)
+	w := (*[market.PeriodsPerUTCDay]uint64)(g.shape[cu][c.shift:])
+	n := &m.noise[cu]
+	for p := 0; p < market.PeriodsPerUTCDay; p += 8 {
 		x := r.next()
-		for k := range 4 {
-			f := sh[p+k] * (lo + (x>>(16*k)&0xffff)*span>>16)
-			hi, low := bits.Mul64(f, s)
-			low, carry := bits.Add64(low, 1<<47, 0)
-			v[p+k] = market.Energy((hi+carry)<<16 | low>>48)
-		}
+		ww := (*[8]uint64)(w[p : p+8])
+		out := (*[8]market.Energy)(v[p : p+8])
+		out[0] = market.Energy((ww[0]*n[x&0xff]*sm + half) >> sh)
+		out[1] = market.Energy((ww[1]*n[x>>8&0xff]*sm + half) >> sh)
+		out[2] = market.Energy((ww[2]*n[x>>16&0xff]*sm + half) >> sh)
+		out[3] = market.Energy((ww[3]*n[x>>24&0xff]*sm + half) >> sh)
+		out[4] = market.Energy((ww[4]*n[x>>32&0xff]*sm + half) >> sh)
+		out[5] = market.Energy((ww[5]*n[x>>40&0xff]*sm + half) >> sh)
+		out[6] = market.Energy((ww[6]*n[x>>48&0xff]*sm + half) >> sh)
+		out[7] = market.Energy((ww[7]*n[x>>56]*sm + half) >> sh)
 	}
 	if q == nil {
 		return

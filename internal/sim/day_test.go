@@ -356,3 +356,42 @@ func TestFillRange(t *testing.T) {
 		t.Errorf("Daily(%s).Date() = %s", d, got)
 	}
 }
+
+// TestShapeBound checks the bound that generation's 64-bit arithmetic
+// relies on: every share of the year is below 2^24 in 0.32 fixed point
+// (and the period factors below 2^17), on every day of two years.
+func TestShapeBound(t *testing.T) {
+	m := newMarket(t, func(c *Config) {
+		for k := range c.Loads {
+			c.Loads[k].PeriodNoise = 0.99
+		}
+	})
+	for c := range nCustomers {
+		if n := m.noise[c][255]; n >= 1<<17 {
+			t.Errorf("%s: period factor %d", Customer(c), n)
+		}
+	}
+	for d := date(2025, 1, 1); d.Before(date(2027, 1, 1)); d = d.AddDays(1) {
+		g := m.Daily(d)
+		for c := range nCustomers {
+			for _, w := range g.shape[c] {
+				if w >= 1<<24 {
+					t.Fatalf("%s %s: share %d", d, Customer(c), w)
+				}
+			}
+		}
+	}
+}
+
+func TestNoiseMean(t *testing.T) {
+	m := newMarket(t, nil)
+	for c := range nCustomers {
+		var sum uint64
+		for _, n := range m.noise[c] {
+			sum += n
+		}
+		if mean := float64(sum) / 256 / (1 << 16); math.Abs(mean-1) > 1e-5 {
+			t.Errorf("%s: period factors average %v", Customer(c), mean)
+		}
+	}
+}

@@ -18,6 +18,7 @@ import (
 // immutable and safe for concurrent use.
 type Market struct {
 	cfg      Config
+	coreKey  uint64 // hash(Seed, tagCore), the key of every site's core stream
 	ds       *isd.Dataset
 	cal      *market.Calendar
 	timeline market.Range
@@ -35,9 +36,13 @@ type Market struct {
 
 	// annual[c][k] is the annual consumption of a site of type c whose
 	// spread draw falls in bucket k.
-	annual                               [nCustomers][spreadBuckets]int64
-	dayLo, daySpan, periodLo, periodSpan [nCustomers]uint64 // 16.16
-	year                                 [nCustomers]uint64 // yearTotals
+	annual         [nCustomers][spreadBuckets]int64
+	dayLo, daySpan [nCustomers]uint64 // 16.16
+	// noise[c][k] is the period factor (16.16) of type c for an 8-bit
+	// draw k: the centres of 256 equal steps from 1-PeriodNoise to
+	// 1+PeriodNoise, so their mean is 1.
+	noise [nCustomers][256]uint64
+	year  [nCustomers]uint64 // yearTotals
 
 	// Faults, cumulative thresholds on 2^32: gap, missing day, spike,
 	// zero day, negative.
@@ -126,6 +131,7 @@ func New(ds *isd.Dataset, cfg Config) (*Market, error) {
 	cfg.Groups = slices.Clone(cfg.Groups)
 	m := &Market{
 		cfg:      cfg,
+		coreKey:  hash(cfg.Seed, tagCore),
 		ds:       ds,
 		cal:      market.NewCalendar(),
 		timeline: market.Range{From: cfg.Start, To: cfg.Start.AddDays(cfg.Horizon - 1)},
@@ -166,7 +172,10 @@ func New(ds *isd.Dataset, cfg Config) (*Market, error) {
 	m.year = yearTotals()
 	for c, l := range cfg.Loads {
 		m.dayLo[c], m.daySpan[c] = q16(1-l.DayNoise), q16(2*l.DayNoise)
-		m.periodLo[c], m.periodSpan[c] = q16(1-l.PeriodNoise), q16(2*l.PeriodNoise)
+		lo, span := q16(1-l.PeriodNoise), q16(2*l.PeriodNoise)
+		for k := range m.noise[c] {
+			m.noise[c][k] = lo + (uint64(2*k+1)*span+256)/512
+		}
 		sigma := int64(q16(l.Spread))
 		for k := range spreadBuckets {
 			// The bucket's centre as a standard normal deviate: four

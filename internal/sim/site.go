@@ -96,7 +96,7 @@ func (m *Market) base(r *rng) (market.MarketSegment, bool) {
 
 // core computes the consumption-relevant attributes of site i.
 func (m *Market) core(i int) core {
-	r := stream(m.cfg.Seed, tagCore, uint64(i))
+	r := rng{hash(m.coreKey, uint64(i))} // stream(seed, tagCore, i)
 	c := core{partner: -1, shift: 1, from: always, to: never, e1: never, e2: never}
 	c.seg, c.domestic = m.base(&r)
 	a := r.next()
@@ -124,7 +124,7 @@ func (m *Market) core(i int) core {
 	// An odd site may be the export MPAN of the even site before it, if
 	// both drew smart domestic.
 	if i&1 == 1 && c.seg == market.SegmentSmart && c.domestic && a&0xffffffff < m.pExport {
-		pr := stream(m.cfg.Seed, tagCore, uint64(i-1))
+		pr := rng{hash(m.coreKey, uint64(i-1))}
 		if seg, dom := m.base(&pr); seg == market.SegmentSmart && dom {
 			c.cust, c.partner = Solar, i-1
 		}
