@@ -68,10 +68,11 @@ type Event struct {
 // Events returns the business events of sites first to first+n-1 whose
 // dates lie in from..to (inclusive), in date order, then site order, then
 // the order in which they happen to a site. Events happen only within
-// the timeline (Start+1 to Start+Horizon-1) and while a site is live:
-// from the day after its connection (or Start) to the day before its
-// disconnection. It returns an error wrapping ErrRange if a site does not
-// exist.
+// the timeline (Start+1 to Start+Horizon-1): a Connection on a site's
+// first day, a Disconnection on the first day it has no metering point,
+// and the others from the day after its connection (or Start) to the day
+// before its disconnection. It returns an error wrapping ErrRange if a
+// site does not exist.
 //
 // The events of a site are computed by walking its timeline from Start,
 // so the cost grows with the timeline, not with from.
