@@ -23,6 +23,7 @@ var domain = map[string][]string{
 	"internal/isd":         {"internal/market", "internal/catalogue", "internal/participant"},
 	"internal/participant": {"internal/market", "internal/catalogue"},
 	"internal/simparty":    {"internal/market", "internal/catalogue", "internal/participant"},
+	"internal/sim":         {"internal/market", "internal/isd", "internal/signature"},
 	"internal/dip":         {"internal/market", "internal/catalogue", "internal/participant"},
 	"internal/signature":   {},
 }
