@@ -891,7 +891,8 @@ func (h *Hub) endpoint(recipient, channel string) (Endpoint, bool) {
 	return Endpoint{}, false
 }
 
-// EgressArray returns the DIPMessageEgressArray body for payloads.
+// EgressArray returns the DIPMessageEgressArray body for payloads: a JSON
+// array of {"payload": …}, the shape of a sender's DIPMessageArray too.
 func EgressArray(bodies [][]byte) []byte {
 	n := 2
 	for _, b := range bodies {
