@@ -112,7 +112,7 @@ func RegistrationUpdate(c *catalogue.Catalogue, channel string, payload []byte) 
 		return func(p *Parties) bool { return set(&p.Supplier, id) }
 	case *catalogue.IF036MSAppActive:
 		ms, sup := m.CustomBlock.B014.IncomingMeteringServiceDIPID, m.CustomBlock.B012.ServiceProviderAppointmentRequestingSupplierDIPID
-		return func(p *Parties) bool { return set(&p.MeteringService, ms) || set(&p.Supplier, sup) }
+		return func(p *Parties) bool { changed := set(&p.MeteringService, ms); return set(&p.Supplier, sup) || changed }
 	case *catalogue.IF036DSAppActive:
 		ds, sup := m.CustomBlock.B015.IncomingDataServiceDIPID, m.CustomBlock.B012.ServiceProviderAppointmentRequestingSupplierDIPID
 		mdr := ""

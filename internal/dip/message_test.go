@@ -245,6 +245,16 @@ func TestRegistrationUpdate(t *testing.T) {
 			m.CustomBlock.B014.IncomingMeteringServiceDIPID = ms2
 			m.CustomBlock.B012.ServiceProviderAppointmentRequestingSupplierDIPID = sup
 		}), Parties{MPAN: before.MPAN, Supplier: sup, MeteringService: ms2, DataService: ds}, true},
+		{"IF-036 metering service appointed by a new supplier", "IF-036", example(t, "IF-036 [MSAppActive]", false, func(p catalogue.Payload) {
+			m := p.(*catalogue.IF036MSAppActive)
+			m.CustomBlock.B014.IncomingMeteringServiceDIPID = ms2
+			m.CustomBlock.B012.ServiceProviderAppointmentRequestingSupplierDIPID = sup2
+		}), Parties{MPAN: before.MPAN, Supplier: sup2, MeteringService: ms2, DataService: ds}, true},
+		{"IF-036 metering service reappointed by a new supplier", "IF-036", example(t, "IF-036 [MSAppActive]", false, func(p catalogue.Payload) {
+			m := p.(*catalogue.IF036MSAppActive)
+			m.CustomBlock.B014.IncomingMeteringServiceDIPID = ms
+			m.CustomBlock.B012.ServiceProviderAppointmentRequestingSupplierDIPID = sup2
+		}), Parties{MPAN: before.MPAN, Supplier: sup2, MeteringService: ms, DataService: ds}, true},
 		{"IF-036 data service and MDR appointed by a new supplier", "IF-036", example(t, "IF-036 [DSAppActive]", true, func(p catalogue.Payload) {
 			m := p.(*catalogue.IF036DSAppActive)
 			m.CustomBlock.B015.IncomingDataServiceDIPID = "1200000002"
