@@ -175,6 +175,13 @@ func (r *recorder) to(recipient string) []participant.Delivery {
 	return out
 }
 
+// callCount returns how many batches the services were handed.
+func (r *recorder) callCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.calls
+}
+
 func (r *recorder) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -215,10 +222,10 @@ type testHub struct {
 // hubTest runs f in a bubble with a running hub configured by cfg. When
 // cfg.Services is nil, every participant of the market is a co-located
 // service of the recorder; an empty non-nil list makes none.
-func hubTest(t *testing.T, cfg dip.Config, f func(th *testHub)) {
+func hubTest(t *testing.T, cfg dip.Config, f func(t *testing.T, th *testHub)) {
 	synctest.Test(t, func(t *testing.T) {
 		th := newTestHub(t, openStore(t), cfg)
-		f(th)
+		f(t, th)
 	})
 }
 
@@ -231,6 +238,11 @@ func newTestHub(t *testing.T, db dip.Store, cfg dip.Config) *testHub {
 		for _, p := range testMarket() {
 			cfg.Services = append(cfg.Services, th.rec.service(p.DIPID))
 		}
+	}
+	if cfg.PollInterval == 0 {
+		// Each poll is real work on the store, however fast the bubble's
+		// clock runs: poll once a second (a Wake still delivers at once).
+		cfg.PollInterval = time.Second
 	}
 	th.hub = dip.NewHub(db, cfg)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -64,7 +64,7 @@ func TestSubmitRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hubTest(t, tt.cfg, func(th *testHub) {
+			hubTest(t, tt.cfg, func(t *testing.T, th *testHub) {
 				p, _ := th.hub.Participant(tt.from)
 				items, err := th.hub.Submit(th.ctx, p, tt.channel, tt.body)
 				if err != nil {
@@ -103,7 +103,7 @@ func TestSubmitRejects(t *testing.T) {
 // DS Y leaves no trace under DS Y's name: its reference stays free for
 // DS Y, whose own message with it is then accepted.
 func TestSubmitSpoofedSenderIsNotStoredAsTheVictim(t *testing.T) {
-	hubTest(t, dip.Config{}, func(th *testHub) {
+	hubTest(t, dip.Config{}, func(t *testing.T, th *testHub) {
 		forged := build(t, msgOpts{Variant: "IF-021 [ActivePower]", From: dsY, Key: "victim"})
 		items := th.submit(dsX, "IF-021", forged)
 		if items[0].Code != catalogue.MSG4004 {
@@ -124,7 +124,7 @@ func TestSubmitSpoofedSenderIsNotStoredAsTheVictim(t *testing.T) {
 // yet), has one delivery per recipient, and reaches each co-located
 // service as the role it was routed to.
 func TestSubmitAccepts(t *testing.T) {
-	hubTest(t, dip.Config{}, func(th *testHub) {
+	hubTest(t, dip.Config{}, func(t *testing.T, th *testHub) {
 		a := if021(t, "a", testMPAN)
 		b := if021(t, "b", otherMPAN)
 		items := th.submit(dsX, "IF-021", a, b)
@@ -194,7 +194,7 @@ func TestSubmitAccepts(t *testing.T) {
 // the second time (MSG3001); sent again in a later request it is refused
 // with the first message's transaction id, and nothing more is stored.
 func TestSubmitDuplicates(t *testing.T) {
-	hubTest(t, dip.Config{}, func(th *testHub) {
+	hubTest(t, dip.Config{}, func(t *testing.T, th *testHub) {
 		m := if021(t, "dup", testMPAN)
 		items := th.submit(dsX, "IF-021", m, m)
 		if !items[0].Accepted() || items[1].Code != catalogue.MSG3001 || items[1].TransactionID != "" {
@@ -223,7 +223,7 @@ func TestSubmitDuplicates(t *testing.T) {
 // TestSubmitMixedArray: one refused message does not refuse the others of
 // its array; items come back in order.
 func TestSubmitMixedArray(t *testing.T) {
-	hubTest(t, dip.Config{}, func(th *testHub) {
+	hubTest(t, dip.Config{}, func(t *testing.T, th *testHub) {
 		items := th.submit(dsX, "IF-021",
 			if021(t, "ok1", testMPAN),
 			build(t, msgOpts{Variant: "IF-021 [ActivePower]", From: dsY, Key: "forged"}),
