@@ -216,7 +216,11 @@ type testHub struct {
 	db   *sqlite.DB
 	rec  *recorder
 	hub  *dip.Hub
-	stop func() error // cancels Run and returns its error
+	done chan error // Run's result
+	// stop cancels Run and returns its error; once a test called it,
+	// the cleanup leaves the error to the test.
+	stop    func() error
+	stopped bool
 }
 
 // hubTest runs f in a bubble with a running hub configured by cfg. When
@@ -224,16 +228,16 @@ type testHub struct {
 // service of the recorder; an empty non-nil list makes none.
 func hubTest(t *testing.T, cfg dip.Config, f func(t *testing.T, th *testHub)) {
 	synctest.Test(t, func(t *testing.T) {
-		th := newTestHub(t, openStore(t), cfg)
-		f(t, th)
+		db := openStore(t)
+		f(t, newTestHub(t, db, db, cfg))
 	})
 }
 
-// newTestHub runs a hub on db until the test ends (inside a bubble).
-func newTestHub(t *testing.T, db dip.Store, cfg dip.Config) *testHub {
+// newTestHub runs a hub on store (db, or db with a fault) until the test
+// ends; inside a bubble.
+func newTestHub(t *testing.T, db *sqlite.DB, store dip.Store, cfg dip.Config) *testHub {
 	t.Helper()
-	th := &testHub{t: t, ctx: context.Background(), rec: &recorder{}}
-	th.db, _ = db.(*sqlite.DB)
+	th := &testHub{t: t, ctx: context.Background(), db: db, rec: &recorder{}, done: make(chan error, 1)}
 	if cfg.Services == nil {
 		for _, p := range testMarket() {
 			cfg.Services = append(cfg.Services, th.rec.service(p.DIPID))
@@ -244,26 +248,116 @@ func newTestHub(t *testing.T, db dip.Store, cfg dip.Config) *testHub {
 		// clock runs: poll once a second (a Wake still delivers at once).
 		cfg.PollInterval = time.Second
 	}
-	th.hub = dip.NewHub(db, cfg)
+	th.hub = dip.NewHub(store, cfg)
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- th.hub.Run(ctx) }()
+	go func() { th.done <- th.hub.Run(ctx) }()
 	var once sync.Once
 	var runErr error
-	th.stop = func() error {
-		once.Do(func() { cancel(); runErr = <-done })
+	stop := func() error {
+		once.Do(func() { cancel(); runErr = <-th.done })
 		return runErr
 	}
+	th.stop = func() error { th.stopped = true; return stop() }
 	synctest.Wait()
 	if err := th.hub.Ready(th.ctx); err != nil {
 		t.Fatalf("hub not ready: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := th.stop(); err != nil {
+		if err := stop(); err != nil && !th.stopped {
 			t.Errorf("Run: %v", err)
 		}
 	})
 	return th
+}
+
+// exited reports whether Run has returned (after synctest.Wait), and its
+// error.
+func (th *testHub) exited() (bool, error) {
+	synctest.Wait()
+	select {
+	case err := <-th.done:
+		th.done <- err // for stop
+		return true, err
+	default:
+		return false, nil
+	}
+}
+
+// errDisk is the fault faultStore injects.
+var errDisk = errors.New("injected: the disk is gone")
+
+// faultStore is the real SQLite store with faults a test switches on: a
+// failing Accept, ClaimDue or Participants, and a gate that holds Parties
+// (the first read of a submission) until the test opens it.
+type faultStore struct {
+	*sqlite.DB
+	mu               sync.Mutex
+	failAccept       bool
+	failClaims       int // the next n ClaimDue calls fail
+	claimFailures    int // how many ClaimDue calls failed
+	failParticipants bool
+	partiesGate      chan struct{} // when set, Parties waits for it to close
+	partiesEntered   chan struct{} // signalled when Parties is held
+}
+
+func (f *faultStore) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResult, error) {
+	f.mu.Lock()
+	fail := f.failAccept
+	f.mu.Unlock()
+	if fail {
+		return nil, errDisk
+	}
+	return f.DB.Accept(ctx, msgs)
+}
+
+func (f *faultStore) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, error) {
+	f.mu.Lock()
+	fail := f.failClaims > 0
+	if fail {
+		f.failClaims--
+		f.claimFailures++
+	}
+	f.mu.Unlock()
+	if fail {
+		return nil, errDisk
+	}
+	return f.DB.ClaimDue(ctx, q)
+}
+
+func (f *faultStore) Participants(ctx context.Context) ([]dip.Participant, error) {
+	f.mu.Lock()
+	fail := f.failParticipants
+	f.mu.Unlock()
+	if fail {
+		return nil, errDisk
+	}
+	return f.DB.Participants(ctx)
+}
+
+func (f *faultStore) Parties(ctx context.Context, mpans []string) (map[string]dip.Parties, error) {
+	f.mu.Lock()
+	gate, entered := f.partiesGate, f.partiesEntered
+	f.mu.Unlock()
+	if gate != nil {
+		entered <- struct{}{}
+		<-gate
+	}
+	return f.DB.Parties(ctx, mpans)
+}
+
+func (f *faultStore) set(fn func(f *faultStore)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn(f)
+}
+
+// faultTest is hubTest over a faultStore.
+func faultTest(t *testing.T, cfg dip.Config, f func(t *testing.T, th *testHub, fs *faultStore)) {
+	synctest.Test(t, func(t *testing.T) {
+		db := openStore(t)
+		fs := &faultStore{DB: db}
+		f(t, newTestHub(t, db, fs, cfg), fs)
+	})
 }
 
 // settle lets the hub deliver what is due now and waits until it is done.
