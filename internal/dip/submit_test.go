@@ -33,9 +33,9 @@ func TestSubmitRejects(t *testing.T) {
 		journalFrom, journalRef string
 	}{
 		{name: "not a message array", from: dsX, channel: "IF-021", body: []byte(`{"payload":{}}`),
-			code: catalogue.MSG1001},
+			code: catalogue.MSG1001, detail: "must be a JSON array"},
 		{name: "invalid JSON", from: dsX, channel: "IF-021", body: []byte(`[{"payload":{"CommonBlock":`),
-			code: catalogue.MSG1002},
+			code: catalogue.MSG1002, detail: "invalid JSON"},
 		{name: "schema failure", from: dsX, channel: "IF-021",
 			body: dip.EgressArray([][]byte{bytes.Replace(if021(msgOpts{Key: "schema"}), []byte(`"CustomBlock":{`), []byte(`"CustomBlock":{"bogus":1,`), 1)}),
 			code: catalogue.MSG1001, detail: "bogus", journalFrom: dsX, journalRef: ref("IF-021", dsX, "SDS", "schema")},
