@@ -346,11 +346,8 @@ func TestPerMPANOrder(t *testing.T) {
 // however long the hub runs; DeliverOnce attempts what is due at
 // Config.Now and returns how many.
 func TestConfigNowGovernsRetries(t *testing.T) {
-	synctest := func(f func(t *testing.T, th *testHub, c *manualClock)) {
-		c := &manualClock{t: time.Date(2025, 4, 1, 12, 0, 0, 0, time.UTC)}
-		hubTest(t, dip.Config{Retry: retrying, Now: c.Now}, func(t *testing.T, th *testHub) { f(t, th, c) })
-	}
-	synctest(func(t *testing.T, th *testHub, c *manualClock) {
+	c := &manualClock{t: time.Date(2025, 4, 1, 12, 0, 0, 0, time.UTC)}
+	hubTest(t, dip.Config{Retry: retrying, Now: c.Now}, func(t *testing.T, th *testHub) {
 		th.rec.setAnswer(refuse(mds))
 		th.accept(dsX, "IF-021", if021(t, "now", testMPAN))
 		th.after(10 * time.Second) // the bubble's clock; the hub's does not move

@@ -3,11 +3,9 @@ package dip_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -57,14 +55,12 @@ type msgOpts struct {
 	Variant string // "IF-021 [ActivePower]"
 	From    string // default dsX
 	Role    string // default SDS
-	Key     string // reference suffix; default a fresh one
+	Key     string // reference suffix
 	Full    bool   // every optional key (the B022 address of IF-036)
 	MPAN    string // default testMPAN
 	To      []string
 	Edit    func(catalogue.Payload)
 }
-
-var keys atomic.Int64
 
 // ref returns the sender reference of a message on iface from a sender.
 func ref(iface, from, role, key string) string {
@@ -80,7 +76,7 @@ func build(t testing.TB, o msgOpts) []byte {
 		o.Role = "SDS"
 	}
 	if o.Key == "" {
-		o.Key = fmt.Sprint("K", keys.Add(1))
+		t.Fatal("a test message needs a Key")
 	}
 	if o.MPAN == "" {
 		o.MPAN = testMPAN
@@ -180,12 +176,6 @@ func (r *recorder) callCount() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.calls
-}
-
-func (r *recorder) reset() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.got, r.calls = nil, 0
 }
 
 // openStore opens a fresh SQLite store with the test market registered.
