@@ -124,8 +124,21 @@ func (c *Config) defaults() {
 	if c.Routing == nil {
 		c.Routing = DefaultRouting(c.Catalogue)
 	}
+	// A zero policy takes the defaults; in a policy given in part, a zero
+	// attempt count or delay (which would retry in a tight loop) takes its
+	// default, while a zero jitter or pause threshold means none.
+	def := DefaultRetryPolicy()
+	if c.Retry == (RetryPolicy{}) {
+		c.Retry = def
+	}
 	if c.Retry.MaxAttempts == 0 {
-		c.Retry = DefaultRetryPolicy()
+		c.Retry.MaxAttempts = def.MaxAttempts
+	}
+	if c.Retry.BaseDelay == 0 {
+		c.Retry.BaseDelay = def.BaseDelay
+	}
+	if c.Retry.MaxDelay == 0 {
+		c.Retry.MaxDelay = def.MaxDelay
 	}
 	if c.Masking == nil {
 		c.Masking = DefaultMasking()
@@ -915,19 +928,29 @@ func EgressArray(bodies [][]byte) []byte {
 
 func (h *Hub) deliverBatch(ctx context.Context, to Endpoint, ds []Delivery) []Attempt {
 	bodies := make([][]byte, len(ds))
+	var maskErr error
 	for i := range ds {
 		b, err := h.cfg.Masking.Apply(ds[i].Body, ds[i].Role)
 		if err != nil { // stored bodies are valid JSON: this is a fault
 			h.cfg.Logger.Error("mask", "err", err, "seq", ds[i].Seq)
-			b = ds[i].Body
+			maskErr = err
 		}
 		bodies[i] = b
 	}
 	start := h.cfg.Now()
 	var res Result
-	if svc, ok := h.local[to.Recipient]; ok {
+	svc, local := h.local[to.Recipient]
+	switch {
+	case maskErr != nil:
+		// Fail closed: a body that cannot be masked is not delivered, as
+		// it may carry personal data the recipient must not see.
+		res = Result{Outcome: Failed, Err: "masking failed: " + maskErr.Error()}
+	case local && to.Channel == StatusChannel:
+		// A co-located service takes no status messages: they are done.
+		res = Result{Outcome: Delivered, Err: "a co-located service takes no status messages"}
+	case local:
 		res = svc.deliver(ctx, ds, bodies)
-	} else {
+	default:
 		array := EgressArray(bodies)
 		if to.Channel == StatusChannel {
 			array = StatusArray(bodies)

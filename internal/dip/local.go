@@ -18,20 +18,24 @@ type LocalService struct {
 	Handler participant.Handler
 	// Channels are the interfaces it receives, as a webhook recipient
 	// configures them; deliveries on others wait, Pending, as they would
-	// for a recipient with no webhook. Nil: every interface (never the
-	// status messages, which are not payloads).
+	// for a recipient with no webhook. Nil: every interface. Status
+	// messages (L4) about what it sent are not payloads: the hub records
+	// them as delivered without calling the service.
 	Channels []string
 }
 
+// channels are what the hub claims for the service: its Channels (nil:
+// every interface), and the status messages, which it does not take and
+// the hub records as done (they would otherwise wait for ever and keep
+// their messages from being purged).
 func (s *LocalService) channels() []string {
-	if s.Channels != nil {
-		return s.Channels
+	all := append([]string(nil), s.Channels...)
+	if s.Channels == nil {
+		for _, in := range catalogue.Default().Interfaces() {
+			all = append(all, in.ID)
+		}
 	}
-	var all []string
-	for _, in := range catalogue.Default().Interfaces() {
-		all = append(all, in.ID)
-	}
-	return all
+	return append(all, StatusChannel)
 }
 
 // deliver hands a batch to the service and reads its answers as the

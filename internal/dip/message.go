@@ -61,9 +61,21 @@ func NewTransactionID(channel, sender, role string, at time.Time) string {
 
 var lastTxClock atomic.Uint64
 
+// publicationOf is the D0.publicationID of a channel the contract gives no
+// PUB id for: IF-051 becomes PUB-051, as every IF-nnn has PUB-nnn (DI-986
+// needs 7 or 8 characters, which "IF-051" is not); a REP-xxx report keeps
+// its own id, which fits. An assumption: the public record names neither.
+func publicationOf(channel string) string {
+	if rest, ok := strings.CutPrefix(channel, "IF-"); ok {
+		return "PUB-" + rest
+	}
+	return channel
+}
+
 // EgressBody completes A0 (all recipients by route) and D0 in the sender's
 // payload. publication is the channel's PUB-nnn; where the spec gives none
-// (IF-051, REP-xxx) the channel id stands in, as D0.publicationID is required.
+// (IF-051, REP-xxx), publicationOf stands in, as D0.publicationID is
+// required.
 func EgressBody(payload []byte, m *Message, publication string, replay bool) ([]byte, error) {
 	a0 := catalogue.A0{PrimaryRecipients: []string{}, SecondaryRecipients: []string{}, Always: []string{}}
 	for _, r := range m.Recipients {
@@ -77,7 +89,7 @@ func EgressBody(payload []byte, m *Message, publication string, replay bool) ([]
 		}
 	}
 	if publication == "" {
-		publication = m.Channel
+		publication = publicationOf(m.Channel)
 	}
 	d0 := catalogue.D0{TransactionID: m.TransactionID, TransactionTimestamp: market.At(m.AcceptedAt),
 		PublicationID: publication, ReplayIndicator: replay}

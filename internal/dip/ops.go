@@ -19,13 +19,12 @@ func (h *Hub) Ready(ctx context.Context) error {
 	started, closing, w := h.started, h.closing, h.workers
 	h.life.Unlock()
 	switch {
+	case closing && w != nil && w.err() != nil:
+		return fmt.Errorf("the hub stopped: %w", w.err())
+	case closing:
+		return errors.New("the hub is not running (stopped, or shutting down)")
 	case !started || w == nil:
 		return errors.New("the hub is starting")
-	case closing:
-		if err := w.err(); err != nil {
-			return fmt.Errorf("the hub stopped: %w", err)
-		}
-		return errors.New("the hub is shutting down")
 	}
 	running := w.running()
 	for _, name := range []string{"deliver", "refresh"} {
