@@ -43,8 +43,8 @@ const busyRetryAfter = 1
 //  4. the body must arrive within BodyTimeout of the request's headers
 //     (ServeHTTP sets the read deadline), else 408.
 //
-// A request refused before its body was read in full has its connection
-// closed after the answer (refuse): the server does not wait for the rest.
+// A request refused before its body was read in full is answered at once
+// (refuse): the server does not wait for the rest.
 
 // readBody reads the request's body within the limits above and returns it
 // with the function that gives its bytes back to the budget, to be called
@@ -140,13 +140,14 @@ func (s *Server) readError(err error) error {
 	return fail(http.StatusBadRequest, catalogue.MSG1002, "reading the request body: %v", err)
 }
 
-// refuse answers a request refused before its body was read in full, and
-// closes its connection: the server would otherwise read what is left of
-// the body before the next request, for as long as the client takes to
-// send it.
+// refuse answers a request refused before its body was read in full. It
+// ends the body's read deadline first: net/http reads what is left of a
+// body before it answers (to reuse the connection), and would wait for it
+// as long as the client takes to send it; with the deadline past, it
+// answers at once and closes the connection, unless the body had already
+// arrived whole.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, sender string, err error) {
 	if r.ContentLength != 0 {
-		w.Header().Set("Connection", "close")
 		http.NewResponseController(w).SetReadDeadline(time.Now())
 	}
 	s.writeError(w, r, sender, err)
