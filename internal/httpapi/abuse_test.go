@@ -462,8 +462,12 @@ func TestContentTypeMustBeJSON(t *testing.T) {
 			req.Header.Set("Content-Type", ct)
 		}
 		a := do(t, req)
-		if code, help := a.code(t); a.status != http.StatusUnsupportedMediaType || code != catalogue.MSG1002 {
+		code, help := a.code(t)
+		if a.status != http.StatusUnsupportedMediaType || code != catalogue.MSG1002 {
 			t.Errorf("Content-Type %q: %d %s %q, want 415 MSG1002", ct, a.status, code, help)
+		}
+		if ct == "" && !strings.HasPrefix(help, "no Content-Type") {
+			t.Errorf("no Content-Type: help %q, want it to say so", help)
 		}
 	}
 	// Nothing was stored: the reference is still free.

@@ -41,7 +41,8 @@ const busyRetryAfter = 1
 //     refused unread (503, Retry-After), so that concurrent bodies never
 //     hold more than BodyMemory, however many connections send them;
 //  4. the body must arrive within BodyTimeout of the request's headers
-//     (ServeHTTP sets the read deadline), else 408.
+//     (ServeHTTP sets the read deadline; net/http lifts it when the body
+//     has been read to its end), else 408.
 //
 // A request refused before its body was read in full is answered at once
 // (refuse): the server does not wait for the rest.
@@ -66,7 +67,6 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, func(
 		release()
 		return nil, nil, s.readError(err)
 	}
-	s.bodyRead(w)
 	return body, release, nil
 }
 
@@ -112,15 +112,7 @@ func (s *Server) readUnknown(w http.ResponseWriter, r *http.Request) ([]byte, fu
 		release()
 		return nil, nil, fail(http.StatusRequestEntityTooLarge, catalogue.MSG4005, "request body exceeds %d bytes", s.cfg.MaxBodyBytes)
 	}
-	s.bodyRead(w)
 	return body, release, nil
-}
-
-// bodyRead lifts the body's read deadline once the body is in: the server
-// keeps reading the connection in the background while the handler runs,
-// and a deadline passing then would cancel the request's context.
-func (s *Server) bodyRead(w http.ResponseWriter) {
-	http.NewResponseController(w).SetReadDeadline(time.Time{})
 }
 
 // busy is the answer when the body budget cannot hold a body: 503, to be
