@@ -19,7 +19,9 @@ func TestServeClosesSlowAndIdleConnections(t *testing.T) {
 		t.Skip("boots mhhs serve")
 	}
 	const limit = 300 * time.Millisecond
-	h := startDIP(t, t.TempDir(), "--body-timeout", limit.String(), "--idle-timeout", limit.String())
+	data := t.TempDir()
+	h := startDIP(t, data, "--body-timeout", limit.String(), "--idle-timeout", limit.String())
+	sds := addParty(t, data, h.url, sdsID, "SDS")
 	addr := strings.TrimPrefix(h.url, "http://")
 	// closed reports whether the server closes c within wait, and how soon.
 	closed := func(c net.Conn, r *bufio.Reader, wait time.Duration) (bool, time.Duration) {
@@ -35,10 +37,17 @@ func TestServeClosesSlowAndIdleConnections(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		io.WriteString(c, "POST /dip-channel/IF-021 HTTP/1.1\r\nHost: "+addr+"\r\nContent-Type: application/json\r\nX-API-Key: k\r\n"+
+		// A participant's request (its API key, signature headers present)
+		// whose body stops after two of its 1,000 bytes.
+		io.WriteString(c, "POST /dip-channel/IF-021 HTTP/1.1\r\nHost: "+addr+"\r\nContent-Type: application/json\r\nX-API-Key: "+sds.client.APIKey+"\r\n"+
 			"X-DIP-Signature: s\r\nX-DIP-Signature-Date: d\r\nX-DIP-Content-Hash: h\r\nX-DIP-Signature-Certificate: c\r\nContent-Length: 1000\r\n\r\n[{")
-		if ok, took := closed(c, bufio.NewReader(c), 10*limit); !ok || took > limit+time.Second {
-			t.Errorf("closed %v after %v; want closed within %v of the body timeout", ok, took, time.Second)
+		r := bufio.NewReader(c)
+		c.SetReadDeadline(time.Now().Add(10 * limit))
+		if resp, err := http.ReadResponse(r, nil); err != nil || resp.StatusCode != http.StatusRequestTimeout {
+			t.Fatalf("a slow body: %v %v; want 408", resp, err)
+		}
+		if ok, took := closed(c, r, 10*limit); !ok || took > time.Second {
+			t.Errorf("closed %v %v after the 408; want closed within a second", ok, took)
 		}
 	})
 	t.Run("idle keep-alive", func(t *testing.T) {
