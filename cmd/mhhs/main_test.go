@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -89,9 +90,17 @@ func TestDemo(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("demo exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"146 of 146 pass", "MSG0000 - Success", "MSG1001 - Schema Failure", "local clock day has 50",
-		"14 GSP groups", "settlement runs of 2025-10-26: II", "Addressing SentToTopic  Primary:[];Secondary:[LDSO:2500000012];Always:[LSS:1900000001,MDS:1800000001]",
-		"Outbound   Delivered    1800000001", "the supplier received 0"} {
+	// Every IF-021 the data services reported reached its LDSO, the MDS and
+	// the LSS.
+	sent := regexp.MustCompile(`reported \S+ with (\d+) IF-021`).FindStringSubmatch(out)
+	got := regexp.MustCompile(`delivered: (\d+) to the LDSOs \(Secondary, from M0\), (\d+) to the MDS and (\d+) to the LSS`).FindStringSubmatch(out)
+	if sent == nil || got == nil || sent[1] == "0" || got[1] != sent[1] || got[2] != sent[1] || got[3] != sent[1] {
+		t.Errorf("demo: reported %v, delivered %v; want every report at the LDSO, MDS and LSS", sent, got)
+	}
+	for _, want := range []string{"146 of 146 pass", "MSG1001 - Schema Failure", "local clock day has 50",
+		"14 GSP groups", "settlement runs of 2025-10-26: II", "A synthetic market (seed 1)", "ISD announced standing data version 1 with IF-047: delivered to",
+		"each accepted by the DIP (MSG0000)", "Addressing SentToTopic  Primary:[];Secondary:[LDSO:", "Always:[LSS:1900000001,MDS:1800000001]",
+		"Outbound   Delivered    1800000001", "0 to suppliers"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -24,6 +26,7 @@ import (
 	"github.com/mhhs/mhhs/internal/httpapi"
 	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/market"
+	"github.com/mhhs/mhhs/internal/metrics"
 	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/signature"
 	"github.com/mhhs/mhhs/internal/webhook"
@@ -61,6 +64,8 @@ type serveConfig struct {
 	ServiceIDs    string // --service-ids: name=DIPID overrides
 	PublicURL     string // the DIP's URL as participants reach it
 	Environment   string // S1.environmentTag of the services' messages
+	LogFormat     string // text or json
+	LogLevel      string // debug, info, warn, error
 }
 
 func (c *serveConfig) validate() error {
@@ -146,6 +151,8 @@ func serve(env *cmdEnv, args []string) int {
 	fs.StringVar(&cfg.Services, "services", env.getenv("MHHS_SERVICES"), "services to run in this process, comma-separated:\n"+serviceNames())
 	fs.StringVar(&cfg.ServiceIDs, "service-ids", env.getenv("MHHS_SERVICE_IDS"), "DIP ids of the in-process services, as name=DIPID,… (default: each service's own)")
 	fs.StringVar(&cfg.PublicURL, "public-url", env.getenv("MHHS_PUBLIC_URL"), "the DIP's URL as participants reach it, for the ISD downloads the isd service announces (default: http://ADDR)")
+	fs.StringVar(&cfg.LogFormat, "log-format", envOr(env.getenv, "MHHS_LOG_FORMAT", "text"), "log format: text or json (structured, one object a line)")
+	fs.StringVar(&cfg.LogLevel, "log-level", envOr(env.getenv, "MHHS_LOG_LEVEL", "info"), "log level: debug (every delivery round), info (requests, submissions), warn (failed deliveries, pauses), error")
 	fs.StringVar(&cfg.Environment, "environment", envOr(env.getenv, "MHHS_ENVIRONMENT", "DEV"), "S1.environmentTag of the in-process services' messages: PRD, SITB, SIT, UIT or DEV")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -154,7 +161,11 @@ func serve(env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "mhhs serve:", err)
 		return exitUsage
 	}
-	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log, err := newLogger(env.stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		fmt.Fprintln(env.stderr, "mhhs serve:", err)
+		return exitUsage
+	}
 	if err := runServe(env, cfg, log); err != nil {
 		fmt.Fprintln(env.stderr, "mhhs serve:", err)
 		return exitFail
@@ -223,9 +234,12 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 			locals = append(locals, dip.LocalService{DIPID: s.id, Handler: s.svc, Channels: chs})
 		}
 	}
-	hub := dip.NewHub(store, dip.Config{
+	var hub *dip.Hub
+	obs := metrics.New(hubSource{&hub})
+	hub = dip.NewHub(store, dip.Config{
 		Webhooks:     webhook.Deliverer{Poster: &webhook.Poster{Signer: signer, Timeout: cfg.PostTimeout}},
 		Services:     locals,
+		Observer:     obs,
 		Owner:        cfg.Owner,
 		Lease:        cfg.Lease,
 		PollInterval: cfg.PollInterval,
@@ -238,7 +252,7 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 	}
 	api, err := httpapi.New(httpapi.Config{Hub: hub, Verifier: &signature.Verifier{MaxSkew: cfg.Skew}, DIPID: cfg.DIPID,
 		MaxBodyBytes: cfg.MaxBody, BodyMemory: cfg.BodyMemory, BodyTimeout: cfg.BodyTimeout, SkipSignature: cfg.SkipSignature, ReplayPage: cfg.ReplayPage, Logger: log, ISD: standing,
-		CertificatePEM: signer.CertificatePEM()})
+		CertificatePEM: signer.CertificatePEM(), Metrics: obs.Handler()})
 	if err != nil {
 		return err
 	}
@@ -314,6 +328,15 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 	return g.Wait()
 }
 
+// hubSource reads the queue metrics from the hub once it is made.
+type hubSource struct{ h **dip.Hub }
+
+func (s hubSource) Queues(ctx context.Context) ([]dip.QueueStat, error) { return (*s.h).Queues(ctx) }
+
+func (s hubSource) RecipientStates(ctx context.Context) ([]dip.RecipientState, error) {
+	return (*s.h).RecipientStates(ctx)
+}
+
 // localService is a service running inside mhhs serve.
 type localService struct {
 	spec serviceSpec
@@ -378,11 +401,42 @@ func cmpOr(a, b string) string {
 	return b
 }
 
+// storeName names the store for the start-up line: a URL without its
+// password.
 func storeName(cfg serveConfig) string {
 	if cfg.Store != "" {
-		return cfg.Store
+		return redactURL(cfg.Store)
 	}
 	return filepath.Join(cfg.Data, "mhhs.db")
+}
+
+// redactURL hides the password of a URL (and of a password= parameter).
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable store URL)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// newLogger returns the structured logger of --log-format and --log-level.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
 // dipSigner loads the DIP's signing key, or generates one into the data

@@ -57,6 +57,8 @@ func serviceCmd(env *cmdEnv, args []string) int {
 	sf := addStoreFlags(fs, env.getenv)
 	downloadBase := fs.String("download-base", "", "isd: the URL the announced assets download from (default the DIP's URL)")
 	environment := fs.String("environment", envOr(env.getenv, "MHHS_ENVIRONMENT", "DEV"), "S1.environmentTag of the service's messages")
+	logFormat := fs.String("log-format", envOr(env.getenv, "MHHS_LOG_FORMAT", "text"), "log format: text or json")
+	logLevel := fs.String("log-level", envOr(env.getenv, "MHHS_LOG_LEVEL", "info"), "log level: debug, info, warn or error")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitUsage
 	}
@@ -69,7 +71,12 @@ func serviceCmd(env *cmdEnv, args []string) int {
 		fmt.Fprintf(env.stderr, "mhhs service %s: %v\n", spec.name, err)
 		return exitUsage
 	}
-	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelInfo})).With("service", spec.name)
+	logger, err := newLogger(env.stderr, *logFormat, *logLevel)
+	if err != nil {
+		fmt.Fprintf(env.stderr, "mhhs service %s: %v\n", spec.name, err)
+		return exitUsage
+	}
+	log := logger.With("service", spec.name)
 	run := serviceRun{env: env, spec: spec, log: log, listen: *listen, callback: *callback, dipCert: *dipCert, sf: sf,
 		downloadBase: cmpOr(*downloadBase, cl.BaseURL), environment: *environment, dipID: *cf.dipID}
 	if err := run.run(cl); err != nil {

@@ -262,14 +262,7 @@ func TestServiceProcessCrashBetweenReceiveAndAnswer(t *testing.T) {
 		return sqliteTally(t, tallyPath, "sim-supplier").Messages["IF-021 [ActivePower]"] >= n
 	})
 	// Every message delivered (the DIP's journal), then the tally is final.
-	c := clientFor(t, srv.url, sds)
-	for i := range n {
-		ref := fmt.Sprintf("S-IF-021-%s-SDS-20250401-%d", sdsID, i)
-		waitFor(t, ref+" delivered to the supplier", func() bool {
-			rec, ok, err := c.DeliveryStatus(context.Background(), "IF-021", sdsID, ref)
-			return err == nil && ok && slicesContains(statusesFor(rec, supID), "Delivered")
-		})
-	}
+	waitSupplierDelivered(t, srv.url, sds, n)
 	if proxy.crashed.Load() < 3 {
 		t.Fatalf("the proxy crashed the supplier %d times, want 3", proxy.crashed.Load())
 	}
@@ -279,6 +272,20 @@ func TestServiceProcessCrashBetweenReceiveAndAnswer(t *testing.T) {
 	}
 	if got := tl.Energy[mpan]; got != total {
 		t.Errorf("the supplier totals %s kWh, want %s", got, total)
+	}
+}
+
+// waitSupplierDelivered waits until the DIP's journal shows the data
+// service's IF-021 0..n-1 delivered to the supplier.
+func waitSupplierDelivered(t *testing.T, url string, sds *party, n int) {
+	t.Helper()
+	c := clientFor(t, url, sds)
+	for i := range n {
+		ref := fmt.Sprintf("S-IF-021-%s-SDS-20250401-%d", sdsID, i)
+		waitFor(t, ref+" delivered to the supplier", func() bool {
+			rec, ok, err := c.DeliveryStatus(context.Background(), "IF-021", sdsID, ref)
+			return err == nil && ok && slicesContains(statusesFor(rec, supID), "Delivered")
+		})
 	}
 }
 
@@ -415,14 +422,7 @@ func TestServicesInProcessCrash(t *testing.T) {
 		srv.cmd.Wait()
 		srv = startServeProcess(t, bin, data, "", "--services", "sim-supplier")
 	}
-	c := clientFor(t, srv.url, sds)
-	for i := range n {
-		ref := fmt.Sprintf("S-IF-021-%s-SDS-20250401-%d", sdsID, i)
-		waitFor(t, ref+" delivered", func() bool {
-			rec, ok, err := c.DeliveryStatus(context.Background(), "IF-021", sdsID, ref)
-			return err == nil && ok && slicesContains(statusesFor(rec, supID), "Delivered")
-		})
-	}
+	waitSupplierDelivered(t, srv.url, sds, n)
 	tl := sqliteTally(t, tallyPath, "sim-supplier")
 	if got := tl.Messages["IF-021 [ActivePower]"]; got != n {
 		t.Errorf("the supplier recorded %d IF-021, want %d", got, n)

@@ -22,7 +22,8 @@ var domain = map[string][]string{
 	"internal/catalogue":   {"internal/market"},
 	"internal/isd":         {"internal/market", "internal/catalogue", "internal/participant"},
 	"internal/participant": {"internal/market", "internal/catalogue"},
-	"internal/simparty":    {"internal/market", "internal/catalogue", "internal/participant"},
+	"internal/simparty":    {"internal/market", "internal/catalogue", "internal/participant", "internal/sim"},
+	"internal/sim":         {"internal/market", "internal/isd", "internal/signature"},
 	"internal/dip":         {"internal/market", "internal/catalogue", "internal/participant"},
 	"internal/signature":   {},
 }

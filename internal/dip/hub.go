@@ -112,6 +112,9 @@ type Config struct {
 	MaxStoreFailures int
 	Now              func() time.Time
 	Logger           *slog.Logger
+	// Observer is told of intake, commits, deliveries and store
+	// operations, for metrics (nil: none).
+	Observer Observer
 }
 
 func (c *Config) defaults() {
@@ -191,6 +194,9 @@ type Hub struct {
 	committersDone chan struct{}
 	workers        *workers
 
+	pausedMu sync.Mutex
+	paused   map[string]bool // recipients known paused, for the log
+
 	refreshMu sync.Mutex // one refresh at a time
 	mu        sync.RWMutex
 	byID      map[string]*Participant
@@ -246,6 +252,7 @@ func (h *Hub) Run(ctx context.Context) error {
 			close(h.committersDone)
 			return err
 		}
+		h.cfg.Logger.Info("hub: released what a previous process held (claims, requeue jobs)")
 	}
 	w := newWorkers()
 	h.life.Lock()
@@ -470,8 +477,8 @@ func (h *Hub) Submit(ctx context.Context, sender *Participant, channel string, b
 			mpans = append(mpans, m)
 		}
 	}
-	parties, err := h.store.Parties(ctx, mpans)
-	if err != nil {
+	var parties map[string]Parties
+	if err := h.timed("parties", func() (err error) { parties, err = h.store.Parties(ctx, mpans); return err }); err != nil {
 		return nil, err
 	}
 	surs := map[string]bool{}
@@ -513,8 +520,8 @@ func (h *Hub) Submit(ctx context.Context, sender *Participant, channel string, b
 			reject(catalogue.MSG3003, "no routing rule for "+v.Variant.InterfaceID, nil)
 			continue
 		}
-		update := RegistrationUpdate(h.cfg.Catalogue, v.Variant.InterfaceID, env.Payload)
-		recips, finding := Resolve(env, rule, parties[env.MPAN], update, h)
+		update := RegistrationUpdate(h.cfg.Catalogue, v.Variant.InterfaceID, env.Payload, now)
+		recips, finding := Resolve(env, rule, parties[env.MPAN].At(now), update, h)
 		if finding != nil {
 			finding.Path = fmt.Sprintf("[%d].%s", i, finding.Path)
 			reject(finding.Code, finding.Detail, []catalogue.Finding{*finding})
@@ -568,7 +575,27 @@ func (h *Hub) Submit(ctx context.Context, sender *Participant, channel string, b
 			h.cfg.Logger.Error("record rejections", "err", err)
 		}
 	}
+	h.observe().Submitted(channel, items)
+	h.logSubmit(sender, channel, items)
 	return items, nil
+}
+
+// logSubmit logs a submission: its counts at Info, each refused message at
+// Info with its code (participants' mistakes, not the DIP's).
+func (h *Hub) logSubmit(sender *Participant, channel string, items []Item) {
+	accepted, duplicates := 0, 0
+	for _, it := range items {
+		switch {
+		case it.Accepted():
+			accepted++
+		case it.Code == catalogue.MSG3001:
+			duplicates++
+		default:
+			h.cfg.Logger.Info("message refused", "dip_id", sender.DIPID, "if", channel, "ref", it.SenderUniqueReference, "code", string(it.Code), "detail", it.Detail)
+		}
+	}
+	h.cfg.Logger.Info("messages submitted", "dip_id", sender.DIPID, "if", channel, "count", len(items), "accepted", accepted, "duplicates", duplicates,
+		"refused", len(items)-accepted-duplicates)
 }
 
 type commitReq struct {
@@ -661,9 +688,14 @@ func (h *Hub) commitBatch(batch []*commitReq) error {
 	}
 	start := time.Now()
 	results, err := h.store.Accept(context.Background(), all)
+	took := time.Since(start)
 	h.stats.commits.Add(1)
 	h.stats.committed.Add(int64(len(all)))
-	h.stats.commitNanos.Add(int64(time.Since(start)))
+	h.stats.commitNanos.Add(int64(took))
+	h.observe().StoreOp("accept", took, err)
+	if err == nil {
+		h.observe().Committed(len(all), took)
+	}
 	off := 0
 	for _, r := range batch {
 		if err != nil {
@@ -746,7 +778,11 @@ func (h *Hub) DeliverOnce(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	now := h.cfg.Now()
-	ds, err := h.store.ClaimDue(ctx, ClaimQuery{Now: now, Limit: h.cfg.ClaimBatch, Owner: h.cfg.Owner, Lease: h.cfg.Lease, Targets: targets})
+	var ds []Delivery
+	err := h.timed("claim", func() (err error) {
+		ds, err = h.store.ClaimDue(ctx, ClaimQuery{Now: now, Limit: h.cfg.ClaimBatch, Owner: h.cfg.Owner, Lease: h.cfg.Lease, Targets: targets})
+		return err
+	})
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
@@ -793,10 +829,56 @@ func (h *Hub) DeliverOnce(ctx context.Context) (int, error) {
 	for _, a := range attempts {
 		all = append(all, a...)
 	}
-	if err := h.store.Complete(dctx, all, h.cfg.Retry.PauseAfter); err != nil {
+	if err := h.timed("complete", func() error { return h.store.Complete(dctx, all, h.cfg.Retry.PauseAfter) }); err != nil {
 		return 0, err
 	}
+	h.observe().Attempted(all, ds)
+	h.logRound(dctx, all)
 	return len(ds), nil
+}
+
+// logRound logs a delivery round: its counts at Debug; retries and dead
+// letters at Warn; a recipient the round's failures paused at Warn, once.
+func (h *Hub) logRound(ctx context.Context, attempts []Attempt) {
+	var delivered, rejected, retrying, exhausted int
+	failed := map[string]bool{}
+	for _, a := range attempts {
+		switch a.Status {
+		case StatusDelivered:
+			delivered++
+		case StatusRejectedByRecipient:
+			rejected++
+		case StatusRetrying:
+			retrying++
+		case StatusRetriesExhausted:
+			exhausted++
+		}
+		if a.Failure {
+			failed[a.Recipient] = true
+		}
+	}
+	h.cfg.Logger.Debug("delivery round", "count", len(attempts), "delivered", delivered, "rejected", rejected, "retrying", retrying, "exhausted", exhausted)
+	if retrying+exhausted > 0 {
+		h.cfg.Logger.Warn("deliveries failed", "retrying", retrying, "exhausted", exhausted, "recipients", len(failed))
+	}
+	if len(failed) == 0 {
+		return
+	}
+	states, err := h.store.RecipientStates(ctx)
+	if err != nil {
+		return
+	}
+	h.pausedMu.Lock()
+	defer h.pausedMu.Unlock()
+	if h.paused == nil {
+		h.paused = map[string]bool{}
+	}
+	for _, st := range states {
+		if st.Paused && failed[st.Recipient] && !h.paused[st.Recipient] {
+			h.cfg.Logger.Warn("recipient paused", "dip_id", st.Recipient, "failures", st.ConsecutiveFailures)
+		}
+		h.paused[st.Recipient] = st.Paused
+	}
 }
 
 func (h *Hub) endpoint(recipient, channel string) (Endpoint, bool) {
@@ -809,7 +891,8 @@ func (h *Hub) endpoint(recipient, channel string) (Endpoint, bool) {
 	return Endpoint{}, false
 }
 
-// EgressArray returns the DIPMessageEgressArray body for payloads.
+// EgressArray returns the DIPMessageEgressArray body for payloads: a JSON
+// array of {"payload": …}, the shape of a sender's DIPMessageArray too.
 func EgressArray(bodies [][]byte) []byte {
 	n := 2
 	for _, b := range bodies {

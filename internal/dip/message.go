@@ -89,11 +89,16 @@ func EgressBody(payload []byte, m *Message, publication string, replay bool) ([]
 	return catalogue.SetCommonBlocks(payload, []catalogue.KeyValue{{Key: "A0", Value: a0b}, {Key: "D0", Value: d0b}})
 }
 
-// RegistrationUpdate returns the change a message makes to its MPAN's
-// parties, or nil. The DIP learns an MPAN's supplier from IF-001, its
-// appointed services from IF-036 and their removal from IF-037. Effective
-// dates are not modelled: a change applies when the message is accepted.
-func RegistrationUpdate(c *catalogue.Catalogue, channel string, payload []byte) func(*Parties) bool {
+// RegistrationUpdate returns the change a message accepted at now makes to
+// its MPAN's parties, or nil. The DIP learns an MPAN's supplier from IF-001
+// (B002, from its supplierEffectiveFromDate), its appointed services from
+// IF-036 (B014, B015 and the MDR of B019, from their effective dates; the
+// requesting supplier of B012 at once) and their removal from IF-037 (from
+// the day after the de-appointed service's effective-to date). A change
+// dated later is kept pending and routes from its date (Parties.At); one
+// dated now or earlier applies at once. The update rolls the parties
+// forward to now first, so that due changes are stored applied.
+func RegistrationUpdate(c *catalogue.Catalogue, channel string, payload []byte, now time.Time) func(*Parties) bool {
 	switch channel {
 	case "IF-001", "IF-036", "IF-037":
 	default:
@@ -103,52 +108,66 @@ func RegistrationUpdate(c *catalogue.Catalogue, channel string, payload []byte) 
 	if err != nil {
 		return nil
 	}
+	type change struct {
+		from time.Time
+		role PartyRole
+		id   string
+		only string // for a removal: only if this is the party
+	}
+	var cs []change
 	switch m := p.(type) {
 	case *catalogue.IF001InitialRegistration:
-		id := m.CustomBlock.B002.IncomingSupplierDIPID
-		return func(p *Parties) bool { return set(&p.Supplier, id) }
+		b := m.CustomBlock.B002
+		cs = append(cs, change{from: b.SupplierEffectiveFromDate.Time(), role: PartySupplier, id: b.IncomingSupplierDIPID})
 	case *catalogue.IF001ChangeOfSupplier:
-		id := m.CustomBlock.B002.IncomingSupplierDIPID
-		return func(p *Parties) bool { return set(&p.Supplier, id) }
+		b := m.CustomBlock.B002
+		cs = append(cs, change{from: b.SupplierEffectiveFromDate.Time(), role: PartySupplier, id: b.IncomingSupplierDIPID})
 	case *catalogue.IF036MSAppActive:
-		ms, sup := m.CustomBlock.B014.IncomingMeteringServiceDIPID, m.CustomBlock.B012.ServiceProviderAppointmentRequestingSupplierDIPID
-		return func(p *Parties) bool { return set(&p.MeteringService, ms) || set(&p.Supplier, sup) }
+		b := m.CustomBlock.B014
+		cs = append(cs, change{from: b.IncomingMeteringServiceEffectiveFromDate.Time(), role: PartyMeteringService, id: b.IncomingMeteringServiceDIPID},
+			change{role: PartySupplier, id: m.CustomBlock.B012.ServiceProviderAppointmentRequestingSupplierDIPID})
 	case *catalogue.IF036DSAppActive:
-		ds, sup := m.CustomBlock.B015.IncomingDataServiceDIPID, m.CustomBlock.B012.ServiceProviderAppointmentRequestingSupplierDIPID
-		mdr := ""
-		if m.CustomBlock.B019 != nil {
-			mdr = m.CustomBlock.B019.AssignedMDRDIPID
-		}
-		return func(p *Parties) bool {
-			changed := set(&p.DataService, ds)
-			changed = set(&p.Supplier, sup) || changed
-			if mdr != "" {
-				changed = set(&p.MDR, mdr) || changed
-			}
-			return changed
+		b := m.CustomBlock.B015
+		cs = append(cs, change{from: b.IncomingDataServiceEffectiveFromDate.Time(), role: PartyDataService, id: b.IncomingDataServiceDIPID},
+			change{role: PartySupplier, id: m.CustomBlock.B012.ServiceProviderAppointmentRequestingSupplierDIPID})
+		if mdr := m.CustomBlock.B019; mdr != nil && mdr.AssignedMDRDIPID != "" {
+			cs = append(cs, change{from: mdr.AssignedMDREffectiveFromDate.Time(), role: PartyMDR, id: mdr.AssignedMDRDIPID})
 		}
 	case *catalogue.IF037MSDeApp:
-		id := m.CustomBlock.B008.DeAppointedMeteringServiceDIPID
-		return func(p *Parties) bool { return clearIf(&p.MeteringService, id) }
+		b := m.CustomBlock.B008
+		cs = append(cs, change{from: dayAfter(b.MeteringServiceEffectiveToDate.Time()), role: PartyMeteringService, only: b.DeAppointedMeteringServiceDIPID})
 	case *catalogue.IF037DSDeApp:
-		id := m.CustomBlock.B009.DeAppointedDataServiceDIPID
-		return func(p *Parties) bool { return clearIf(&p.DataService, id) }
+		b := m.CustomBlock.B009
+		cs = append(cs, change{from: dayAfter(b.DataServiceEffectiveToDate.Time()), role: PartyDataService, only: b.DeAppointedDataServiceDIPID})
+	default:
+		return nil
 	}
-	return nil
+	return func(p *Parties) bool {
+		rolled := p.At(now)
+		changed := len(rolled.Pending) != len(p.Pending)
+		*p = rolled
+		for _, c := range cs {
+			switch {
+			case c.only != "":
+				// A removal applies to the party it names, as in force
+				// (or about to be) when it takes effect.
+				if p.At(c.from).of(string(c.role)) != c.only && p.Eventually().of(string(c.role)) != c.only {
+					continue
+				}
+				changed = p.schedule(now, c.from, c.role, "") || changed
+			case c.id != "":
+				changed = p.schedule(now, c.from, c.role, c.id) || changed
+			}
+		}
+		return changed
+	}
 }
 
-func set(field *string, v string) bool {
-	if v == "" || *field == v {
-		return false
+// dayAfter returns the local midnight after the day t falls on: the start
+// of the day after an effective-to date.
+func dayAfter(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
 	}
-	*field = v
-	return true
-}
-
-func clearIf(field *string, v string) bool {
-	if *field != v {
-		return false
-	}
-	*field = ""
-	return true
+	return market.MidnightOf(market.At(t).LocalDate().AddDays(1)).Time()
 }

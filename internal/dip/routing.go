@@ -153,6 +153,9 @@ type Parties struct {
 	DataService     string
 	MeteringService string
 	MDR             string
+	// Pending are changes secured for later dates, in date order (At
+	// applies those due).
+	Pending []PartyChange
 }
 
 // Recipient is one party a message is delivered to.
@@ -172,10 +175,11 @@ type Directory interface {
 // recipients (each must be an enabled participant holding a role the rule
 // allows as Primary), the Secondary roles resolved from the MPAN's parties
 // as the message leaves them (the LDSO from M0.distributorDIPID), and the
-// Always roles' holders. before are the MPAN's parties when the message
-// arrives and update the change the message makes to them (nil: none): a
-// party the message makes (an IF-001's incoming supplier) receives it, and
-// so does a party it removes (an IF-037's de-appointed service). A
+// Always roles' holders. before are the MPAN's parties in force when the
+// message arrives (Parties.At) and update the change the message makes to
+// them (nil: none): a party the message makes (an IF-001's incoming
+// supplier, also for a switch effective next week) receives it, and so does
+// a party it removes (an IF-037's de-appointed service). A
 // rejection on an answer interface goes to the Primary recipients alone. A
 // participant appears once, under its first route; the sender never
 // receives its own message. It returns the finding when a primary
@@ -214,8 +218,14 @@ func Resolve(env *catalogue.Envelope, r Rule, before Parties, update func(*Parti
 	if update != nil {
 		update(&after)
 	}
+	// The parties this message makes, now or from a later date (a switch
+	// secured for next Tuesday), are the ones it is about.
+	eventual, settled := after.Eventually(), before.Eventually()
 	for _, role := range r.Secondary {
 		id := after.of(role)
+		if e := eventual.of(role); e != settled.of(role) && e != "" {
+			id = e
+		}
 		if id == "" {
 			id = before.of(role) // removed by this message: it still hears of it
 		}
@@ -238,14 +248,15 @@ func Resolve(env *catalogue.Envelope, r Rule, before Parties, update func(*Parti
 	return out, nil
 }
 
-// of returns the party of the MPAN holding role, or "".
+// of returns the party of the MPAN holding role (a DIP role code, or a
+// PartyRole), or "".
 func (p Parties) of(role string) string {
 	switch role {
 	case "SUP":
 		return p.Supplier
-	case "SDS", "ADS", "UMSDS":
+	case "SDS", "ADS", "UMSDS", string(PartyDataService):
 		return p.DataService
-	case "MSS", "MSA", "UMSO":
+	case "MSS", "MSA", "UMSO", string(PartyMeteringService):
 		return p.MeteringService
 	case "MDR":
 		return p.MDR

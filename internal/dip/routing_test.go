@@ -5,8 +5,10 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
+	"github.com/mhhs/mhhs/internal/market"
 )
 
 // directory is a Directory over a fixed list of participants.
@@ -159,7 +161,7 @@ func TestResolve(t *testing.T) {
 			env: envelope(regs, "REGS"), parties: registered, update: supplier(supB),
 			want: "Primary:[];Secondary:[SUP:" + supB + ",LDSO:" + ldso + "];Always:[MDS:" + mds + "]"},
 		{name: "IF-037 reaches the metering service it de-appoints", channel: "IF-037",
-			env: envelope(regs, "REGS"), parties: registered, update: func(p *Parties) bool { return clearIf(&p.MeteringService, msX) },
+			env: envelope(regs, "REGS"), parties: registered, update: func(p *Parties) bool { p.MeteringService = ""; return true },
 			want: "Primary:[];Secondary:[SUP:" + supA + ",SDS:" + dsX + ",MSS:" + msX + ",LDSO:" + ldso + "];Always:[MDS:" + mds + ",EES:1700000001]"},
 		{name: "IF-026 acceptance notifies the MPAN's parties", channel: "IF-026",
 			env: envelope(regs, "REGS", supA), response: "A", parties: registered,
@@ -236,4 +238,76 @@ func sorted(s []string) []string {
 	s = slices.Clone(s)
 	sort.Strings(s)
 	return s
+}
+
+// TestEffectiveDatedRouting: a change of supplier secured for a later date
+// reaches the incoming supplier at once (it is about it), but the MPAN's
+// other messages route to the outgoing supplier until the date and to the
+// incoming one from it; a de-appointment takes effect the day after the
+// service's effective-to date.
+func TestEffectiveDatedRouting(t *testing.T) {
+	c := catalogue.Default()
+	rt := DefaultRouting(c)
+	dir := testDirectory()
+	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+	tuesday := market.NewSettlementDate(2026, 3, 10)
+
+	v, _ := c.Variant("IF-001", "[ChangeOfSupplier]")
+	p, err := c.Decode(c.Example(v, catalogue.ExampleOptions{SenderDIPID: regs, SenderRole: "REGS", MPAN: testMPAN}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cos := p.(*catalogue.IF001ChangeOfSupplier)
+	cos.CustomBlock.B002.IncomingSupplierDIPID = supB
+	cos.CustomBlock.B002.SupplierEffectiveFromDate = market.MidnightOf(tuesday)
+	payload, _ := catalogue.Encode(cos)
+	update := RegistrationUpdate(c, "IF-001", payload, now)
+	if update == nil {
+		t.Fatal("no registration update for IF-001")
+	}
+	r, _ := rt.Rule("IF-001", "")
+	got, f := Resolve(envelope(regs, "REGS"), r, registered, update, dir)
+	if f != nil || !strings.Contains(recipientMap(got), "SUP:"+supB) || strings.Contains(recipientMap(got), "SUP:"+supA) {
+		t.Errorf("IF-001 for next Tuesday routed to %s (%v); want the incoming supplier only", recipientMap(got), f)
+	}
+	stored := registered
+	if !update(&stored) {
+		t.Fatal("the update changed nothing")
+	}
+	if stored.Supplier != supA || len(stored.Pending) != 1 {
+		t.Fatalf("stored parties %+v: want supplier A with B pending", stored)
+	}
+	r21, _ := rt.Rule("IF-021", "")
+	supplierAt := func(at time.Time) string {
+		rs, _ := Resolve(envelope(dsX, "SDS"), r21, stored.At(at), nil, dir)
+		for _, rc := range rs {
+			if rc.Role == "SUP" {
+				return rc.DIPID
+			}
+		}
+		return ""
+	}
+	if got := supplierAt(now.Add(24 * time.Hour)); got != supA {
+		t.Errorf("before Tuesday IF-021 goes to %s, want the outgoing supplier", got)
+	}
+	if got := supplierAt(market.MidnightOf(tuesday).Time()); got != supB {
+		t.Errorf("from Tuesday IF-021 goes to %s, want the incoming supplier", got)
+	}
+
+	// IF-037: the metering service is de-appointed with effect to Monday;
+	// it is the MPAN's until Monday ends.
+	v, _ = c.Variant("IF-037", "[MSDeApp]")
+	p, _ = c.Decode(c.Example(v, catalogue.ExampleOptions{SenderDIPID: regs, SenderRole: "REGS", MPAN: testMPAN}))
+	de := p.(*catalogue.IF037MSDeApp)
+	de.CustomBlock.B008.DeAppointedMeteringServiceDIPID = msX
+	de.CustomBlock.B008.MeteringServiceEffectiveToDate = market.MidnightOf(tuesday.AddDays(-1))
+	payload, _ = catalogue.Encode(de)
+	stored = registered
+	RegistrationUpdate(c, "IF-037", payload, now)(&stored)
+	if stored.At(market.MidnightOf(tuesday).Time().Add(-time.Minute)).MeteringService != msX {
+		t.Error("the metering service left before its effective-to date ended")
+	}
+	if ms := stored.At(market.MidnightOf(tuesday).Time()).MeteringService; ms != "" {
+		t.Errorf("the metering service is %s the day after its effective-to date", ms)
+	}
 }

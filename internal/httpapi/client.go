@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
+	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/signature"
 )
@@ -139,18 +140,7 @@ func (c *Client) Sender() participant.Sender { return clientSender{c} }
 type clientSender struct{ c *Client }
 
 func (s clientSender) Send(ctx context.Context, channel string, payloads ...[]byte) ([]participant.Verdict, error) {
-	var body bytes.Buffer
-	body.WriteByte('[')
-	for i, p := range payloads {
-		if i > 0 {
-			body.WriteByte(',')
-		}
-		body.WriteString(`{"payload":`)
-		body.Write(p)
-		body.WriteByte('}')
-	}
-	body.WriteByte(']')
-	resp, err := s.c.Send(ctx, channel, body.Bytes())
+	resp, err := s.c.Send(ctx, channel, dip.EgressArray(payloads))
 	if err != nil {
 		return nil, err
 	}
@@ -193,27 +183,15 @@ func truncate(b []byte, n int) string {
 }
 
 // Certificate fetches the DIP's signing certificate (GET /dip-certificate),
-// the one its webhook deliveries are signed with, in PEM.
+// the one its webhook deliveries are signed with, in PEM. The request is
+// not signed: the certificate is public.
 func (c *Client) Certificate(ctx context.Context) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(c.BaseURL, "/")+"/dip-certificate", nil)
+	resp, err := (&Client{BaseURL: c.BaseURL, HTTP: c.HTTP}).Do(ctx, http.MethodGet, "/dip-certificate", nil, nil)
 	if err != nil {
 		return nil, err
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = http.DefaultClient
+	if resp.Status != http.StatusOK {
+		return nil, fmt.Errorf("GET /dip-certificate: %d %s", resp.Status, truncate(resp.Body, 200))
 	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET /dip-certificate: %d %s", resp.StatusCode, truncate(b, 200))
-	}
-	return b, nil
+	return resp.Body, nil
 }

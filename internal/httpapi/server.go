@@ -59,6 +59,8 @@ type Config struct {
 	// ISD serves the standing data versions publicly under /isd/versions
 	// (see isd.go); nil: those routes answer 404.
 	ISD isd.Store
+	// Metrics serves the DIP's metrics at GET /metrics (nil: 404).
+	Metrics http.Handler
 	// CertificatePEM is the DIP's signing certificate, served publicly at
 	// GET /dip-certificate so that a participant can pin the certificate
 	// its webhook receiver trusts; nil: 404.
@@ -113,20 +115,60 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP serves the API. A request that declares a body must deliver it
-// within BodyTimeout, whatever route it takes: the routes that do not read
-// a body still drain it before they answer.
+// ServeHTTP serves the API and logs each request: method, path, status,
+// duration and the authenticated participant (at Info; health checks and
+// metrics scrapes at Debug). A request that declares a body must deliver
+// it within BodyTimeout, whatever route it takes: the routes that do not
+// read a body still drain it before they answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
 	if r.ContentLength != 0 {
-		http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout))
+		http.NewResponseController(w).SetReadDeadline(start.Add(s.cfg.BodyTimeout))
 	}
-	s.mux.ServeHTTP(w, r)
+	lw := &loggedWriter{ResponseWriter: w, status: http.StatusOK}
+	s.mux.ServeHTTP(lw, r)
+	level := slog.LevelInfo
+	switch r.URL.Path {
+	case "/healthz", "/readyz", "/metrics":
+		level = slog.LevelDebug
+	}
+	s.cfg.Logger.Log(r.Context(), level, "request", "method", r.Method, "path", clip(r.URL.Path, maxEchoed), "status", lw.status,
+		"duration_ms", float64(time.Since(start).Microseconds())/1000, "dip_id", lw.sender, "bytes", lw.bytes)
 }
+
+// loggedWriter records what a request's log line reports.
+type loggedWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+	sender string
+}
+
+func (w *loggedWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *loggedWriter) Write(b []byte) (int, error) {
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *loggedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(s.openapi)
+	})
+	s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Metrics == nil {
+			http.NotFound(w, r)
+			return
+		}
+		s.cfg.Metrics.ServeHTTP(w, r)
 	})
 	s.mux.HandleFunc("GET /dip-certificate", func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.CertificatePEM == nil {
@@ -347,6 +389,9 @@ func (s *Server) auth(h handler) http.Handler {
 				s.writeError(w, r, p.DIPID, err)
 				return
 			}
+		}
+		if lw, ok := w.(*loggedWriter); ok {
+			lw.sender = p.DIPID
 		}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, p))
 		if err := h(w, r, body); err != nil {

@@ -16,6 +16,11 @@ type Store interface {
 	// Apply does not run fn and returns false; "" applies every time. An
 	// error from fn discards the transaction and is returned.
 	Apply(ctx context.Context, key string, fn func(Tx) error) (applied bool, err error)
+	// ApplyAll is Apply for a batch, in one store transaction: it runs
+	// fn(tx, i) for each keys[i] not applied before (nor earlier in the
+	// batch), in order, and reports which ran. An error from fn discards
+	// the whole batch.
+	ApplyAll(ctx context.Context, keys []string, fn func(tx Tx, i int) error) (applied []bool, err error)
 	// Get reads a document outside a transaction into v (JSON); it reports
 	// false when there is none.
 	Get(ctx context.Context, key string, v any) (bool, error)

@@ -190,14 +190,14 @@ func (db *DB) Parties(ctx context.Context, mpans []string) (map[string]dip.Parti
 	if len(mpans) == 0 {
 		return out, nil
 	}
-	rows, err := db.pool.Query(ctx, `SELECT mpan, supplier, data_service, metering_service, mdr FROM parties WHERE mpan = ANY($1)`, mpans)
+	rows, err := db.pool.Query(ctx, `SELECT mpan, supplier, data_service, metering_service, mdr, pending FROM parties WHERE mpan = ANY($1)`, mpans)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var p dip.Parties
-		if err := rows.Scan(&p.MPAN, &p.Supplier, &p.DataService, &p.MeteringService, &p.MDR); err != nil {
+		p, err := scanParties(rows)
+		if err != nil {
 			return nil, err
 		}
 		out[p.MPAN] = p
@@ -265,9 +265,19 @@ func (s storedBody) decode() ([]byte, error) {
 	return nil, fmt.Errorf("postgres: stored body in unknown codec %d", s.codec)
 }
 
-const upsertParties = `INSERT INTO parties (mpan, supplier, data_service, metering_service, mdr, updated) VALUES ($1, $2, $3, $4, $5, $6)
+const upsertParties = `INSERT INTO parties (mpan, supplier, data_service, metering_service, mdr, pending, updated) VALUES ($1, $2, $3, $4, $5, $6, $7)
 	ON CONFLICT (mpan) DO UPDATE SET supplier = excluded.supplier, data_service = excluded.data_service,
-	metering_service = excluded.metering_service, mdr = excluded.mdr, updated = excluded.updated`
+	metering_service = excluded.metering_service, mdr = excluded.mdr, pending = excluded.pending, updated = excluded.updated`
+
+// scanParties reads a row of mpan, supplier, data_service,
+// metering_service, mdr, pending.
+func scanParties(row pgx.Row) (dip.Parties, error) {
+	var p dip.Parties
+	var pending string
+	err := row.Scan(&p.MPAN, &p.Supplier, &p.DataService, &p.MeteringService, &p.MDR, &pending)
+	p.Pending = dip.DecodePending(pending)
+	return p, err
+}
 
 // Accept stores messages, their deliveries and registration updates in one
 // transaction: one statement stores every message with its deliveries
@@ -309,7 +319,7 @@ func (db *DB) Accept(ctx context.Context, msgs []*dip.Message) ([]dip.AcceptResu
 		}
 		b := &pgx.Batch{}
 		for _, c := range changed {
-			b.Queue(upsertParties, c.p.MPAN, c.p.Supplier, c.p.DataService, c.p.MeteringService, c.p.MDR, dip.Micros(c.at))
+			b.Queue(upsertParties, c.p.MPAN, c.p.Supplier, c.p.DataService, c.p.MeteringService, c.p.MDR, dip.EncodePending(c.p.Pending), dip.Micros(c.at))
 		}
 		var seqs []int64
 		for i, m := range kept {
@@ -441,7 +451,7 @@ func updateParties(ctx context.Context, tx pgx.Tx, msgs []*dip.Message) ([]bool,
 	// in key order, also serializes two acceptors of a new MPAN.
 	b := &pgx.Batch{}
 	b.Queue(`SELECT pg_advisory_xact_lock($1, h) FROM (SELECT DISTINCT hashtext(m) AS h FROM unnest($2::text[]) AS m ORDER BY h) AS l`, lockMPAN, mpans)
-	b.Queue(`SELECT mpan, supplier, data_service, metering_service, mdr FROM parties WHERE mpan = ANY($1) ORDER BY mpan FOR UPDATE`, mpans)
+	b.Queue(`SELECT mpan, supplier, data_service, metering_service, mdr, pending FROM parties WHERE mpan = ANY($1) ORDER BY mpan FOR UPDATE`, mpans)
 	br := tx.SendBatch(ctx, b)
 	defer br.Close()
 	if _, err := br.Exec(); err != nil {
@@ -453,8 +463,8 @@ func updateParties(ctx context.Context, tx pgx.Tx, msgs []*dip.Message) ([]bool,
 	}
 	cur := map[string]dip.Parties{}
 	for rows.Next() {
-		var p dip.Parties
-		if err := rows.Scan(&p.MPAN, &p.Supplier, &p.DataService, &p.MeteringService, &p.MDR); err != nil {
+		p, err := scanParties(rows)
+		if err != nil {
 			rows.Close()
 			return nil, nil, err
 		}

@@ -25,26 +25,38 @@ type serviceStore struct {
 func (st *serviceStore) Close() error { return nil }
 
 func (st *serviceStore) Apply(ctx context.Context, key string, fn func(participant.Tx) error) (bool, error) {
-	applied := false
+	applied, err := st.ApplyAll(ctx, []string{key}, func(tx participant.Tx, _ int) error { return fn(tx) })
+	if err != nil {
+		return false, err
+	}
+	return applied[0], nil
+}
+
+func (st *serviceStore) ApplyAll(ctx context.Context, keys []string, fn func(participant.Tx, int) error) ([]bool, error) {
+	var applied []bool
 	err := st.db.tx(ctx, func(tx pgx.Tx) error {
+		applied = make([]bool, len(keys))
 		now := time.Now().UnixMicro()
-		if key != "" {
-			tag, err := tx.Exec(ctx, `INSERT INTO service_inbox (service, key, applied) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, st.name, key, now)
-			if err != nil {
+		t := &serviceTx{ctx: ctx, tx: tx, name: st.name, now: now}
+		for i, key := range keys {
+			if key != "" {
+				tag, err := tx.Exec(ctx, `INSERT INTO service_inbox (service, key, applied) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, st.name, key, now)
+				if err != nil {
+					return err
+				}
+				if tag.RowsAffected() == 0 {
+					continue
+				}
+			}
+			if err := fn(t, i); err != nil {
 				return err
 			}
-			if tag.RowsAffected() == 0 {
-				return nil
-			}
+			applied[i] = true
 		}
-		if err := fn(&serviceTx{ctx: ctx, tx: tx, name: st.name, now: now}); err != nil {
-			return err
-		}
-		applied = true
 		return nil
 	})
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	return applied, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sort"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
@@ -51,25 +52,18 @@ func (p *Party) Channels() []string {
 	if p.Receives != nil {
 		return p.Receives
 	}
-	var out []string
-	for _, in := range catalogue.Default().Interfaces() {
-		for _, r := range in.Recipients {
-			if r == p.Role {
-				out = append(out, in.ID)
-				break
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
+	return ChannelsFor(p.Role)
 }
 
 // Handle records each delivery once (a redelivery, recognised by its
 // transaction id, changes nothing) and accepts it; a payload it cannot
 // read is rejected with its code, and a store failure asks the DIP to
-// retry.
+// retry. The batch is recorded in one store transaction.
 func (p *Party) Handle(ctx context.Context, ds []participant.Delivery) []catalogue.Code {
 	codes := make([]catalogue.Code, len(ds))
+	msgs := make([]catalogue.Payload, len(ds))
+	var keys []string
+	var at []int
 	for i, d := range ds {
 		msg, err := d.Decode()
 		if err != nil {
@@ -81,20 +75,27 @@ func (p *Party) Handle(ctx context.Context, ds []participant.Delivery) []catalog
 			}
 			continue
 		}
-		_, err = p.Store.Apply(ctx, d.TransactionID, func(tx participant.Tx) error {
-			var t Tally
+		msgs[i], codes[i] = msg, participant.Accept
+		keys, at = append(keys, d.TransactionID), append(at, i)
+	}
+	if len(keys) == 0 {
+		return codes
+	}
+	var t Tally
+	_, err := p.Store.ApplyAll(ctx, keys, func(tx participant.Tx, j int) error {
+		if t.Messages == nil {
 			if _, err := tx.Get(tallyKey, &t); err != nil {
 				return err
 			}
-			t.add(d, msg)
-			return tx.Put(tallyKey, t)
-		})
-		if err != nil {
-			p.logger().Error("simparty: recording a delivery failed", "dip_id", p.DIPID, "err", err)
-			codes[i] = participant.Retry
-			continue
 		}
-		codes[i] = participant.Accept
+		t.add(ds[at[j]], msgs[at[j]])
+		return tx.Put(tallyKey, t)
+	})
+	if err != nil {
+		p.logger().Error("simparty: recording deliveries failed", "dip_id", p.DIPID, "err", err)
+		for _, i := range at {
+			codes[i] = participant.Retry
+		}
 	}
 	return codes
 }
@@ -132,4 +133,20 @@ func (p *Party) logger() *slog.Logger {
 		return p.Logger
 	}
 	return slog.New(slog.DiscardHandler)
+}
+
+// ChannelsFor returns the interfaces the catalogue delivers to any of
+// roles, sorted: what a participant holding them receives.
+func ChannelsFor(roles ...string) []string {
+	var out []string
+	for _, in := range catalogue.Default().Interfaces() {
+		for _, r := range in.Recipients {
+			if slices.Contains(roles, r) {
+				out = append(out, in.ID)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }

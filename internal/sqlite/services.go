@@ -55,25 +55,38 @@ type serviceStore struct {
 func (st *serviceStore) Close() error { return nil }
 
 func (st *serviceStore) Apply(ctx context.Context, key string, fn func(participant.Tx) error) (bool, error) {
-	tx, err := st.db.BeginTx(ctx, nil)
+	applied, err := st.ApplyAll(ctx, []string{key}, func(tx participant.Tx, _ int) error { return fn(tx) })
 	if err != nil {
 		return false, err
 	}
+	return applied[0], nil
+}
+
+func (st *serviceStore) ApplyAll(ctx context.Context, keys []string, fn func(participant.Tx, int) error) ([]bool, error) {
+	tx, err := st.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
 	defer tx.Rollback()
 	now := time.Now().UnixMicro()
-	if key != "" {
-		res, err := tx.ExecContext(ctx, `INSERT INTO inbox (service, key, applied) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, st.name, key, now)
-		if err != nil {
-			return false, err
+	t := &serviceTx{ctx: ctx, tx: tx, name: st.name, now: now}
+	applied := make([]bool, len(keys))
+	for i, key := range keys {
+		if key != "" {
+			res, err := tx.ExecContext(ctx, `INSERT INTO inbox (service, key, applied) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, st.name, key, now)
+			if err != nil {
+				return nil, err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return false, nil
+		if err := fn(t, i); err != nil {
+			return nil, err
 		}
+		applied[i] = true
 	}
-	if err := fn(&serviceTx{ctx: ctx, tx: tx, name: st.name, now: now}); err != nil {
-		return false, err
-	}
-	return true, tx.Commit()
+	return applied, tx.Commit()
 }
 
 func (st *serviceStore) Get(ctx context.Context, key string, v any) (bool, error) {

@@ -411,7 +411,7 @@ func (db *DB) Parties(ctx context.Context, mpans []string) (map[string]dip.Parti
 	if mpans = maybe; len(mpans) == 0 {
 		return out, nil
 	}
-	st, err := db.stmt(ctx, db.r, `SELECT mpan, supplier, data_service, metering_service, mdr FROM parties WHERE mpan IN (`+placeholders(len(mpans))+`)`)
+	st, err := db.stmt(ctx, db.r, `SELECT mpan, supplier, data_service, metering_service, mdr, pending FROM parties WHERE mpan IN (`+placeholders(len(mpans))+`)`)
 	if err != nil {
 		return nil, err
 	}
@@ -422,9 +422,11 @@ func (db *DB) Parties(ctx context.Context, mpans []string) (map[string]dip.Parti
 	defer rows.Close()
 	for rows.Next() {
 		var p dip.Parties
-		if err := rows.Scan(&p.MPAN, &p.Supplier, &p.DataService, &p.MeteringService, &p.MDR); err != nil {
+		var pending string
+		if err := rows.Scan(&p.MPAN, &p.Supplier, &p.DataService, &p.MeteringService, &p.MDR, &pending); err != nil {
 			return nil, err
 		}
+		p.Pending = dip.DecodePending(pending)
 		out[p.MPAN] = p
 	}
 	return out, rows.Err()
@@ -494,21 +496,23 @@ func execChunks(ctx context.Context, tx *sql.Tx, chunks []insertChunk, cols int,
 
 func (db *DB) updateParties(ctx context.Context, tx *sql.Tx, m *dip.Message) (bool, error) {
 	p := dip.Parties{MPAN: m.MPAN}
-	err := tx.QueryRowContext(ctx, `SELECT supplier, data_service, metering_service, mdr FROM parties WHERE mpan = ?`, m.MPAN).
-		Scan(&p.Supplier, &p.DataService, &p.MeteringService, &p.MDR)
+	var pending string
+	err := tx.QueryRowContext(ctx, `SELECT supplier, data_service, metering_service, mdr, pending FROM parties WHERE mpan = ?`, m.MPAN).
+		Scan(&p.Supplier, &p.DataService, &p.MeteringService, &p.MDR, &pending)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return false, err
 	}
+	p.Pending = dip.DecodePending(pending)
 	if !m.UpdateParties(&p) {
 		return false, nil
 	}
 	// Before the row exists: a lookup in between finds no row, as it
 	// would have before this message.
 	db.parties.add(p.MPAN)
-	_, err = tx.ExecContext(ctx, `INSERT INTO parties (mpan, supplier, data_service, metering_service, mdr, updated) VALUES (?, ?, ?, ?, ?, ?)
+	_, err = tx.ExecContext(ctx, `INSERT INTO parties (mpan, supplier, data_service, metering_service, mdr, pending, updated) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (mpan) DO UPDATE SET supplier = excluded.supplier, data_service = excluded.data_service,
-		metering_service = excluded.metering_service, mdr = excluded.mdr, updated = excluded.updated`,
-		p.MPAN, p.Supplier, p.DataService, p.MeteringService, p.MDR, dip.Micros(m.AcceptedAt))
+		metering_service = excluded.metering_service, mdr = excluded.mdr, pending = excluded.pending, updated = excluded.updated`,
+		p.MPAN, p.Supplier, p.DataService, p.MeteringService, p.MDR, dip.EncodePending(p.Pending), dip.Micros(m.AcceptedAt))
 	return err == nil, err
 }
 

@@ -49,6 +49,45 @@ func RunParticipant(t *testing.T, open ServiceOpener) {
 			t.Errorf("count = %d (ok %v, err %v), fn ran %d times; want 4 and 4", n, ok, err, runs)
 		}
 	})
+	t.Run("ApplyAllInOneTransaction", func(t *testing.T) {
+		st := open(t, "sim")
+		if _, err := st.Apply(ctx, "T-2", func(participant.Tx) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		var ran []int
+		applied, err := st.ApplyAll(ctx, []string{"T-1", "T-2", "T-1", "", "T-3"}, func(tx participant.Tx, i int) error {
+			ran = append(ran, i)
+			return tx.Queue("IF-047", []byte(fmt.Sprintf(`{"i":%d}`, i)))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]bool{true, false, false, true, true}, applied); diff != "" {
+			t.Errorf("applied (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]int{0, 3, 4}, ran); diff != "" {
+			t.Errorf("fn ran for (-want +got):\n%s", diff)
+		}
+		boom := errors.New("boom")
+		_, err = st.ApplyAll(ctx, []string{"T-4", "T-5"}, func(tx participant.Tx, i int) error {
+			if err := tx.Queue("IF-047", []byte(`{"lost":true}`)); err != nil {
+				return err
+			}
+			if i == 1 {
+				return boom
+			}
+			return nil
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("ApplyAll error = %v", err)
+		}
+		if p, _ := st.Pending(ctx, 10); len(p) != 3 {
+			t.Errorf("%d queued after a failed batch, want the 3 of the good one", len(p))
+		}
+		if ok, _ := st.Apply(ctx, "T-4", func(participant.Tx) error { return nil }); !ok {
+			t.Error("the failed batch's first key was kept")
+		}
+	})
 	t.Run("FailedApplyLeavesNothing", func(t *testing.T) {
 		st := open(t, "sim")
 		boom := errors.New("boom")

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener, shared Shared) {
 		"Purge":               testPurge,
 		"ConcurrentAcceptors": testConcurrentAcceptors,
 		"RequeueJobs":         testRequeueJobs,
+		"Queues":              testQueues,
 	}
 	names := make([]string, 0, len(tests))
 	for n := range tests {
@@ -208,6 +209,24 @@ func testParties(t *testing.T, s dip.Store) {
 	must(t, err)
 	if rec.Entries[1].Stage != "MPANUpdateQueue" {
 		t.Errorf("journal lacks MPANUpdateQueue: %+v", rec.Entries)
+	}
+	// A change secured for a later date is kept pending with the parties,
+	// and read back as it was stored.
+	later := t0.Add(7 * 24 * time.Hour).UTC()
+	sw := msg("2200000001", "S-3", "1200023305967", t0, "2300000002")
+	sw.UpdateParties = func(p *dip.Parties) bool {
+		p.Pending = append(p.Pending, dip.PartyChange{From: later, Role: dip.PartySupplier, DIPID: "2300000002"})
+		return true
+	}
+	accept(t, s, sw)
+	got, err = s.Parties(ctx(), []string{"1200023305967"})
+	must(t, err)
+	p := got["1200023305967"]
+	if p.Supplier != "2300000001" || len(p.Pending) != 1 || !p.Pending[0].From.Equal(later) || p.Pending[0].DIPID != "2300000002" {
+		t.Errorf("after a switch secured for later: %+v", p)
+	}
+	if p.At(later).Supplier != "2300000002" {
+		t.Errorf("the pending switch does not apply at its date: %+v", p.At(later))
 	}
 }
 
@@ -590,5 +609,23 @@ func testTwoProcessesStartOneRequeue(t *testing.T, a, b dip.Store) {
 	delete(running, started[0])
 	if len(running) != 0 {
 		t.Errorf("refused starts named %v as running, not %s", running, started[0])
+	}
+}
+
+// testQueues: a store reports each recipient's undelivered messages and the
+// oldest's acceptance; a delivered message leaves the queue.
+func testQueues(t *testing.T, s dip.Store) {
+	q, ok := s.(dip.QueueStater)
+	if !ok {
+		t.Skip("the store does not report queues")
+	}
+	res := accept(t, s, msg("1200000001", "S-1", "1200023305967", t0, "1800000001", "1900000001"),
+		msg("1200000001", "S-2", "", t0.Add(time.Minute), "1800000001"))
+	must(t, s.Complete(ctx(), []dip.Attempt{{Seq: res[0].Seq, Recipient: "1900000001", At: t0, StatusCode: 201, Status: dip.StatusDelivered}}, 0))
+	got, err := q.Queues(ctx())
+	must(t, err)
+	want := []dip.QueueStat{{Recipient: "1800000001", Pending: 2, Oldest: t0}}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+		t.Errorf("queues (-want +got):\n%s", diff)
 	}
 }
