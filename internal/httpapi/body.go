@@ -44,8 +44,8 @@ const busyRetryAfter = 1
 //     (ServeHTTP sets the read deadline; net/http lifts it when the body
 //     has been read to its end), else 408.
 //
-// A request refused before its body was read in full is answered at once
-// (refuse): the server does not wait for the rest.
+// A request refused before its body was read in full is answered within
+// refuseGrace (refuse): the server does not wait longer for the rest.
 
 // readBody reads the request's body within the limits above and returns it
 // with the function that gives its bytes back to the budget, to be called
@@ -133,17 +133,22 @@ func (s *Server) readError(err error) error {
 }
 
 // refuse answers a request refused before its body was read in full. It
-// ends the body's read deadline first: net/http reads what is left of a
-// body before it answers (to reuse the connection), and would wait for it
-// as long as the client takes to send it; with the deadline past, it
-// answers at once and closes the connection, unless the body had already
-// arrived whole.
+// gives the rest of the body refuseGrace to arrive (or BodyTimeout, if
+// shorter):
+// net/http reads what is left of a body before it answers (up to 256 KiB,
+// to reuse the connection; a longer rest closes it unread), and would
+// otherwise wait for it as long as the client takes to send it. A client
+// that has sent its body gets the answer on a connection it can reuse; one
+// still sending after the grace gets it and the connection closed.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, sender string, err error) {
 	if r.ContentLength != 0 {
-		http.NewResponseController(w).SetReadDeadline(time.Now())
+		http.NewResponseController(w).SetReadDeadline(time.Now().Add(min(refuseGrace, s.cfg.BodyTimeout)))
 	}
 	s.writeError(w, r, sender, err)
 }
+
+// refuseGrace is how long the rest of a refused request's body may take.
+const refuseGrace = time.Second
 
 // jsonContent checks the Content-Type of a request that carries a JSON
 // body: application/json, with no charset or UTF-8 (RFC 8259). A request
