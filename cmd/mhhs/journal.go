@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -13,81 +12,71 @@ import (
 )
 
 // journal prints the DIP journal of a message by its senderUniqueReference:
-// from the local store (--data/--store), or from a DIP over its API
-// (deliveryStatus) when --remote is set.
+// from the DIP's store (--data/--store, which must exist), or from a DIP over
+// its API (deliveryStatus) when --remote is set.
 func journal(env *cmdEnv, args []string) int {
-	fs := flag.NewFlagSet("journal", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlagSet(env, "journal", "[--data DIR | --store URL | --remote --url URL …] SENDER-UNIQUE-REFERENCE")
 	sf := addStoreFlags(fs, env.getenv)
 	sender := fs.String("sender", "", "the sender's DIP id; default the one in the reference (S-IF-nnn-<DIP id>-…)")
-	remote := fs.Bool("remote", false, "ask the DIP at --url (deliveryStatus) instead of the local store")
+	remote := fs.Bool("remote", false, "ask the DIP at --url (deliveryStatus) as the sender, instead of the store")
 	channel := fs.String("channel", "", "with --remote: the channel; default the one in the reference")
 	cf := addClientFlags(fs, env.getenv)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(env.stderr, "usage: mhhs journal [--sender ID] [--remote …] SENDER-UNIQUE-REFERENCE")
-		return exitUsage
-	}
-	sur := fs.Arg(0)
-	refChannel, refSender := parseReference(sur)
-	if *sender == "" {
-		*sender = refSender
-	}
-	if *channel == "" {
-		*channel = refChannel
-	}
-	var rec catalogue.DIPJournalRecord
-	if *remote {
-		c, err := cf.client()
-		if err != nil {
-			fmt.Fprintln(env.stderr, "mhhs journal:", err)
-			return exitUsage
+	return subcommand(env, fs, args, func() error {
+		if fs.NArg() != 1 {
+			return usagef("give one sender unique reference (-h lists the flags)")
 		}
-		r, ok, err := c.DeliveryStatus(env.ctx, *channel, *cf.dipID, sur)
-		if err != nil {
-			fmt.Fprintln(env.stderr, "mhhs journal:", err)
-			return exitFail
+		sur := fs.Arg(0)
+		refChannel, refSender := parseReference(sur)
+		if *sender == "" {
+			*sender = refSender
 		}
-		if !ok {
-			fmt.Fprintf(env.stdout, "no journal for %s\n", sur)
-			return exitFail
+		if *channel == "" {
+			*channel = refChannel
 		}
-		rec = r
-	} else {
-		store, err := sf.open(env.ctx)
-		if err != nil {
-			fmt.Fprintln(env.stderr, "mhhs journal:", err)
-			return exitFail
+		var rec catalogue.DIPJournalRecord
+		if *remote {
+			c, err := cf.client()
+			if err != nil {
+				return usageError{err}
+			}
+			r, ok, err := c.DeliveryStatus(env.ctx, *channel, *cf.dipID, sur)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return fmt.Errorf("the DIP at %s has no journal of %s sent by %s", c.BaseURL, sur, *cf.dipID)
+			}
+			rec = r
+		} else {
+			store, err := sf.openExisting(env.ctx)
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			jr, err := store.Journal(env.ctx, *sender, sur)
+			if errors.Is(err, dip.ErrNotFound) {
+				return fmt.Errorf("no journal of %s sent by %s in the store", sur, *sender)
+			}
+			if err != nil {
+				return err
+			}
+			rec = httpapi.JournalRecord(jr)
 		}
-		defer store.Close()
-		jr, err := store.Journal(env.ctx, *sender, sur)
-		if errors.Is(err, dip.ErrNotFound) {
-			fmt.Fprintf(env.stdout, "no journal for %s (sender %s)\n", sur, *sender)
-			return exitFail
+		fmt.Fprintf(env.stdout, "%s %s transaction %s MPAN %s\n", rec.Interface, rec.SenderUniqueReference, dash(rec.DIPTransactionID), dash(rec.MPANCore))
+		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "#\tTIME\tSTAGE\tSTATUS\tRECIPIENT\tHTTP\tREASON")
+		for _, e := range rec.JournalEntries {
+			rcp, reason := "", ""
+			if e.Recipient != nil {
+				rcp = *e.Recipient
+			}
+			if e.Reason != nil {
+				reason = *e.Reason
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", e.Rn, e.TimeGenerated, e.DIPStage, e.Status, rcp, e.StatusCode, reason)
 		}
-		if err != nil {
-			fmt.Fprintln(env.stderr, "mhhs journal:", err)
-			return exitFail
-		}
-		rec = httpapi.JournalRecord(jr)
-	}
-	fmt.Fprintf(env.stdout, "%s %s transaction %s MPAN %s\n", rec.Interface, rec.SenderUniqueReference, dash(rec.DIPTransactionID), dash(rec.MPANCore))
-	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tTIME\tSTAGE\tSTATUS\tRECIPIENT\tHTTP\tREASON")
-	for _, e := range rec.JournalEntries {
-		rcp, reason := "", ""
-		if e.Recipient != nil {
-			rcp = *e.Recipient
-		}
-		if e.Reason != nil {
-			reason = *e.Reason
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\n", e.Rn, e.TimeGenerated, e.DIPStage, e.Status, rcp, e.StatusCode, reason)
-	}
-	tw.Flush()
-	return exitOK
+		return tw.Flush()
+	})
 }
 
 // parseReference reads the interface and DIP id of a reference

@@ -9,7 +9,7 @@
 //	mhhs catalogue [--seed] [--example IF-nnn:Event]
 //	mhhs serve [--addr 127.0.0.1:8080] [--data ./mhhs-data] [--store postgres://…] [--services isd,…]
 //	mhhs service NAME --dip-url URL --dip-id ID --key-file F --cert-file F --api-key-file F --listen ADDR
-//	mhhs participant add|list|rotate-key|disable
+//	mhhs participant add|list|rotate-key|disable|webhook
 //	mhhs send --url URL --channel IF-021 --dip-id ID --key-file F --cert-file F --api-key-file F FILE
 //	mhhs journal SENDER-UNIQUE-REFERENCE
 //	mhhs version
@@ -17,6 +17,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -50,8 +52,8 @@ Commands:
                                         run the DIP: its API, routing, durable store and deliveries
   service NAME --dip-url URL --dip-id ID --key-file F --cert-file F --api-key-file F --listen ADDR
                                         run one service (isd, sim-supplier, sim-ldso) as its own process
-  participant add|list|rotate-key|disable
-                                        administer the participant registry
+  participant add|list|rotate-key|disable|webhook
+                                        administer the participant registry and participants' webhooks
   send --url URL --channel IF-nnn --dip-id ID --key-file F --cert-file F --api-key-file F FILE
                                         sign and send a message array; print the verdicts
   recipient list|resume|dead-letters|requeue [ID]
@@ -113,4 +115,43 @@ type cmdEnv struct {
 	getenv         func(string) string
 	stdin          io.Reader
 	stdout, stderr io.Writer
+}
+
+// newFlagSet returns the flag set of the subcommand name ("participant
+// add"), whose -h prints the synopsis and the flags.
+func newFlagSet(env *cmdEnv, name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: mhhs %s %s\n\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// subcommand parses args with fs, runs fn and turns its error into the
+// exit code (exitCode). -h prints the flags and exits 0; a bad flag prints
+// them and exits 2.
+func subcommand(env *cmdEnv, fs *flag.FlagSet, args []string, fn func() error) int {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	return exitCode(env, fs.Name(), fn())
+}
+
+// exitCode is the one place a subcommand's error becomes an exit code and
+// a line on stderr ("mhhs participant add: …"): a usageError exits 2, any
+// other error 1.
+func exitCode(env *cmdEnv, name string, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(env.stderr, "mhhs %s: %v\n", name, err)
+	if errors.As(err, new(usageError)) {
+		return exitUsage
+	}
+	return exitFail
 }

@@ -46,67 +46,61 @@ func (f clientFlags) client() (*httpapi.Client, error) {
 }
 
 // send signs and sends a message array to a channel and prints the DIP's
-// verdict per message. It exits 0 when every message was accepted (201).
+// verdict per message. It exits 0 when every message was accepted (201),
+// 1 when any was not or the DIP could not be reached.
 func send(env *cmdEnv, args []string) int {
-	fs := flag.NewFlagSet("send", flag.ContinueOnError)
-	fs.SetOutput(env.stderr)
+	fs := newFlagSet(env, "send", "--url URL --channel IF-021 --dip-id ID --key-file F --cert-file F --api-key-file F FILE|-")
 	cf := addClientFlags(fs, env.getenv)
 	channel := fs.String("channel", "", "channel (IF-nnn); default S0.interfaceID of the first message")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(env.stderr, "usage: mhhs send --url URL --channel IF-021 --dip-id ID --key-file F --cert-file F --api-key-file F FILE|-")
-		return exitUsage
-	}
-	var body []byte
-	var err error
-	if fs.Arg(0) == "-" {
-		body, err = io.ReadAll(env.stdin)
-	} else {
-		body, err = os.ReadFile(fs.Arg(0))
-	}
-	if err != nil {
-		fmt.Fprintln(env.stderr, "mhhs send:", err)
-		return exitUsage
-	}
-	if *channel == "" {
-		*channel = firstInterface(body)
-	}
-	c, err := cf.client()
-	if err != nil {
-		fmt.Fprintln(env.stderr, "mhhs send:", err)
-		return exitUsage
-	}
-	resp, err := c.Send(env.ctx, *channel, body)
-	if err != nil {
-		fmt.Fprintln(env.stderr, "mhhs send:", err)
-		return exitFail
-	}
-	sr, err := resp.StandardResponse()
-	if err != nil || sr.MessageArray == nil {
-		fmt.Fprintf(env.stdout, "HTTP %d: %s\n", resp.Status, resp.Body)
-		return exitFail
-	}
-	fmt.Fprintf(env.stdout, "HTTP %d\n", resp.Status)
-	for i, it := range *sr.MessageArray {
-		verdict := "rejected"
-		if it.Message != nil && strings.HasPrefix(*it.Message, "MSG0000") {
-			verdict = "accepted"
+	return subcommand(env, fs, args, func() error {
+		if fs.NArg() != 1 {
+			return usagef("give one file of a message array, or - for stdin (-h lists the flags)")
 		}
-		fmt.Fprintf(env.stdout, "[%d] %s %s: %s", i, deref(it.SenderUniqueReference), verdict, deref(it.Message))
-		if it.TransactionID != nil {
-			fmt.Fprintf(env.stdout, " transaction %s", *it.TransactionID)
+		var body []byte
+		var err error
+		if fs.Arg(0) == "-" {
+			body, err = io.ReadAll(env.stdin)
+		} else {
+			body, err = os.ReadFile(fs.Arg(0))
 		}
-		fmt.Fprintln(env.stdout)
-		if it.Help != nil {
-			fmt.Fprintf(env.stdout, "    %s\n", *it.Help)
+		if err != nil {
+			return usageError{err}
 		}
-	}
-	if resp.Status != 201 {
-		return exitFail
-	}
-	return exitOK
+		if *channel == "" {
+			*channel = firstInterface(body)
+		}
+		c, err := cf.client()
+		if err != nil {
+			return usageError{err}
+		}
+		resp, err := c.Send(env.ctx, *channel, body)
+		if err != nil {
+			return err
+		}
+		sr, err := resp.StandardResponse()
+		if err != nil || sr.MessageArray == nil {
+			return fmt.Errorf("the DIP answered HTTP %d: %s", resp.Status, resp.Body)
+		}
+		fmt.Fprintf(env.stdout, "HTTP %d\n", resp.Status)
+		for i, it := range *sr.MessageArray {
+			verdict := "rejected"
+			if it.Message != nil && strings.HasPrefix(*it.Message, "MSG0000") {
+				verdict = "accepted"
+			}
+			fmt.Fprintf(env.stdout, "[%d] %s %s: %s", i, deref(it.SenderUniqueReference), verdict, deref(it.Message))
+			if it.TransactionID != nil {
+				fmt.Fprintf(env.stdout, " transaction %s", *it.TransactionID)
+			}
+			fmt.Fprintln(env.stdout)
+			if it.Help != nil {
+				fmt.Fprintf(env.stdout, "    %s\n", *it.Help)
+			}
+		}
+		if resp.Status != 201 {
+			return fmt.Errorf("not every message was accepted (HTTP %d)", resp.Status)
+		}
+		return nil
+	})
 }
 
 func deref(s *string) string {

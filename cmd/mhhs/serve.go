@@ -48,6 +48,9 @@ type serveConfig struct {
 	ClientCA      string
 	SkipSignature bool
 	MaxBody       int64
+	BodyMemory    int64         // --body-memory: request body bytes held at once (0: 8 × MaxBody)
+	BodyTimeout   time.Duration // --body-timeout: a request body's time to arrive
+	IdleTimeout   time.Duration // --idle-timeout: an idle keep-alive connection's life
 	PollInterval  time.Duration
 	PostTimeout   time.Duration
 	Lease         time.Duration
@@ -78,6 +81,9 @@ func (c *serveConfig) validate() error {
 	if (c.KeyFile == "") != (c.CertFile == "") {
 		return errors.New("--dip-key-file and --dip-cert-file go together")
 	}
+	if c.BodyMemory != 0 && c.BodyMemory < 2*c.MaxBody {
+		return fmt.Errorf("--body-memory (%d) must be at least twice --max-body (%d)", c.BodyMemory, c.MaxBody)
+	}
 	if _, err := serviceList(c.Services); err != nil {
 		return fmt.Errorf("--services: %w", err)
 	}
@@ -106,6 +112,8 @@ func serve(env *cmdEnv, args []string) int {
 		Skew:        5 * time.Minute,
 		Retention:   90 * 24 * time.Hour,
 		MaxBody:     32 << 20,
+		BodyTimeout: httpapi.DefaultBodyTimeout,
+		IdleTimeout: 2 * time.Minute,
 		Owner:       envOr(env.getenv, "MHHS_OWNER", hostOwner()),
 		Retry:       dip.DefaultRetryPolicy(),
 		PostTimeout: webhook.DefaultTimeout,
@@ -126,6 +134,9 @@ func serve(env *cmdEnv, args []string) int {
 	fs.StringVar(&cfg.ClientCA, "client-ca", "", "require client certificates signed by this CA (mTLS)")
 	fs.BoolVar(&cfg.SkipSignature, "insecure-skip-signature", false, "accept requests without X-DIP-Signature headers (local sandboxes only)")
 	fs.Int64Var(&cfg.MaxBody, "max-body", cfg.MaxBody, "largest request body in bytes")
+	fs.Int64Var(&cfg.BodyMemory, "body-memory", 0, "request body bytes held at once across requests, at least twice --max-body; past it 503 (0: 8 × --max-body)")
+	fs.DurationVar(&cfg.BodyTimeout, "body-timeout", cfg.BodyTimeout, "time a request body may take to arrive after its headers; past it 408 and the connection is closed")
+	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", cfg.IdleTimeout, "close a keep-alive connection idle this long")
 	fs.DurationVar(&cfg.PollInterval, "poll", 100*time.Millisecond, "delivery poll interval when idle")
 	fs.DurationVar(&cfg.PostTimeout, "post-timeout", cfg.PostTimeout, "timeout of one webhook POST")
 	fs.DurationVar(&cfg.Lease, "lease", cfg.Lease, "how long a process holds the deliveries it claims, longer than --post-timeout; on PostgreSQL a crashed process's claims are taken over after it (SQLite releases them at start)")
@@ -240,12 +251,12 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 		return err
 	}
 	api, err := httpapi.New(httpapi.Config{Hub: hub, Verifier: &signature.Verifier{MaxSkew: cfg.Skew}, DIPID: cfg.DIPID,
-		MaxBodyBytes: cfg.MaxBody, SkipSignature: cfg.SkipSignature, ReplayPage: cfg.ReplayPage, Logger: log, ISD: standing,
+		MaxBodyBytes: cfg.MaxBody, BodyMemory: cfg.BodyMemory, BodyTimeout: cfg.BodyTimeout, SkipSignature: cfg.SkipSignature, ReplayPage: cfg.ReplayPage, Logger: log, ISD: standing,
 		CertificatePEM: signer.CertificatePEM(), Metrics: obs.Handler()})
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: cfg.IdleTimeout}
 	if cfg.TLSCert != "" {
 		tc := &tls.Config{MinVersion: tls.VersionTLS12}
 		if cfg.ClientCA != "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -56,6 +57,24 @@ func addStoreFlags(fs *flag.FlagSet, getenv func(string) string) storeFlags {
 
 func (f storeFlags) open(ctx context.Context) (dip.Store, error) {
 	return openStore(ctx, *f.url, *f.data, false)
+}
+
+// openExisting opens the store for a command that reads or changes what it
+// holds: when the embedded store's database is not there, it fails naming
+// it, instead of creating an empty one (as open does for mhhs serve and
+// mhhs participant add). A PostgreSQL database must exist either way.
+func (f storeFlags) openExisting(ctx context.Context) (dip.Store, error) {
+	url := *f.url
+	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
+		path := strings.TrimPrefix(url, "sqlite://")
+		if path == "" {
+			path = filepath.Join(*f.data, "mhhs.db")
+		}
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no store at %s: give the DIP's --data directory (or MHHS_DATA) or --store URL; mhhs serve and mhhs participant add create it", path)
+		}
+	}
+	return f.open(ctx)
 }
 
 // envOr returns the environment value of key, or def.

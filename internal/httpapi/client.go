@@ -90,7 +90,26 @@ func (c *Client) ConfigureWebhook(ctx context.Context, channel, recipient, callb
 		return err
 	}
 	if resp.Status != http.StatusCreated {
-		return fmt.Errorf("configure webhook: %d %s", resp.Status, resp.Body)
+		return fmt.Errorf("configure webhook: %d %s", resp.Status, truncate(resp.Body, 500))
+	}
+	return nil
+}
+
+// RemoveWebhook removes the caller's webhook for a channel
+// (DELETE /dip-channel/{id}/pubconfig/{recipient-id}); channel
+// "statusmessage" removes the status-message webhook. Its messages on the
+// channel wait at the DIP until a webhook is configured again.
+func (c *Client) RemoveWebhook(ctx context.Context, channel, recipient string) error {
+	path := "/dip-channel/" + channel + "/pubconfig/" + recipient
+	if channel == "statusmessage" {
+		path = "/statusmessage/config/" + recipient
+	}
+	resp, err := c.Do(ctx, http.MethodDelete, path, nil, nil)
+	if err != nil {
+		return err
+	}
+	if resp.Status != http.StatusNoContent {
+		return fmt.Errorf("remove webhook: %d %s", resp.Status, truncate(resp.Body, 500))
 	}
 	return nil
 }

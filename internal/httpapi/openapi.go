@@ -80,7 +80,13 @@ func openAPIInfo() map[string]any {
 	d.WriteString("The Data Integration Platform of mhhs, wire-compatible with Elexon's DIP API v2.2.1 " +
 		"(https://dip-api-documentation.elexon.co.uk/): the same paths, parameters, X-DIP-Signature* " +
 		"headers, request and response bodies and status codes. mhhs adds GET /openapi.json (this " +
-		"document), GET /healthz and GET /readyz.\n\n" +
+		"document), GET /healthz, GET /readyz and GET /dip-certificate (the certificate whose key signs " +
+		"the DIP's webhook deliveries).\n\n" +
+		"Before it reads a request's body, mhhs checks the X-API-Key (401 MSG4001), the presence of the " +
+		"four X-DIP-Signature* headers (401 MSG4002), a Content-Type of application/json, with no " +
+		"charset or UTF-8, on every request with a body (415 MSG1002; a missing Content-Type too), the " +
+		"declared length (413 MSG4005) and room in the memory it lends to bodies in flight (503 MSG5001 " +
+		"with Retry-After). A body must arrive within the server's body timeout (408 MSG1002).\n\n" +
 		"Message payloads are described per event variant (components.schemas \"IF-021-ActivePower\" …) " +
 		"with the rules mhhs's validator enforces, including format assertions.\n\n" +
 		"Every StandardResponse item carries a message code in `message`. Elexon publishes only " +
@@ -768,6 +774,13 @@ func openAPIExtras() map[string]map[string]any {
 			"200": map[string]any{"description": "The OpenAPI 3.1 document of the mhhs DIP API", "content": map[string]any{
 				"application/json": map[string]any{"schema": map[string]any{"type": "object"}},
 			}},
+		}),
+		"/dip-certificate": op("getDIPCertificate", "The DIP's signing certificate", map[string]any{
+			"200": map[string]any{"description": "The X.509 certificate (PEM) whose key signs the DIP's webhook deliveries: " +
+				"a participant's webhook receiver checks X-DIP-Signature-Certificate against it", "content": map[string]any{
+				"application/x-pem-file": map[string]any{"schema": map[string]any{"type": "string"}},
+			}},
+			"404": map[string]any{"description": "The DIP serves no certificate"},
 		}),
 		"/healthz": op("healthz", "Liveness: the process is serving HTTP", map[string]any{
 			"200": map[string]any{"description": "Alive"},

@@ -72,6 +72,17 @@ func TestOpenAPIDocument(t *testing.T) {
 			t.Errorf("info.description misses %q", code.Message())
 		}
 	}
+	// mhhs's own endpoints: the DIP's certificate is public (no API key).
+	cert := openAPITestGet(t, doc, "paths", "/dip-certificate", "get").(map[string]any)
+	openAPITestGet(t, cert, "responses", "200", "content", "application/x-pem-file")
+	if sec, _ := cert["security"].([]any); sec == nil || len(sec) != 0 {
+		t.Errorf("GET /dip-certificate security = %v, want [] (public)", cert["security"])
+	}
+	for _, refusal := range []string{"415 MSG1002", "408 MSG1002", "503 MSG5001"} {
+		if !strings.Contains(desc, refusal) {
+			t.Errorf("info.description does not document %s", refusal)
+		}
+	}
 	servers := doc["servers"].([]any)
 	if len(servers) != 1 || openAPITestGet(t, servers[0], "url") != "https://dip.example.test/" {
 		t.Errorf("servers = %v", servers)
@@ -255,7 +266,7 @@ func TestOpenAPIContractEndpoints(t *testing.T) {
 		}
 	}
 	for path := range paths {
-		if !contractPaths[path] && path != "/openapi.json" && path != "/healthz" && path != "/readyz" {
+		if !contractPaths[path] && path != "/openapi.json" && path != "/healthz" && path != "/readyz" && path != "/dip-certificate" {
 			t.Errorf("path %s is neither in the contract nor an mhhs extra", path)
 		}
 	}

@@ -9,13 +9,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/sync/semaphore"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
 	"github.com/mhhs/mhhs/internal/dip"
@@ -31,9 +34,20 @@ type Config struct {
 	// DIPID is the DIP's own participant id, the senderID of its answers
 	// when no participant is known (default "0000000000").
 	DIPID string
-	// MaxBodyBytes bounds request bodies (default 32 MiB: a 200-day IF-021 is
-	// under 1 MiB). Larger requests get 413 MSG4005.
+	// MaxBodyBytes bounds request bodies (default DefaultMaxBodyBytes, 32 MiB:
+	// a 200-day IF-021 is under 1 MiB). Larger requests get 413 MSG4005,
+	// unread when they declare their length.
 	MaxBodyBytes int64
+	// BodyMemory bounds the bytes of request bodies held at once, across
+	// requests (default 8 × MaxBodyBytes; at least twice MaxBodyBytes). A
+	// body that would pass it is not read: 503 MSG5001 with Retry-After.
+	BodyMemory int64
+	// BodyTimeout bounds the reading of a request's body, from the end of
+	// its headers (default DefaultBodyTimeout, 60 s). A body not in by
+	// then is answered 408 and its connection closed, so that a client
+	// that declares a body and sends it slowly, or not at all, cannot hold
+	// a connection (see body.go).
+	BodyTimeout time.Duration
 	// ReplayPage is the number of messages per replay page (default 100).
 	ReplayPage int
 	// SkipSignature turns off signature checks (API key only). For local
@@ -58,6 +72,7 @@ type Server struct {
 	cfg     Config
 	mux     *http.ServeMux
 	openapi []byte
+	bodies  *semaphore.Weighted // bytes of request bodies held: Config.BodyMemory
 }
 
 // New returns the server.
@@ -66,7 +81,18 @@ func New(cfg Config) (*Server, error) {
 		cfg.DIPID = "0000000000"
 	}
 	if cfg.MaxBodyBytes == 0 {
-		cfg.MaxBodyBytes = 32 << 20
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.BodyMemory == 0 {
+		cfg.BodyMemory = 8 * cfg.MaxBodyBytes
+	}
+	if cfg.BodyMemory < 2*cfg.MaxBodyBytes {
+		// A body of undeclared length near the limit holds up to 1.5
+		// times the limit while its buffer grows (readUnknown).
+		return nil, fmt.Errorf("httpapi: body memory %d is under twice the body limit %d: the largest bodies could never be read", cfg.BodyMemory, cfg.MaxBodyBytes)
+	}
+	if cfg.BodyTimeout == 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
 	}
 	if cfg.ReplayPage == 0 {
 		cfg.ReplayPage = 100
@@ -84,16 +110,21 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), openapi: doc}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), openapi: doc, bodies: semaphore.NewWeighted(cfg.BodyMemory)}
 	s.routes()
 	return s, nil
 }
 
 // ServeHTTP serves the API and logs each request: method, path, status,
 // duration and the authenticated participant (at Info; health checks and
-// metrics scrapes at Debug).
+// metrics scrapes at Debug). A request that declares a body must deliver
+// it within BodyTimeout, whatever route it takes: the routes that do not
+// read a body still drain it before they answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	if r.ContentLength != 0 {
+		http.NewResponseController(w).SetReadDeadline(start.Add(s.cfg.BodyTimeout))
+	}
 	lw := &loggedWriter{ResponseWriter: w, status: http.StatusOK}
 	s.mux.ServeHTTP(lw, r)
 	level := slog.LevelInfo
@@ -101,11 +132,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/healthz", "/readyz", "/metrics":
 		level = slog.LevelDebug
 	}
-	path := r.URL.Path
-	if len(path) > 200 {
-		path = path[:200] + "…"
-	}
-	s.cfg.Logger.Log(r.Context(), level, "request", "method", r.Method, "path", path, "status", lw.status,
+	s.cfg.Logger.Log(r.Context(), level, "request", "method", r.Method, "path", clip(r.URL.Path, maxEchoed), "status", lw.status,
 		"duration_ms", float64(time.Since(start).Microseconds())/1000, "dip_id", lw.sender, "bytes", lw.bytes)
 }
 
@@ -206,8 +233,37 @@ type apiError struct {
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.code, e.detail) }
 
+// fail returns an apiError. Every string or error among a is clipped
+// (clip), so that an answer quotes at most a short part of a value the
+// request carried: an 8,000-character path or header comes back as 80
+// characters and an ellipsis.
 func fail(status int, code catalogue.Code, format string, a ...any) error {
+	for i, v := range a {
+		switch v := v.(type) {
+		case string:
+			a[i] = clip(v, maxEchoed)
+		case error:
+			a[i] = clip(v.Error(), maxEchoedError)
+		}
+	}
 	return &apiError{status: status, code: code, detail: fmt.Sprintf(format, a...)}
+}
+
+// The longest part of a request value (a path segment, a header) an answer
+// quotes, and of an error's text, in characters; the help of an answer is
+// at most 500 characters in all.
+const (
+	maxEchoed      = 80
+	maxEchoedError = 300
+)
+
+// clip returns s cut to max characters, the last an ellipsis.
+func clip(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
 }
 
 // writeError is the one place errors become HTTP answers: a StandardResponse
@@ -216,7 +272,7 @@ func fail(status int, code catalogue.Code, format string, a ...any) error {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, sender string, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
-		s.cfg.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.cfg.Logger.Error("request failed", "method", r.Method, "path", clip(r.URL.Path, maxEchoed), "err", err)
 		ae = &apiError{status: http.StatusInternalServerError, code: catalogue.MSG5001, detail: "the DIP could not process the request; nothing was accepted"}
 	}
 	if sender == "" {
@@ -240,9 +296,7 @@ func ptr(s string, max int) *string {
 	if s == "" {
 		return nil
 	}
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max-1]) + "…"
-	}
+	s = clip(s, max)
 	return &s
 }
 
@@ -264,8 +318,25 @@ func (s *Server) item(sender string, it dip.Item) catalogue.StandardResponseBody
 		SentTimestamp:         market.FormatDateTime(s.cfg.Now().UTC()),
 		SenderID:              sender,
 		Message:               &msg,
-		Help:                  ptr(help, 500),
+		Help:                  ptr(clipQuoted(help), 500),
 	}
+}
+
+// quoted matches a Go-quoted string (%q) in a detail.
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// clipQuoted clips every quoted value in a detail (the validator's findings
+// quote the value they refuse) to maxEchoed characters.
+func clipQuoted(s string) string {
+	if !strings.Contains(s, `"`) {
+		return s
+	}
+	return quoted.ReplaceAllStringFunc(s, func(q string) string {
+		if utf8.RuneCountInString(q) <= maxEchoed+2 {
+			return q
+		}
+		return clip(q[:len(q)-1], maxEchoed+1) + `"`
+	})
 }
 
 type ctxKey struct{}
@@ -278,28 +349,43 @@ func caller(ctx context.Context) *dip.Participant {
 
 type handler func(w http.ResponseWriter, r *http.Request, body []byte) error
 
-// auth reads the body (bounded), authenticates the participant by X-API-Key,
-// verifies the X-DIP-Signature headers over the exact body and full URL, and
-// requires the signing certificate to be the participant's registered one.
+// auth authenticates the participant by X-API-Key and requires the
+// X-DIP-Signature headers (unless signatures are skipped) and, on a POST, a
+// JSON Content-Type, all before it reads a byte of the body; then it reads
+// the body (readBody: bounded in size, time and memory), verifies the
+// signature over the exact body and full URL, and requires the signing
+// certificate to be the participant's registered one. A request refused
+// before its body is read is answered at once and its connection closed
+// (refuse).
 func (s *Server) auth(h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				s.writeError(w, r, "", fail(http.StatusRequestEntityTooLarge, catalogue.MSG4005, "request body exceeds %d bytes", s.cfg.MaxBodyBytes))
-				return
-			}
-			s.writeError(w, r, "", fail(http.StatusBadRequest, catalogue.MSG1002, "reading body: %v", err))
-			return
-		}
 		p, ok := s.cfg.Hub.Authenticate(r.Context(), r.Header.Get("X-API-Key"))
 		if !ok {
-			s.writeError(w, r, "", fail(http.StatusUnauthorized, catalogue.MSG4001, "missing or unknown X-API-Key"))
+			s.refuse(w, r, "", fail(http.StatusUnauthorized, catalogue.MSG4001, "missing or unknown X-API-Key"))
 			return
 		}
+		var hs signature.Headers
 		if !s.cfg.SkipSignature {
-			if err := s.verify(r, body, p); err != nil {
+			var err error
+			if hs, err = signature.HeadersFrom(r.Header); err != nil {
+				s.refuse(w, r, p.DIPID, fail(http.StatusUnauthorized, catalogue.MSG4002, "%v", err))
+				return
+			}
+		}
+		if r.Method == http.MethodPost {
+			if err := jsonContent(r.Header.Get("Content-Type")); err != nil {
+				s.refuse(w, r, p.DIPID, err)
+				return
+			}
+		}
+		body, release, err := s.readBody(w, r)
+		if err != nil {
+			s.refuse(w, r, p.DIPID, err)
+			return
+		}
+		defer release()
+		if !s.cfg.SkipSignature {
+			if err := s.verify(r, hs, body, p); err != nil {
 				s.writeError(w, r, p.DIPID, err)
 				return
 			}
@@ -314,12 +400,11 @@ func (s *Server) auth(h handler) http.Handler {
 	})
 }
 
-func (s *Server) verify(r *http.Request, body []byte, p *dip.Participant) error {
-	hs, err := signature.HeadersFrom(r.Header)
-	if err != nil {
-		return fail(http.StatusUnauthorized, catalogue.MSG4002, "%v", err)
-	}
+func (s *Server) verify(r *http.Request, hs signature.Headers, body []byte, p *dip.Participant) error {
 	cert, err := s.cfg.Verifier.Verify(r.Method, signature.RequestURL(r), hs, body)
+	if errors.Is(err, signature.BadDate) { // its error quotes the whole header
+		return fail(http.StatusUnauthorized, catalogue.MSG4002, "X-DIP-Signature-Date %q is not of the form %s", hs.Date, signature.DateLayout)
+	}
 	if err != nil {
 		if errors.Is(err, signature.StaleDate) {
 			return fail(http.StatusUnauthorized, catalogue.MSG4003, "%v", err)
@@ -706,7 +791,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request, body []byte) e
 	var lines []string
 	for _, vd := range verdicts {
 		for _, f := range vd.Findings {
-			lines = append(lines, f.String())
+			lines = append(lines, clipQuoted(f.String()))
 		}
 	}
 	if len(lines) > 0 {
