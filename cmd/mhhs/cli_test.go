@@ -80,6 +80,9 @@ func TestReadingCommandsDoNotCreateAStore(t *testing.T) {
 		{"recipient", "resume", "1200000001"},
 		{"recipient", "dead-letters", "1200000001"},
 		{"recipient", "requeue", "1200000001"},
+		{"isd", "versions"},
+		{"isd", "export", "-"},
+		{"isd", "diff", "1", "2"},
 	} {
 		code, out, errOut := runCLI(t, "", args...)
 		want := "no store at " + filepath.Join("mhhs-data", "mhhs.db")

@@ -117,12 +117,17 @@ func (c *isdCommand) run(args []string, nargs int, fn func() error) int {
 	return exitFail
 }
 
-// open opens the store once.
+// open opens the store once: init and import may create it; the commands
+// that read it (versions, export, diff, publish) need it to exist.
 func (c *isdCommand) open() (isd.Store, error) {
 	if c.store != nil {
 		return c.store, nil
 	}
-	s, err := c.sf.open(c.env.ctx)
+	openStore := c.sf.openExisting
+	if name := c.fs.Name(); name == "isd init" || name == "isd import" {
+		openStore = c.sf.open
+	}
+	s, err := openStore(c.env.ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ const (
 	MSG1001 Code = "MSG1001" // Schema Failure
 	MSG1002 Code = "MSG1002" // Invalid JSON
 	MSG1003 Code = "MSG1003" // Channel Mismatch
+	MSG1004 Code = "MSG1004" // Unsupported Media Type
 	MSG2001 Code = "MSG2001" // Invalid MPAN Check Digit
 	MSG2002 Code = "MSG2002" // Sender Role Not Permitted
 	MSG2003 Code = "MSG2003" // Sender Unique Reference Inconsistent
@@ -27,7 +28,9 @@ const (
 	MSG4003 Code = "MSG4003" // Stale Signature Date
 	MSG4004 Code = "MSG4004" // Sender Not Permitted
 	MSG4005 Code = "MSG4005" // Request Too Large
+	MSG4006 Code = "MSG4006" // Request Timeout
 	MSG5001 Code = "MSG5001" // Internal Server Error
+	MSG5002 Code = "MSG5002" // DIP Busy
 )
 
 var codeText = map[Code]string{
@@ -35,6 +38,7 @@ var codeText = map[Code]string{
 	MSG1001: "Schema Failure",
 	MSG1002: "Invalid JSON",
 	MSG1003: "Channel Mismatch",
+	MSG1004: "Unsupported Media Type",
 	MSG2001: "Invalid MPAN Check Digit",
 	MSG2002: "Sender Role Not Permitted",
 	MSG2003: "Sender Unique Reference Inconsistent",
@@ -48,13 +52,15 @@ var codeText = map[Code]string{
 	MSG4003: "Stale Signature Date",
 	MSG4004: "Sender Not Permitted",
 	MSG4005: "Request Too Large",
+	MSG4006: "Request Timeout",
 	MSG5001: "Internal Server Error",
+	MSG5002: "DIP Busy",
 }
 
 // Codes returns every code in order.
 func Codes() []Code {
-	return []Code{MSG0000, MSG1001, MSG1002, MSG1003, MSG2001, MSG2002, MSG2003, MSG2004, MSG2005,
-		MSG3001, MSG3002, MSG3003, MSG4001, MSG4002, MSG4003, MSG4004, MSG4005, MSG5001}
+	return []Code{MSG0000, MSG1001, MSG1002, MSG1003, MSG1004, MSG2001, MSG2002, MSG2003, MSG2004, MSG2005,
+		MSG3001, MSG3002, MSG3003, MSG4001, MSG4002, MSG4003, MSG4004, MSG4005, MSG4006, MSG5001, MSG5002}
 }
 
 // Text returns the code's short text ("Schema Failure").

@@ -388,8 +388,8 @@ func TestBodyMemoryIsBounded(t *testing.T) {
 	third := d.message(t)
 	d.read.Store(0)
 	busy := do(t, d.signed(t, "/dip-channel/IF-021", third))
-	if code, help := busy.code(t); busy.status != http.StatusServiceUnavailable || code != catalogue.MSG5001 || busy.header.Get("Retry-After") != "1" {
-		t.Errorf("a body past the budget: %d %s %q Retry-After %q, want 503 MSG5001 Retry-After 1", busy.status, code, help, busy.header.Get("Retry-After"))
+	if code, help := busy.code(t); busy.status != http.StatusServiceUnavailable || code != catalogue.MSG5002 || busy.header.Get("Retry-After") != "1" {
+		t.Errorf("a body past the budget: %d %s %q Retry-After %q, want 503 MSG5002 Retry-After 1", busy.status, code, help, busy.header.Get("Retry-After"))
 	}
 	if n := d.read.Load(); n != 0 {
 		t.Errorf("the API read %d bytes of the refused body", n)
@@ -453,7 +453,7 @@ func TestDeclaredTooLargeIsNotRead(t *testing.T) {
 }
 
 // Every endpoint that takes a JSON body refuses another media type, or
-// none, with 415 MSG1002 and stores nothing; application/json with or
+// none, with 415 MSG1004 and stores nothing; application/json with or
 // without charset=utf-8 is taken.
 func TestContentTypeMustBeJSON(t *testing.T) {
 	d := newTestDIP(t, Config{})
@@ -467,8 +467,8 @@ func TestContentTypeMustBeJSON(t *testing.T) {
 		}
 		a := do(t, req)
 		code, help := a.code(t)
-		if a.status != http.StatusUnsupportedMediaType || code != catalogue.MSG1002 {
-			t.Errorf("Content-Type %q: %d %s %q, want 415 MSG1002", ct, a.status, code, help)
+		if a.status != http.StatusUnsupportedMediaType || code != catalogue.MSG1004 {
+			t.Errorf("Content-Type %q: %d %s %q, want 415 MSG1004", ct, a.status, code, help)
 		}
 		if ct == "" && !strings.HasPrefix(help, "no Content-Type") {
 			t.Errorf("no Content-Type: help %q, want it to say so", help)

@@ -119,7 +119,7 @@ func (s *Server) readUnknown(w http.ResponseWriter, r *http.Request) ([]byte, fu
 // tried again after Retry-After seconds.
 func (s *Server) busy(w http.ResponseWriter) error {
 	w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
-	return fail(http.StatusServiceUnavailable, catalogue.MSG5001,
+	return fail(http.StatusServiceUnavailable, catalogue.MSG5002,
 		"the DIP is reading %d MiB of other requests' bodies, its limit: retry after %d s; nothing was accepted", s.cfg.BodyMemory>>20, busyRetryAfter)
 }
 
@@ -127,7 +127,7 @@ func (s *Server) busy(w http.ResponseWriter) error {
 // did not arrive within BodyTimeout, else 400.
 func (s *Server) readError(err error) error {
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return fail(http.StatusRequestTimeout, catalogue.MSG1002, "the request body did not arrive within %v; nothing was accepted", s.cfg.BodyTimeout)
+		return fail(http.StatusRequestTimeout, catalogue.MSG4006, "the request body did not arrive within %v; nothing was accepted", s.cfg.BodyTimeout)
 	}
 	return fail(http.StatusBadRequest, catalogue.MSG1002, "reading the request body: %v", err)
 }
@@ -156,14 +156,14 @@ const refuseGrace = time.Second
 // only media type of every request body.
 func jsonContent(contentType string) error {
 	if contentType == "" {
-		return fail(http.StatusUnsupportedMediaType, catalogue.MSG1002, "no Content-Type: the DIP API takes application/json")
+		return fail(http.StatusUnsupportedMediaType, catalogue.MSG1004, "no Content-Type: the DIP API takes application/json")
 	}
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "application/json" {
-		return fail(http.StatusUnsupportedMediaType, catalogue.MSG1002, "Content-Type %q: the DIP API takes application/json", contentType)
+		return fail(http.StatusUnsupportedMediaType, catalogue.MSG1004, "Content-Type %q: the DIP API takes application/json", contentType)
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return fail(http.StatusUnsupportedMediaType, catalogue.MSG1002, "charset %q: JSON is UTF-8", cs)
+		return fail(http.StatusUnsupportedMediaType, catalogue.MSG1004, "charset %q: JSON is UTF-8", cs)
 	}
 	return nil
 }

@@ -84,9 +84,9 @@ func openAPIInfo() map[string]any {
 		"the DIP's webhook deliveries).\n\n" +
 		"Before it reads a request's body, mhhs checks the X-API-Key (401 MSG4001), the presence of the " +
 		"four X-DIP-Signature* headers (401 MSG4002), a Content-Type of application/json, with no " +
-		"charset or UTF-8, on every request with a body (415 MSG1002; a missing Content-Type too), the " +
-		"declared length (413 MSG4005) and room in the memory it lends to bodies in flight (503 MSG5001 " +
-		"with Retry-After). A body must arrive within the server's body timeout (408 MSG1002).\n\n" +
+		"charset or UTF-8, on every request with a body (415 MSG1004; a missing Content-Type too), the " +
+		"declared length (413 MSG4005) and room in the memory it lends to bodies in flight (503 MSG5002 " +
+		"with Retry-After). A body must arrive within the server's body timeout (408 MSG4006).\n\n" +
 		"Message payloads are described per event variant (components.schemas \"IF-021-ActivePower\" …) " +
 		"with the rules mhhs's validator enforces, including format assertions.\n\n" +
 		"Every StandardResponse item carries a message code in `message`. Elexon publishes only " +

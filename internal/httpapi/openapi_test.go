@@ -78,7 +78,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	if sec, _ := cert["security"].([]any); sec == nil || len(sec) != 0 {
 		t.Errorf("GET /dip-certificate security = %v, want [] (public)", cert["security"])
 	}
-	for _, refusal := range []string{"415 MSG1002", "408 MSG1002", "503 MSG5001"} {
+	for _, refusal := range []string{"415 MSG1004", "408 MSG4006", "503 MSG5002"} {
 		if !strings.Contains(desc, refusal) {
 			t.Errorf("info.description does not document %s", refusal)
 		}
