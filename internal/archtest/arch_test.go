@@ -22,6 +22,7 @@ var domain = map[string][]string{
 	"internal/catalogue": {"internal/market"},
 	"internal/isd":       {"internal/market"},
 	"internal/dip":       {"internal/market", "internal/catalogue"},
+	"internal/regs":      {"internal/market", "internal/catalogue"},
 	"internal/signature": {},
 }
 
