@@ -468,11 +468,13 @@ func deAppointReason(s catalogue.AppointmentScenario) catalogue.DeAppointmentRea
 }
 
 // activate makes an accepted proposal the MPAN's appointment from its
-// date: IF-036 to every party, IF-037 to the provider it replaces (unless
-// replacing is false: the change of supplier de-appointed it already), the
-// incumbent metering service told to send its meter technical details on
-// (IF-035 IMS-SendMTD), a change of segment when both services now serve
-// another segment (IF-044), and the linked and related MPANs aligned.
+// date: IF-037 to the provider it replaces (unless replacing is false: the
+// change of supplier de-appointed it already), a change of segment when
+// both services now serve another segment (IF-044), IF-036 to every party,
+// the old metering service told to send its meter technical details on
+// (IF-035 IMS-SendMTD), and the linked and related MPANs aligned. A
+// migration appointment (MCA, MCS) that completes the pair brings the MPAN
+// into the MHHS regime.
 func (c *call) activate(r *Registration, p Proposal, replacing bool) error {
 	k, from := p.Proposed.Kind, p.From()
 	hist := r.appointments(k)
@@ -508,7 +510,17 @@ func (c *call) activate(r *Registration, p Proposal, replacing bool) error {
 			}
 		}
 	}
+	if s := p.Proposed.Scenario; s == catalogue.AppointmentScenarioMCA || s == catalogue.AppointmentScenarioMCS {
+		// Migration: the MPAN enters the MHHS regime once both its
+		// services are appointed under the migration scenarios.
+		if o, ok := r.appointments(other(k)).At(from); ok && (o.Scenario == catalogue.AppointmentScenarioMCA || o.Scenario == catalogue.AppointmentScenarioMCS) {
+			r.Migrated.Set(from, true)
+		}
+	}
 	c.keep(r)
+	if err := c.segmentChange(r, from); err != nil {
+		return err
+	}
 	if err := c.notifyActive(r, k, from, p.Supplier, p.CSSRegistrationID); err != nil {
 		return err
 	}
@@ -521,9 +533,6 @@ func (c *call) activate(r *Registration, p Proposal, replacing bool) error {
 		setB013(m, p.CSSRegistrationID)
 		m.CommonBlock.M0 = r.m0(c.today)
 		c.send(m, []string{old.Value.DIPID}, string(r.MPAN), p.ID)
-	}
-	if err := c.segmentChange(r, from); err != nil {
-		return err
 	}
 	return c.align(r, k, from, p.Supplier)
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,18 +120,39 @@ func (w *world) substitute(s string) (string, error) {
 	}
 }
 
-// expand replaces each $NAME with the JSON text defined for it.
-func (r *runner) expand(s string) string {
-	for name, v := range r.defs {
-		s = strings.ReplaceAll(s, "$"+name+"}", v+"}")
-		s = strings.ReplaceAll(s, "$"+name+",", v+",")
-		s = strings.ReplaceAll(s, "$"+name+"\n", v+"\n")
-		if strings.HasSuffix(s, "$"+name) {
-			s = strings.TrimSuffix(s, "$"+name) + v
+// expand replaces each $NAME with the JSON text defined for it, and each
+// $NAME(a,b,…) with the text where {1}, {2}, … are the arguments and
+// {midnight N} the local midnight of the date argument N in the wire form.
+func (r *runner) expand(s string) (string, error) {
+	var err error
+	out := macro.ReplaceAllStringFunc(s, func(m string) string {
+		sub := macro.FindStringSubmatch(m)
+		body, ok := r.defs[sub[1]]
+		if !ok {
+			err = fmt.Errorf("no define %s", sub[1])
+			return m
 		}
-	}
-	return s
+		if sub[2] == "" {
+			return body
+		}
+		args := strings.Split(sub[3], ",")
+		for i, a := range args {
+			a = strings.TrimSpace(a)
+			body = strings.ReplaceAll(body, fmt.Sprintf("{%d}", i+1), a)
+			if strings.Contains(body, fmt.Sprintf("{midnight %d}", i+1)) {
+				d, perr := parseDate(a)
+				if perr != nil {
+					err = perr
+				}
+				body = strings.ReplaceAll(body, fmt.Sprintf("{midnight %d}", i+1), market.MidnightOf(d).String())
+			}
+		}
+		return body
+	})
+	return out, err
 }
+
+var macro = regexp.MustCompile(`\$([A-Za-z][A-Za-z0-9]*)(\(([^()]*)\))?`)
 
 // memBook is a Book that keeps registrations as their JSON documents, as
 // the stores do: a registration the Engine changes but does not Put is not
@@ -215,7 +237,8 @@ func readScenarios(path string) ([]scenario, error) {
 			continue
 		}
 		if len(out) == 0 {
-			return nil, fmt.Errorf("%s:%d: text before the first \"=== name\"", path, no)
+			// The file's prelude: defines shared by its scenarios.
+			out = append(out, scenario{name: "", file: path})
 		}
 		s := &out[len(out)-1]
 		if text[0] == ' ' || text[0] == '\t' {
@@ -323,7 +346,12 @@ func TestScenarios(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		var prelude []line
+		if len(scs) > 0 && scs[0].name == "" {
+			prelude, scs = scs[0].lines, scs[1:]
+		}
 		for _, sc := range scs {
+			sc.lines = append(slices.Clone(prelude), sc.lines...)
 			n++
 			t.Run(strings.TrimSuffix(filepath.Base(f), ".scn")+"/"+sc.name, func(t *testing.T) {
 				runScenario(t, sc)
@@ -563,7 +591,7 @@ func (r *runner) payload(l line) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("no variant %s %s", w[1], w[2])
 	}
 	r.tx++
-	tx := fmt.Sprintf("%s-%d", strings.ReplaceAll(r.sc.name, " ", "-"), r.tx)
+	tx := fmt.Sprintf("TX-%s-%d", catalogue.Key(r.sc.file, r.sc.name)[:8], r.tx)
 	if len(w) >= 9 && w[7] == "tx" {
 		tx = w[8]
 	}
@@ -601,7 +629,11 @@ func (r *runner) payload(l line) ([]byte, string, error) {
 	}
 	msg := map[string]any{"CommonBlock": block}
 	if len(l.body) > 0 {
-		custom, err := r.w.substitute(r.expand(strings.Join(l.body, "\n")))
+		text, err := r.expand(strings.Join(l.body, "\n"))
+		if err != nil {
+			return nil, "", err
+		}
+		custom, err := r.w.substitute(text)
 		if err != nil {
 			return nil, "", err
 		}
@@ -993,6 +1025,8 @@ func (r *runner) attribute(reg *Registration, attr string, d market.SettlementDa
 		return strconv.FormatBool(s.Metered), nil
 	case "greendeal":
 		return strconv.FormatBool(s.GreenDeal), nil
+	case "migrated":
+		return strconv.FormatBool(s.Migrated), nil
 	case "address":
 		return s.Address.Postcode + " " + strings.Join(s.Address.Lines, "|"), nil
 	case "rmp":
