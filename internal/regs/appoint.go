@@ -478,15 +478,19 @@ func deAppointReason(s catalogue.AppointmentScenario) catalogue.DeAppointmentRea
 func (c *call) activate(r *Registration, p Proposal, replacing bool) error {
 	k, from := p.Proposed.Kind, p.From()
 	hist := r.appointments(k)
-	old, hadOld := hist.RangeAt(from.AddDays(-1))
+	// prev served the day before (its metering service passes the meter
+	// technical details on); cur is in force on from, if someone is: the
+	// one replaced. A change of supplier has already ended the losing
+	// supplier's services.
+	prev, hadPrev := hist.At(from.AddDays(-1))
+	cur, hasCur := hist.RangeAt(from)
 	appt := Appointment{Party: Party{p.Proposed.DIPID, p.Proposed.MPID}, By: p.Supplier.DIPID, Scenario: p.Proposed.Scenario,
 		ContractReference: p.Proposed.ContractReference, ReadFrequency: p.Proposed.ReadFrequency}
-	if cur, ok := hist.At(from); ok && p.Proposed.Scenario == catalogue.AppointmentScenarioUSP {
-		old, hadOld = market.Effective[Appointment]{}, false // an update replaces no one
-		appt.By = cur.By
+	if hasCur && p.Proposed.Scenario == catalogue.AppointmentScenarioUSP {
+		appt.By = cur.Value.By // an update replaces no one
 	}
-	if replacing && hadOld && old.Value.DIPID != appt.DIPID {
-		if err := c.deAppoint(r, k, old.Value, old.From, from.AddDays(-1), deAppointReason(p.Proposed.Scenario), &appt, from, nil); err != nil {
+	if replacing && hasCur && cur.From.Before(from) && cur.Value.DIPID != appt.DIPID {
+		if err := c.deAppoint(r, k, cur.Value, cur.From, from.AddDays(-1), deAppointReason(p.Proposed.Scenario), &appt, from, nil); err != nil {
 			return err
 		}
 	}
@@ -499,7 +503,7 @@ func (c *call) activate(r *Registration, p Proposal, replacing bool) error {
 				mdrFrom = p.Proposed.NominatedMDRFrom.LocalDate()
 			}
 			r.MDR.Set(mdrFrom, Party{*p.Proposed.NominatedMDR, deref(p.Proposed.NominatedMDRMPID)})
-		case !hadOld || old.Value.DIPID != appt.DIPID:
+		case !hadPrev || prev.DIPID != appt.DIPID:
 			if _, ok := r.MDR.At(from); ok {
 				r.MDR.Unset(from) // the MDR served the data service replaced
 			}
@@ -524,7 +528,7 @@ func (c *call) activate(r *Registration, p Proposal, replacing bool) error {
 	if err := c.notifyActive(r, k, from, p.Supplier, p.CSSRegistrationID); err != nil {
 		return err
 	}
-	if k == catalogue.MeteringService && hadOld && old.Value.DIPID != appt.DIPID {
+	if k == catalogue.MeteringService && hadPrev && prev.DIPID != appt.DIPID {
 		m := &catalogue.IF035IMSSendMTD{CustomBlock: catalogue.IF035IMSSendMTDCustom{
 			B007: catalogue.B007{ResponseCode: catalogue.ResponseCodeA}, B012: b012(p.Supplier),
 			B070: &catalogue.B070{ProposedMeteringServiceDIPID: appt.DIPID, ProposedMeteringServiceMPID: appt.MPID,
@@ -532,7 +536,7 @@ func (c *call) activate(r *Registration, p Proposal, replacing bool) error {
 				AppointmentScenario: appt.Scenario}}}
 		setB013(m, p.CSSRegistrationID)
 		m.CommonBlock.M0 = r.m0(c.today)
-		c.send(m, []string{old.Value.DIPID}, string(r.MPAN), p.ID)
+		c.send(m, []string{prev.DIPID}, string(r.MPAN), p.ID)
 	}
 	return c.align(r, k, from, p.Supplier)
 }
@@ -543,7 +547,7 @@ func (c *call) deAppoint(r *Registration, k catalogue.ServiceKind, old Appointme
 	reason catalogue.DeAppointmentReason, incoming *Appointment, incomingFrom market.SettlementDate, incomingSupplier *Party) error {
 	d := catalogue.DeAppointment{Kind: k, DIPID: old.DIPID, MPID: old.MPID, From: midnight(from), To: midnight(to), Reason: reason}
 	var out catalogue.Retirement
-	css := r.b013(to).CSSRegistrationID
+	css := r.b013(to.AddDays(1)).CSSRegistrationID // the registration after it: a switch that ends it
 	if k == catalogue.DataService {
 		m := &catalogue.IF037DSDeApp{}
 		if incoming != nil {

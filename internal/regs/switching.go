@@ -224,11 +224,18 @@ func (c *call) securedActive(r *Registration, sw *Switch) error {
 	first := len(c.out) // IF-001 goes before the appointment messages
 	var accepted, stale []Proposal
 	for _, p := range r.Proposals {
+		k := p.Proposed.Kind
+		direct, hasDirect := r.direct(k).At(from)
+		cur, hasCur := r.appointments(k).At(from)
 		switch {
-		case p.CSSRegistrationID == sw.ID && p.Accepted:
-			accepted = append(accepted, p)
 		case p.CSSRegistrationID != "" && p.CSSRegistrationID != sw.ID:
 			stale = append(stale, p)
+		case p.CSSRegistrationID == sw.ID && hasDirect && hasCur && direct == cur.DIPID && cur.DIPID != p.Proposed.DIPID:
+			// The customer's own contract keeps its provider: the
+			// gaining supplier's appointment of another lapses.
+			stale = append(stale, p)
+		case p.CSSRegistrationID == sw.ID && p.Accepted:
+			accepted = append(accepted, p)
 		}
 	}
 	for _, p := range stale {
