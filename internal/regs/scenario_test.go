@@ -808,6 +808,12 @@ func (r *runner) expectMessage(e line, m catalogue.Payload, enc []byte) error {
 			path = "CustomBlock." + path
 		}
 		got, err := lookup(doc, path)
+		if want == "absent" {
+			if err == nil {
+				return fmt.Errorf("%s is present, expected absent", path)
+			}
+			continue
+		}
 		if err != nil {
 			return err
 		}
