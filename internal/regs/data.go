@@ -93,6 +93,9 @@ func (c *call) supplierData(in catalogue.Payload) error {
 	if r == nil {
 		return c.rejectWith(resp, catalogue.REG0000)
 	}
+	if date.IsZero() {
+		return c.rejectWith(resp, catalogue.REG1022) // a profile class and SSC change that changes neither
+	}
 	sender := common.S1.SenderDIPID
 	if code := c.checkSupplierData(r, sender, date); code != "" {
 		return c.rejectWith(resp, code)
@@ -169,9 +172,6 @@ func setNullable[T comparable](h *market.History[T], d market.SettlementDate, v 
 var validProfileClasses = []string{"01", "02", "03", "04", "05", "06", "07", "08"}
 
 func (c *call) profileClassAndSSC(r *Registration, b catalogue.B032) catalogue.RejectionCode {
-	if b.ProfileClassEffectiveFromDate == nil && b.SSCEffectiveFromDate == nil {
-		return catalogue.REG1022 // nothing to change
-	}
 	type item struct {
 		h     *market.History[string]
 		v     *string
