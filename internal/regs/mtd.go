@@ -117,6 +117,14 @@ func (c *call) checkMTD(r *Registration, sender string, d market.SettlementDate,
 	if s, ok := r.Segment.At(d); ok && s == market.SegmentUnmetered {
 		return catalogue.REG0004 // not for the unmetered segment
 	}
+	if update {
+		// An update changes the meter installed now: only the metering
+		// service appointed now may make it.
+		if cur, ok := r.MS.At(c.today); !ok || cur.DIPID != sender {
+			return catalogue.REG1012
+		}
+		return ""
+	}
 	ms, ok := r.MS.RangeAt(d)
 	if !ok || ms.Value.DIPID != sender {
 		return catalogue.REG1002 // no appointment held by the metering service on the date
@@ -124,10 +132,7 @@ func (c *call) checkMTD(r *Registration, sender string, d market.SettlementDate,
 	if cur, ok := r.MS.At(c.today); ok && cur.DIPID == sender {
 		return ""
 	}
-	// A previous metering service.
-	if update {
-		return catalogue.REG1012 // only the appointed metering service may update the installed meter
-	}
+	// A previous metering service, within its window.
 	if !ms.IsOpen() && c.today.After(c.e.cfg.Calendar.AddWorkingDays(ms.To, c.e.cfg.MTDWindowWorkingDays)) {
 		return catalogue.REG1003 // the post-appointment update period has expired
 	}

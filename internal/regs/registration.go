@@ -68,13 +68,14 @@ type Meter struct {
 	MAP market.History[string] `json:"map,omitzero"`
 }
 
-// InstalledOn reports whether the meter was installed on day d: installed
-// on or before d and not removed before the end of d.
+// InstalledOn reports whether the meter is installed on day d: installed
+// on or before d and not removed on or before d. On the day of an exchange
+// the new meter is the installed one.
 func (m *Meter) InstalledOn(d market.SettlementDate) bool {
 	if m.Installed.LocalDate().After(d) {
 		return false
 	}
-	return m.Removed == nil || !m.Removed.LocalDate().Before(d)
+	return m.Removed == nil || m.Removed.LocalDate().After(d)
 }
 
 // Group is an MPAN relationship: a linked import/export relationship (the
