@@ -235,6 +235,9 @@ func (c *call) checkProposal(r *Registration, a catalogue.Appointment, sender, c
 	if a.NominatedMDR != nil && !c.hasRole(*a.NominatedMDR, market.RoleMDR) {
 		return Party{}, catalogue.REG1077 // MDR not in the catalogue
 	}
+	if a.NominatedMDRFrom != nil && (a.NominatedMDRFrom.LocalDate().Before(from) || !market.IsLocalMidnight(a.NominatedMDRFrom.Time())) {
+		return Party{}, catalogue.REG1086 // the nominated MDR's date is outside the data service's appointment
+	}
 	seg, _ := r.Segment.At(from)
 	if a.Scenario == catalogue.AppointmentScenarioSEG {
 		if len(segs) == 1 && segs[0] == seg {
@@ -265,8 +268,11 @@ func (c *call) checkProposal(r *Registration, a catalogue.Appointment, sender, c
 			}
 			return Party{}, catalogue.REG1101
 		}
-		if cur.By != sender {
-			return Party{}, catalogue.REG1099 // cannot de-appoint a provider it did not appoint
+		if direct, ok := r.direct(a.Kind).At(from); ok && direct == cur.DIPID && cur.By != sender {
+			// A provider under a contract with the customer stayed
+			// through a change of supplier: the new supplier did not
+			// appoint it, and cannot replace it while the contract lasts.
+			return Party{}, catalogue.REG1099
 		}
 	}
 	if a.Kind == catalogue.DataService && a.Scenario == catalogue.AppointmentScenarioSEG {
@@ -696,6 +702,9 @@ func (c *call) alignOne(mpan market.MPAN, k catalogue.ServiceKind, appt Appointm
 	}
 	if m == nil {
 		return fmt.Errorf("regs: aligned MPAN %s has no registration", mpan)
+	}
+	if !m.Registered(from) || m.Disconnected(from) {
+		return nil // no services for an MPAN nobody supplies
 	}
 	hist := m.appointments(k)
 	aligned := appt

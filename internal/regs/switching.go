@@ -182,6 +182,10 @@ func (c *call) switchEvent(r *Registration, sw *Switch, ev CSSEvent) error {
 			c.refuse("switch %s has an unresolved objection", sw.ID)
 			return nil
 		}
+		if c.today.Before(sw.From) {
+			c.refuse("switch %s takes effect on %s, not before", sw.ID, sw.From)
+			return nil
+		}
 		return c.securedActive(r, sw)
 	}
 	c.keep(r)
@@ -225,6 +229,12 @@ func (c *call) securedActive(r *Registration, sw *Switch) error {
 	var accepted, stale []Proposal
 	for _, p := range r.Proposals {
 		k := p.Proposed.Kind
+		if p.CSSRegistrationID == "" && !p.From().Before(from) {
+			// The losing supplier's appointment from the switch on: it
+			// is no longer theirs to make.
+			stale = append(stale, p)
+			continue
+		}
 		direct, hasDirect := r.direct(k).At(from)
 		cur, hasCur := r.appointments(k).At(from)
 		switch {
@@ -250,7 +260,10 @@ func (c *call) securedActive(r *Registration, sw *Switch) error {
 			continue
 		}
 		if direct, ok := r.direct(k).At(from); ok && direct == cur.Value.DIPID {
-			continue // under a contract with the customer: it stays
+			// Under a contract with the customer: it stays, but what the
+			// losing supplier had arranged after the switch goes.
+			dropAfter(hist, from)
+			continue
 		}
 		var incoming *Appointment
 		for _, p := range accepted {
@@ -261,11 +274,9 @@ func (c *call) securedActive(r *Registration, sw *Switch) error {
 		if err := c.deAppoint(r, k, cur.Value, cur.From, from.AddDays(-1), catalogue.DeAppointmentReasonCSUPP, incoming, from, &sw.Supplier); err != nil {
 			return err
 		}
-		hist.Unset(from)
+		endFrom(hist, from) // with any later change the losing supplier made
 		if k == catalogue.DataService {
-			if _, ok := r.MDR.At(from); ok {
-				r.MDR.Unset(from)
-			}
+			endFrom(&r.MDR, from)
 		}
 	}
 	for _, p := range accepted {
@@ -362,21 +373,15 @@ func (c *call) deregister(r *Registration, from market.SettlementDate) error {
 	}
 	for _, k := range []catalogue.ServiceKind{catalogue.MeteringService, catalogue.DataService} {
 		hist := r.appointments(k)
-		if cur, ok := hist.RangeAt(from); ok {
-			if cur.From.Before(from) {
-				if err := c.deAppoint(r, k, cur.Value, cur.From, from.AddDays(-1), catalogue.DeAppointmentReasonDEREG, nil, from, nil); err != nil {
-					return err
-				}
+		if cur, ok := hist.RangeAt(from); ok && cur.From.Before(from) {
+			if err := c.deAppoint(r, k, cur.Value, cur.From, from.AddDays(-1), catalogue.DeAppointmentReasonDEREG, nil, from, nil); err != nil {
+				return err
 			}
-			hist.Unset(from)
 		}
+		endFrom(hist, from)
 	}
-	if _, ok := r.MDR.At(from); ok {
-		r.MDR.Unset(from)
-	}
-	if _, ok := r.Supplier.At(from); ok {
-		r.Supplier.Unset(from)
-	}
+	endFrom(&r.MDR, from)
+	endFrom(&r.Supplier, from)
 	r.RMP.Set(from, catalogue.RMPStatusT)
 	c.keep(r)
 	sc, err := c.statusChange(r, from)
@@ -385,4 +390,47 @@ func (c *call) deregister(r *Registration, from market.SettlementDate) error {
 	}
 	c.out = append(c.out, sc)
 	return nil
+}
+
+// endFrom ends h at the start of d: no value applies from d on, whatever
+// later changes h held.
+func endFrom[T any](h *market.History[T], d market.SettlementDate) {
+	last, ok := h.Last()
+	if !ok || last.Before(d) {
+		if _, set := h.At(d); set {
+			h.Unset(d)
+		}
+		return
+	}
+	var n market.History[T]
+	for _, e := range h.Ranges() {
+		if !e.From.Before(d) {
+			break
+		}
+		n.Set(e.From, e.Value)
+		if !e.IsOpen() && e.To.AddDays(1).Before(d) {
+			n.Unset(e.To.AddDays(1))
+		}
+	}
+	n.Unset(d)
+	*h = n
+}
+
+// dropAfter removes every change of h after d: the value in force on d
+// stays in force.
+func dropAfter[T any](h *market.History[T], d market.SettlementDate) {
+	if last, ok := h.Last(); !ok || !last.After(d) {
+		return
+	}
+	var n market.History[T]
+	for _, e := range h.Ranges() {
+		if e.From.After(d) {
+			break
+		}
+		n.Set(e.From, e.Value)
+		if !e.IsOpen() && !e.To.AddDays(1).After(d) {
+			n.Unset(e.To.AddDays(1))
+		}
+	}
+	*h = n
 }

@@ -329,11 +329,14 @@ func (c *call) mdrUpdate(in *catalogue.IF034SDSMDRUpdate) error {
 		r.MDR.Set(d, Party{b.SDSNominatedMDRDIPID, b.SDSNominatedMDRMPID})
 		c.keep(r)
 	}
-	supplier, _ := r.Supplier.At(d)
-	if supplier.DIPID == "" {
-		supplier, _ = r.Supplier.At(c.today)
+	// The supplier of the day, else the one the data service named (an
+	// MPAN no one supplies on the day has no data service either: the
+	// nomination is refused).
+	supplier := Party{in.CustomBlock.B012.ServiceProviderAppointmentRequestingSupplierDIPID, in.CustomBlock.B012.ServiceProviderAppointmentRequestingSupplierMPID}
+	if s, ok := r.Supplier.At(d); ok {
+		supplier = s.Party
 	}
-	m := &catalogue.IF035SDSMDROutcome{CustomBlock: catalogue.IF035SDSMDROutcomeCustom{B012: b012(supplier.Party),
+	m := &catalogue.IF035SDSMDROutcome{CustomBlock: catalogue.IF035SDSMDROutcomeCustom{B012: b012(supplier),
 		B092: catalogue.B092{AssignedMDRDIPID: b.SDSNominatedMDRDIPID, AssignedMDRMPID: b.SDSNominatedMDRMPID, AssignedMDREffectiveFromDate: b.SDSNominatedMDRRequestedEffectiveFromDate},
 		B099: b099, B013: in.CustomBlock.B013}}
 	m.CommonBlock.M0 = r.m0(c.today)
