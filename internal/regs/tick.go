@@ -84,8 +84,10 @@ func (c *call) tick(r *Registration) error {
 // holds on d and held ReminderGraceWorkingDays before, with a supplier
 // registered on both days, the MPAN connected.
 func (e *Engine) remindable(r *Registration, kind string, d market.SettlementDate) bool {
-	before := e.cfg.Calendar.AddWorkingDays(d, -e.cfg.ReminderGraceWorkingDays)
-	return e.cause(r, kind, d) && e.cause(r, kind, before)
+	if !e.cause(r, kind, d) {
+		return false // most days, and cheaper than the calendar
+	}
+	return e.cause(r, kind, e.cfg.Calendar.AddWorkingDays(d, -e.cfg.ReminderGraceWorkingDays))
 }
 
 func (e *Engine) cause(r *Registration, kind string, d market.SettlementDate) bool {
@@ -231,7 +233,15 @@ func (e *Engine) schedule(r *Registration, now time.Time) {
 func (e *Engine) nextReminder(r *Registration, today, limit market.SettlementDate) (market.SettlementDate, bool) {
 	cal, grace := e.cfg.Calendar, e.cfg.ReminderGraceWorkingDays
 	days := map[market.SettlementDate]bool{today.AddDays(1): true}
+	// A change affects the reminders from its day to grace working days
+	// later: those long past cannot, and are skipped before the calendar
+	// is asked (generously: grace working days are fewer than 2·grace+14
+	// calendar days).
+	horizon := today.AddDays(-2*(grace+1) - 14)
 	addChange := func(c market.SettlementDate) {
+		if c.Before(horizon) {
+			return
+		}
 		for _, d := range []market.SettlementDate{c, cal.AddWorkingDays(c, grace), cal.AddWorkingDays(c, grace+1)} {
 			if d.After(today) {
 				days[d] = true
