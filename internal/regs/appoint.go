@@ -57,16 +57,14 @@ func other(k catalogue.ServiceKind) catalogue.ServiceKind {
 	return catalogue.MeteringService
 }
 
+// cssOf returns the CSS registration id (B013) an appointment request
+// names, or "".
 func cssOf(p catalogue.Payload) string {
 	var b *catalogue.B013
 	switch m := p.(type) {
 	case *catalogue.IF031MSApp:
 		b = m.CustomBlock.B013
 	case *catalogue.IF031DSApp:
-		b = m.CustomBlock.B013
-	case *catalogue.IF034MSAppSPResponse:
-		b = m.CustomBlock.B013
-	case *catalogue.IF034DSAppSPResponse:
 		b = m.CustomBlock.B013
 	}
 	if b == nil {
@@ -99,7 +97,7 @@ func (c *call) appointmentRequest(req catalogue.Proposal, txID string) error {
 	if a.Scenario == catalogue.AppointmentScenarioCOS || a.Scenario == catalogue.AppointmentScenarioMCS {
 		p.CSSRegistrationID = css
 	}
-	*resp.Common().R0 = catalogue.R0{ResponseCode: catalogue.ResponseCodeA, ResponseMessages: []*string{}}
+	*resp.Common().R0 = accepted()
 	if err := c.answer(resp); err != nil {
 		return err
 	}
@@ -117,6 +115,8 @@ func (c *call) appointmentRequest(req catalogue.Proposal, txID string) error {
 	return c.spRequest(r, &r.Proposals[len(r.Proposals)-1])
 }
 
+// setB013 sets the optional CSS registration id block of the variants
+// that carry it (no family view covers B013).
 func setB013(p catalogue.Payload, css string) {
 	if css == "" {
 		return

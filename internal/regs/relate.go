@@ -101,15 +101,6 @@ func (c *call) relationship(in catalogue.Payload) error {
 		}
 		c.keep(r)
 	}
-	if op != relRemove {
-		if supplier, ok := p.Supplier.At(c.today); ok {
-			for _, k := range []catalogue.ServiceKind{catalogue.MeteringService, catalogue.DataService} {
-				if err := c.align(p, k, c.today, supplier.Party); err != nil {
-					return err
-				}
-			}
-		}
-	}
 	if linked {
 		l := p.b907List(c.today)
 		switch m := resp.(type) {
@@ -123,8 +114,19 @@ func (c *call) relationship(in catalogue.Payload) error {
 	if err := c.answer(resp); err != nil {
 		return err
 	}
-	// The answer goes before the alignment's IF-036 and IF-037.
-	c.out = append([]catalogue.Payload{c.out[len(c.out)-1]}, c.out[:len(c.out)-1]...)
+	if op == relRemove {
+		return nil
+	}
+	// The members take the principal's services.
+	supplier, ok := p.Supplier.At(c.today)
+	if !ok {
+		return nil
+	}
+	for _, k := range []catalogue.ServiceKind{catalogue.MeteringService, catalogue.DataService} {
+		if err := c.align(p, k, c.today, supplier.Party); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
