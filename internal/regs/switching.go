@@ -256,10 +256,10 @@ func (c *call) securedActive(r *Registration, sw *Switch) error {
 	for _, k := range []catalogue.ServiceKind{catalogue.MeteringService, catalogue.DataService} {
 		hist := r.appointments(k)
 		cur, ok := hist.RangeAt(from)
-		if !ok || !cur.From.Before(from) {
+		if !ok || cur.From == from && cur.Value.By == sw.Supplier.DIPID {
 			continue
 		}
-		if direct, ok := r.direct(k).At(from); ok && direct == cur.Value.DIPID {
+		if direct, ok := r.direct(k).At(from); ok && direct == cur.Value.DIPID && cur.From.Before(from) {
 			// Under a contract with the customer: it stays, but what the
 			// losing supplier had arranged after the switch goes.
 			dropAfter(hist, from)
@@ -271,6 +271,9 @@ func (c *call) securedActive(r *Registration, sw *Switch) error {
 				incoming = &Appointment{Party: Party{p.Proposed.DIPID, p.Proposed.MPID}}
 			}
 		}
+		// An appointment the losing supplier made from the switch's day
+		// ends before it starts (its effective-to date precedes its
+		// effective-from date).
 		if err := c.deAppoint(r, k, cur.Value, cur.From, from.AddDays(-1), catalogue.DeAppointmentReasonCSUPP, incoming, from, &sw.Supplier); err != nil {
 			return err
 		}
