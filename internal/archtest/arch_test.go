@@ -25,6 +25,7 @@ var domain = map[string][]string{
 	"internal/simparty":    {"internal/market", "internal/catalogue", "internal/participant", "internal/sim"},
 	"internal/sim":         {"internal/market", "internal/isd", "internal/signature"},
 	"internal/dip":         {"internal/market", "internal/catalogue", "internal/participant"},
+	"internal/regs":        {"internal/market", "internal/catalogue", "internal/participant"},
 	"internal/signature":   {},
 }
 

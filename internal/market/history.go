@@ -1,6 +1,8 @@
 package market
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 )
@@ -133,4 +135,86 @@ func (h *History[T]) Ranges() []Effective[T] {
 // assignment.
 func (h *History[T]) Clone() *History[T] {
 	return &History[T]{points: slices.Clone(h.points)}
+}
+
+// RangeAt returns the value that applies on d with the whole range on which
+// it applies, and false if no value applies on d. It is At with the
+// range: the range starts at the change point that set the value and ends
+// the day before the next change point (open-ended if there is none).
+func (h *History[T]) RangeAt(d SettlementDate) (Effective[T], bool) {
+	i := sort.Search(len(h.points), func(i int) bool { return h.points[i].from.After(d) })
+	if i == 0 || !h.points[i-1].set {
+		return Effective[T]{}, false
+	}
+	r := OpenRange(h.points[i-1].from)
+	if i < len(h.points) {
+		r.To = h.points[i].from.AddDays(-1)
+	}
+	return Effective[T]{Range: r, Value: h.points[i-1].value}, true
+}
+
+// Last returns the date of the latest change point, a Set or an Unset, and
+// false if h is empty. A value set on a later date than Last would leave
+// every earlier change point in force.
+func (h *History[T]) Last() (SettlementDate, bool) {
+	if len(h.points) == 0 {
+		return SettlementDate{}, false
+	}
+	return h.points[len(h.points)-1].from, true
+}
+
+// MarshalJSON encodes h as its change points in date order: a Set as the
+// two-element array ["2025-04-01", value], an Unset as the one-element
+// array ["2025-06-01"]. The empty History is [].
+func (h History[T]) MarshalJSON() ([]byte, error) {
+	b := []byte{'['}
+	for i, p := range h.points {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[', '"')
+		b = p.from.appendTo(b)
+		b = append(b, '"')
+		if p.set {
+			v, err := json.Marshal(p.value)
+			if err != nil {
+				return nil, fmt.Errorf("market: history value from %s: %w", p.from, err)
+			}
+			b = append(b, ',')
+			b = append(b, v...)
+		}
+		b = append(b, ']')
+	}
+	return append(b, ']'), nil
+}
+
+// UnmarshalJSON decodes the form MarshalJSON writes. The change points
+// must be in strictly increasing date order; null is the empty History.
+func (h *History[T]) UnmarshalJSON(b []byte) error {
+	var raw [][]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("market: history: %w", err)
+	}
+	points := make([]changePoint[T], 0, len(raw))
+	for i, item := range raw {
+		if len(item) != 1 && len(item) != 2 {
+			return fmt.Errorf("market: history point %d: want [date] or [date, value], got %d elements", i, len(item))
+		}
+		var p changePoint[T]
+		if err := json.Unmarshal(item[0], &p.from); err != nil {
+			return fmt.Errorf("market: history point %d: %w", i, err)
+		}
+		if i > 0 && !p.from.After(points[i-1].from) {
+			return fmt.Errorf("market: history point %d: %s does not follow %s: %w", i, p.from, points[i-1].from, ErrDate)
+		}
+		if len(item) == 2 {
+			p.set = true
+			if err := json.Unmarshal(item[1], &p.value); err != nil {
+				return fmt.Errorf("market: history value from %s: %w", p.from, err)
+			}
+		}
+		points = append(points, p)
+	}
+	h.points = points
+	return nil
 }

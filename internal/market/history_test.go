@@ -1,6 +1,7 @@
 package market
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -160,5 +161,96 @@ func TestHistory(t *testing.T) {
 	}
 	if len(c.Ranges()) != 3 {
 		t.Errorf("clone Ranges() = %v", c.Ranges())
+	}
+}
+
+func TestHistoryRangeAtAndLast(t *testing.T) {
+	var h History[string]
+	if _, ok := h.Last(); ok {
+		t.Error("Last of an empty history reported a change point")
+	}
+	h.Set(date(2025, 4, 1), "a")
+	h.Set(date(2025, 5, 1), "b")
+	h.Unset(date(2025, 6, 1))
+	h.Set(date(2025, 7, 1), "c")
+	tests := []struct {
+		d    SettlementDate
+		want Effective[string]
+		ok   bool
+	}{
+		{date(2025, 3, 31), Effective[string]{}, false},
+		{date(2025, 4, 1), Effective[string]{Range{date(2025, 4, 1), date(2025, 4, 30)}, "a"}, true},
+		{date(2025, 4, 30), Effective[string]{Range{date(2025, 4, 1), date(2025, 4, 30)}, "a"}, true},
+		{date(2025, 5, 31), Effective[string]{Range{date(2025, 5, 1), date(2025, 5, 31)}, "b"}, true},
+		{date(2025, 6, 15), Effective[string]{}, false},
+		{date(2030, 1, 1), Effective[string]{OpenRange(date(2025, 7, 1)), "c"}, true},
+	}
+	for _, tt := range tests {
+		got, ok := h.RangeAt(tt.d)
+		if ok != tt.ok || !cmp.Equal(got, tt.want) {
+			t.Errorf("RangeAt(%v) = %v, %v; want %v, %v", tt.d, got, ok, tt.want, tt.ok)
+		}
+		if v, ok2 := h.At(tt.d); ok2 != ok || v != got.Value {
+			t.Errorf("At(%v) = %q, %v disagrees with RangeAt", tt.d, v, ok2)
+		}
+	}
+	if last, ok := h.Last(); !ok || last != date(2025, 7, 1) {
+		t.Errorf("Last() = %v, %v; want 2025-07-01", last, ok)
+	}
+	h.Unset(date(2025, 8, 1))
+	if last, _ := h.Last(); last != date(2025, 8, 1) {
+		t.Errorf("Last() after Unset = %v; want 2025-08-01", last)
+	}
+}
+
+func TestHistoryJSON(t *testing.T) {
+	type party struct {
+		ID string `json:"id"`
+	}
+	var h History[*party]
+	h.Set(date(2025, 4, 1), &party{"A"})
+	h.Set(date(2025, 5, 1), nil) // a value that encodes as null is still a value
+	h.Unset(date(2025, 6, 1))
+	b, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `[["2025-04-01",{"id":"A"}],["2025-05-01",null],["2025-06-01"]]`
+	if string(b) != want {
+		t.Fatalf("Marshal = %s\nwant      %s", b, want)
+	}
+	var back History[*party]
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := back.At(date(2025, 5, 15)); !ok || v != nil {
+		t.Errorf("decoded At(2025-05-15) = %v, %v; want nil, true (a null value, not an Unset)", v, ok)
+	}
+	if _, ok := back.At(date(2025, 6, 15)); ok {
+		t.Error("decoded At(2025-06-15) found a value after the Unset")
+	}
+	if v, ok := back.At(date(2025, 4, 2)); !ok || v.ID != "A" {
+		t.Errorf("decoded At(2025-04-02) = %v, %v", v, ok)
+	}
+	if b2, _ := json.Marshal(back); string(b2) != want {
+		t.Errorf("round trip = %s, want %s", b2, want)
+	}
+	var empty History[int]
+	if b, _ := json.Marshal(empty); string(b) != "[]" {
+		t.Errorf("empty history = %s, want []", b)
+	}
+	for _, bad := range []string{
+		`[["2025-05-01",1],["2025-04-01",2]]`, // out of order
+		`[["2025-05-01",1],["2025-05-01",2]]`, // duplicate date
+		`[["2025-05-01",1,2]]`,                // three elements
+		`[[]]`,                                // no date
+		`[["2025-02-30",1]]`,                  // no such day
+		`[["2025-05-01","x"]]`,                // wrong value type
+		`{"from":"2025-05-01"}`,               // not an array
+	} {
+		var h History[int]
+		if err := json.Unmarshal([]byte(bad), &h); err == nil {
+			t.Errorf("Unmarshal(%s) succeeded", bad)
+		}
 	}
 }
