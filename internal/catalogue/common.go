@@ -1,6 +1,10 @@
 package catalogue
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/mhhs/mhhs/internal/market"
+)
 
 // Common is the CommonBlock of any payload, as pointers into it: a service
 // reads and sets the sender, the MPAN, the response and the addressing of
@@ -22,12 +26,12 @@ type Common struct {
 
 // MPAN returns the MPAN the message is about (M0.MPANCore or
 // M1.principalMPAN), or "".
-func (c Common) MPAN() string {
+func (c Common) MPAN() market.MPAN {
 	switch {
 	case c.M0 != nil:
-		return string(c.M0.MPANCore)
+		return c.M0.MPANCore
 	case c.M1 != nil:
-		return string(c.M1.PrincipalMPAN)
+		return c.M1.PrincipalMPAN
 	}
 	return ""
 }

@@ -20,12 +20,12 @@ type Answer[Req Payload] interface {
 // recipient sends on to others because of it (IF-033 [MSAppSPRequest] to
 // the proposed service provider). Both come from the Interface Catalogue's
 // flows as docs/catalogue.md lists them; nil where v is not a request.
-func (c *Catalogue) Answers(v *Variant) []*Variant { return c.variantsOf(flowTable[v.key()].answers) }
+func (c *Catalogue) Answers(v *Variant) []*Variant { return c.variantsOf(flowTable[v.Key()].answers) }
 
 // FollowUps returns the variants v's recipient sends on to others; see
 // Answers.
 func (c *Catalogue) FollowUps(v *Variant) []*Variant {
-	return c.variantsOf(flowTable[v.key()].followUps)
+	return c.variantsOf(flowTable[v.Key()].followUps)
 }
 
 func (c *Catalogue) variantsOf(keys []string) []*Variant {
@@ -39,14 +39,15 @@ func (c *Catalogue) variantsOf(keys []string) []*Variant {
 	return out
 }
 
-func (v *Variant) key() string { return v.InterfaceID + " " + v.EventCode }
+// Key names the variant as the flows do: "IF-032 [MSAppInitialResp]".
+func (v *Variant) Key() string { return v.InterfaceID + " " + v.EventCode }
 
 // Answering returns the request variant v answers, if v is an answer (IF-032
 // [MSAppInitialResp] answers IF-031 [MSApp]).
 func (c *Catalogue) Answering(v *Variant) (*Variant, bool) {
 	for req, f := range flowTable {
 		for _, a := range f.answers {
-			if a == v.key() {
+			if a == v.Key() {
 				id, ev, _ := strings.Cut(req, " ")
 				return c.Variant(id, ev)
 			}

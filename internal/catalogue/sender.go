@@ -120,13 +120,13 @@ func ReplyTo[Req Payload, Resp Answer[Req]](s *Sender, in Req, resp Resp, part .
 // returns ErrNotAnAnswer when resp's variant does not answer in's.
 func (s *Sender) Reply(in, resp Payload, part ...string) error {
 	ok := false
-	for _, a := range flowTable[in.Variant().key()].answers {
-		if a == resp.Variant().key() {
+	for _, a := range flowTable[in.Variant().Key()].answers {
+		if a == resp.Variant().Key() {
 			ok = true
 		}
 	}
 	if !ok {
-		return fmt.Errorf("%w: %s does not answer %s", ErrNotAnAnswer, resp.Variant().key(), in.Variant().key())
+		return fmt.Errorf("%w: %s does not answer %s", ErrNotAnAnswer, resp.Variant().Key(), in.Variant().Key())
 	}
 	return s.reply(in, resp, part)
 }
@@ -143,7 +143,7 @@ func (s *Sender) reply(in, resp Payload, part []string) error {
 	if day.IsZero() {
 		return errors.New("catalogue: reply: the request has neither a transaction timestamp nor a sender timestamp")
 	}
-	key := Key(append([]string{origin, resp.Variant().key()}, part...)...)
+	key := Key(append([]string{origin, resp.Variant().Key()}, part...)...)
 	s.StampKey(resp, day.Time(), key)
 	rc.S1.SenderCorrelationID = correlation(ic)
 	rc.A0.PrimaryRecipients = Recipients{ic.S1.SenderDIPID}

@@ -297,10 +297,7 @@ func (c *call) send(p catalogue.Payload, to []string, part ...string) {
 	c.out = append(c.out, p)
 }
 
-func variantKey(p catalogue.Payload) string {
-	v := p.Variant()
-	return v.InterfaceID + " " + v.EventCode
-}
+func variantKey(p catalogue.Payload) string { return p.Variant().Key() }
 
 // finish puts what the call changed (unless it was rejected) and returns
 // its decision.

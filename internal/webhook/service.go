@@ -34,7 +34,7 @@ func Handle(h participant.Handler, roles []string) func(ctx context.Context, msg
 			}
 			cb := p.Common()
 			v := p.Variant()
-			d := participant.Delivery{Channel: v.InterfaceID, Event: v.EventCode, MPAN: cb.MPAN(), Payload: m.Payload, Role: roleFor(c, v.InterfaceID, roles)}
+			d := participant.Delivery{Channel: v.InterfaceID, Event: v.EventCode, MPAN: string(cb.MPAN()), Payload: m.Payload, Role: roleFor(c, v.InterfaceID, roles)}
 			if cb.D0 != nil {
 				d.TransactionID, d.Replay = cb.D0.TransactionID, cb.D0.ReplayIndicator
 			}
