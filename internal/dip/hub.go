@@ -95,7 +95,9 @@ type Config struct {
 	// Services are co-located services: the hub delivers to them with a
 	// function call (see LocalService).
 	Services []LocalService
-	// Owner names this process in delivery claims (default "hub").
+	// Owner names this process in delivery claims (default "hub"): keep
+	// it across restarts, so that a restarted process takes back its own
+	// claims at once (OwnerReleaser).
 	Owner           string
 	MaxCommitBatch  int           // messages per group commit (default 512)
 	Committers      int           // parallel committers (default 1; >1 only for stores that allow concurrent writers)
@@ -245,6 +247,16 @@ func (h *Hub) Run(ctx context.Context) error {
 		if err := r.ReleaseHeld(ctx); err != nil {
 			close(h.committersDone)
 			return err
+		}
+	}
+	if r, ok := h.store.(OwnerReleaser); ok {
+		n, err := r.ReleaseOwner(ctx, h.cfg.Owner)
+		if err != nil {
+			close(h.committersDone)
+			return err
+		}
+		if n > 0 {
+			h.cfg.Logger.Info("hub: released the delivery claims of an ended run of this owner", "owner", h.cfg.Owner, "deliveries", n)
 		}
 	}
 	w := newWorkers()

@@ -201,6 +201,20 @@ type HeldReleaser interface {
 	ReleaseHeld(ctx context.Context) error
 }
 
+// OwnerReleaser is the optional capability of a store that hubs in several
+// processes share (PostgreSQL). A claim there names the process that made
+// it: the owner (Config.Owner, a name the process keeps across restarts)
+// and the store's incarnation, one run of the process, which the store can
+// tell running or ended (docs/routing.md, Process identity). When a hub
+// starts it calls ReleaseOwner with its owner: the claims of the owner's
+// ended incarnations (its own, left by a crash) are released at once
+// instead of waiting for their lease. Claims of a running incarnation (a
+// second process started with the same name) and of other owners are left
+// to their leases. It returns how many claims it released.
+type OwnerReleaser interface {
+	ReleaseOwner(ctx context.Context, owner string) (int, error)
+}
+
 // Store keeps the DIP's durable state: every capability below, which the
 // hub uses; the CLI's commands and tools use only the small interface they
 // need. Each method is one business operation and one transaction.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,6 +32,9 @@ const (
 // DB is the PostgreSQL store. It implements dip.Store and isd.Store.
 type DB struct {
 	pool *pgxpool.Pool
+
+	claimMu sync.Mutex   // one claim at a time, on inc's connection
+	inc     *incarnation // this run's identity in claims (identity.go); nil until the first claim
 }
 
 var _ dip.Store = (*DB)(nil)
@@ -56,8 +60,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes the connection pool.
+// Close ends the store's incarnation (identity.go) and closes the
+// connection pool.
 func (db *DB) Close() error {
+	db.closeIncarnation()
 	db.pool.Close()
 	return nil
 }
@@ -543,7 +549,8 @@ const claimDue = `WITH c AS (
 )
 SELECT ` + deliveryCols + `, m.body, m.body_codec FROM u d JOIN messages m ON m.seq = d.seq ORDER BY d.seq`
 
-// ClaimDue leases due deliveries.
+// ClaimDue leases due deliveries, as owner "q.Owner#INCARNATION"
+// (identity.go).
 func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, error) {
 	if len(q.Targets) == 0 || q.Limit <= 0 {
 		return nil, nil
@@ -559,7 +566,16 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 		}
 	}
 	now := dip.Micros(q.Now)
-	rows, err := db.pool.Query(ctx, claimDue, now, recipients, q.Limit, dip.Micros(q.Now.Add(q.Lease)), q.Owner, channels)
+	// The claim is made on the incarnation's connection, which holds its
+	// lock: a claim is never made by an incarnation that has ended.
+	db.claimMu.Lock()
+	defer db.claimMu.Unlock()
+	defer db.endIncarnationLocked()
+	inc, err := db.incarnationLocked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := inc.conn.Query(ctx, claimDue, now, recipients, q.Limit, dip.Micros(q.Now.Add(q.Lease)), inc.owner(q.Owner), channels)
 	if err != nil {
 		return nil, err
 	}
