@@ -758,7 +758,7 @@ func (h *Hub) DeliverOnce(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	now := h.cfg.Now()
-	ds, err := h.store.ClaimDue(ctx, ClaimQuery{Now: now, Limit: h.cfg.ClaimBatch, Owner: h.cfg.Owner, Lease: h.cfg.Lease, Targets: targets})
+	ds, err := h.store.ClaimDue(ctx, ClaimQuery{Now: now, Limit: h.cfg.ClaimBatch, Owner: h.cfg.Owner, Lease: h.cfg.Lease, Targets: targets, Run: h.cfg.BatchSize})
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
@@ -768,8 +768,20 @@ func (h *Hub) DeliverOnce(ctx context.Context) (int, error) {
 		to Endpoint
 		ds []Delivery
 	}
+	// A run (the deliveries claimed together for one recipient, channel
+	// and MPAN) goes whole in one batch, in seq order: the batches are
+	// posted concurrently, and the answer to one POST leaves every message
+	// of a run final or all of them to retry, so none is delivered before
+	// an earlier one.
 	var batches []batch
+	var filled []int // per batch: deliveries placed or reserved for its runs
 	byKey := map[string]int{}
+	runSize, runBatch := map[string]int{}, map[string]int{}
+	for _, d := range ds {
+		if d.MPAN != "" {
+			runSize[d.Recipient+" "+d.Channel+" "+d.MPAN]++
+		}
+	}
 	var unroutable []Attempt
 	for _, d := range ds {
 		ep, ok := h.endpoint(d.Recipient, d.Channel)
@@ -780,11 +792,19 @@ func (h *Hub) DeliverOnce(ctx context.Context) (int, error) {
 			continue
 		}
 		key := d.Recipient + " " + d.Channel
-		i, ok := byKey[key]
-		if !ok || len(batches[i].ds) >= h.cfg.BatchSize {
-			batches = append(batches, batch{to: ep})
-			i = len(batches) - 1
-			byKey[key] = i
+		run := key + " " + d.MPAN
+		i, placed := runBatch[run]
+		if !placed {
+			size := max(1, runSize[run])
+			if i, ok = byKey[key]; !ok || filled[i]+size > h.cfg.BatchSize {
+				batches, filled = append(batches, batch{to: ep}), append(filled, 0)
+				i = len(batches) - 1
+				byKey[key] = i
+			}
+			filled[i] += size
+			if d.MPAN != "" {
+				runBatch[run] = i
+			}
 		}
 		batches[i].ds = append(batches[i].ds, d)
 	}
@@ -867,6 +887,7 @@ func (h *Hub) deliverBatch(ctx context.Context, to Endpoint, ds []Delivery) []At
 		res.Duration = h.cfg.Now().Sub(start)
 	}
 	out := make([]Attempt, len(ds))
+	jitter := rand.Float64() // one for the batch: a run retries together
 	for i, dl := range ds {
 		a := Attempt{Seq: dl.Seq, Recipient: dl.Recipient, At: start, Duration: res.Duration, StatusCode: res.StatusCode, Error: res.Err}
 		outcome := res.Outcome
@@ -888,7 +909,7 @@ func (h *Hub) deliverBatch(ctx context.Context, to Endpoint, ds []Delivery) []At
 				a.Status = StatusRetriesExhausted
 			} else {
 				a.Status = StatusRetrying
-				a.Next = start.Add(h.cfg.Retry.Delay(n, rand.Float64()))
+				a.Next = start.Add(h.cfg.Retry.Delay(n, jitter))
 			}
 		}
 		out[i] = a

@@ -528,20 +528,48 @@ func scanDelivery(rows pgx.Rows, withBody bool) (dip.Delivery, error) {
 	return d, err
 }
 
-// claimDue selects due deliveries and leases them in one statement. SKIP
-// LOCKED passes over rows another process is claiming; a row it claimed
-// meanwhile fails the lease predicate when rechecked on locking. The NOT
-// EXISTS still sees an earlier delivery for the same recipient and MPAN
-// while another process holds it, which keeps per-MPAN order across
-// processes.
-const claimDue = `WITH c AS (
-	SELECT d.recipient, d.seq FROM deliveries d
+// claimDue selects due deliveries and leases them in one statement.
+//
+// h is the heads: due deliveries with no earlier undelivered one for the
+// same recipient, channel and MPAN. SKIP LOCKED passes over rows another
+// process is claiming; a row it claimed meanwhile fails the lease predicate
+// when rechecked on locking. The NOT EXISTS still sees an earlier delivery
+// for the same recipient and MPAN while another process holds it, which
+// keeps per-MPAN order across processes.
+//
+// r is each head's run ($7 = ClaimQuery.Run-1 at most): the undelivered
+// deliveries after it on its recipient, channel and MPAN, in seq order,
+// while each is due and not claimed. No other claim can take them (their
+// head is earlier and locked here), but a requeue or resume may hold one
+// for a moment: rl locks them, skipping those, and a run ends before the
+// first it could not lock, so it stays a run. c keeps the first $3 of heads
+// and runs together in seq order: a run cut there is still a run.
+const claimDue = `WITH h AS (
+	SELECT d.recipient, d.seq, d.channel, d.mpan FROM deliveries d
 	WHERE d.status IN ('Pending', 'Retrying') AND d.next_attempt <= $1 AND (d.claimed_until IS NULL OR d.claimed_until < $1)
 	AND EXISTS (SELECT 1 FROM unnest($2::text[], $6::text[]) AS t (recipient, channel) WHERE t.recipient = d.recipient AND (t.channel = '' OR t.channel = d.channel))
 	AND d.recipient NOT IN (SELECT recipient FROM recipients WHERE paused)
 	AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.recipient = d.recipient AND e.channel = d.channel AND e.mpan = d.mpan AND e.seq < d.seq AND e.status IN ('Pending', 'Retrying'))
 	ORDER BY d.seq LIMIT $3
 	FOR UPDATE OF d SKIP LOCKED
+), r AS (
+	SELECT e.recipient, e.seq, h.seq AS head FROM h CROSS JOIN LATERAL (
+		SELECT e.recipient, e.seq, bool_and(e.next_attempt <= $1 AND (e.claimed_until IS NULL OR e.claimed_until < $1)) OVER (ORDER BY e.seq) AS free
+		FROM (SELECT e.recipient, e.seq, e.next_attempt, e.claimed_until FROM deliveries e
+			WHERE e.recipient = h.recipient AND e.channel = h.channel AND e.mpan = h.mpan AND e.seq > h.seq AND e.status IN ('Pending', 'Retrying')
+			ORDER BY e.seq LIMIT $7) e
+	) e WHERE e.free
+), rl AS (
+	SELECT d.recipient, d.seq FROM deliveries d JOIN r ON d.recipient = r.recipient AND d.seq = r.seq
+	FOR UPDATE OF d SKIP LOCKED
+), c AS (
+	SELECT recipient, seq FROM h
+	UNION ALL
+	SELECT recipient, seq FROM (
+		SELECT r.recipient, r.seq, bool_and(rl.seq IS NOT NULL) OVER (PARTITION BY r.recipient, r.head ORDER BY r.seq) AS locked
+		FROM r LEFT JOIN rl ON rl.recipient = r.recipient AND rl.seq = r.seq
+	) x WHERE x.locked
+	ORDER BY seq LIMIT $3
 ), u AS (
 	UPDATE deliveries d SET claimed_until = $4, claimed_by = $5 FROM c
 	WHERE d.recipient = c.recipient AND d.seq = c.seq
@@ -575,7 +603,7 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 	if err != nil {
 		return nil, err
 	}
-	rows, err := inc.conn.Query(ctx, claimDue, now, recipients, q.Limit, dip.Micros(q.Now.Add(q.Lease)), inc.owner(q.Owner), channels)
+	rows, err := inc.conn.Query(ctx, claimDue, now, recipients, q.Limit, dip.Micros(q.Now.Add(q.Lease)), inc.owner(q.Owner), channels, max(1, q.Run)-1)
 	if err != nil {
 		return nil, err
 	}

@@ -45,6 +45,9 @@ func Run(t *testing.T, open Opener, shared Shared) {
 		"Purge":               testPurge,
 		"ConcurrentAcceptors": testConcurrentAcceptors,
 		"RequeueJobs":         testRequeueJobs,
+		"ClaimRuns":           testClaimRuns,
+		"RunRetriedInOrder":   testRunRetriedInOrder,
+		"HubPostsRunsInOrder": testHubPostsRunsInOrder,
 	}
 	names := make([]string, 0, len(tests))
 	for n := range tests {
@@ -66,6 +69,11 @@ func Run(t *testing.T, open Opener, shared Shared) {
 			testTwoProcessesStartOneRequeue(t, a, b)
 		})
 		t.Run("ClaimTakeoverAfterRestart", func(t *testing.T) { testClaimTakeover(t, open, shared) })
+		t.Run("TwoProcessesClaimRunsInOrder", func(t *testing.T) {
+			a := open(t)
+			b := shared(t)
+			testTwoProcessesClaimRunsInOrder(t, a, b)
+		})
 	}
 }
 
