@@ -539,11 +539,15 @@ func scanDelivery(rows pgx.Rows, withBody bool) (dip.Delivery, error) {
 //
 // r is each head's run ($7 = ClaimQuery.Run-1 at most): the undelivered
 // deliveries after it on its recipient, channel and MPAN, in seq order,
-// while each is due and not claimed. No other claim can take them (their
-// head is earlier and locked here), but a requeue or resume may hold one
-// for a moment: rl locks them, skipping those, and a run ends before the
-// first it could not lock, so it stays a run. c keeps the first $3 of heads
-// and runs together in seq order: a run cut there is still a run.
+// while each is due and not claimed; only the first $3 of them in seq
+// order can be claimed, so only they are kept. No other claim can take
+// them (their head is earlier and locked here), but a requeue or resume
+// may hold one for a moment: rl locks them, skipping those, and a run ends
+// before the first it could not lock (where a member's place in the run,
+// pos, runs ahead of its place among those locked), so it stays a run. c
+// keeps the first $3 of heads and runs together in seq order: a run cut
+// there is still a run. (CTEs have no statistics: a join of two of them
+// is planned as a nested loop, so rl carries what c needs instead.)
 const claimDue = `WITH h AS (
 	SELECT d.recipient, d.seq, d.channel, d.mpan FROM deliveries d
 	WHERE d.status IN ('Pending', 'Retrying') AND d.next_attempt <= $1 AND (d.claimed_until IS NULL OR d.claimed_until < $1)
@@ -553,22 +557,24 @@ const claimDue = `WITH h AS (
 	ORDER BY d.seq LIMIT $3
 	FOR UPDATE OF d SKIP LOCKED
 ), r AS (
-	SELECT e.recipient, e.seq, h.seq AS head FROM h CROSS JOIN LATERAL (
-		SELECT e.recipient, e.seq, bool_and(e.next_attempt <= $1 AND (e.claimed_until IS NULL OR e.claimed_until < $1)) OVER (ORDER BY e.seq) AS free
+	SELECT e.recipient, e.seq, h.seq AS head, e.pos FROM h CROSS JOIN LATERAL (
+		SELECT e.recipient, e.seq, row_number() OVER w AS pos,
+			bool_and(e.next_attempt <= $1 AND (e.claimed_until IS NULL OR e.claimed_until < $1)) OVER w AS free
 		FROM (SELECT e.recipient, e.seq, e.next_attempt, e.claimed_until FROM deliveries e
 			WHERE e.recipient = h.recipient AND e.channel = h.channel AND e.mpan = h.mpan AND e.seq > h.seq AND e.status IN ('Pending', 'Retrying')
 			ORDER BY e.seq LIMIT $7) e
+		WINDOW w AS (ORDER BY e.seq)
 	) e WHERE e.free
+	ORDER BY e.seq LIMIT $3
 ), rl AS (
-	SELECT d.recipient, d.seq FROM deliveries d JOIN r ON d.recipient = r.recipient AND d.seq = r.seq
+	SELECT d.recipient, d.seq, r.head, r.pos FROM deliveries d JOIN r ON d.recipient = r.recipient AND d.seq = r.seq
 	FOR UPDATE OF d SKIP LOCKED
 ), c AS (
 	SELECT recipient, seq FROM h
 	UNION ALL
 	SELECT recipient, seq FROM (
-		SELECT r.recipient, r.seq, bool_and(rl.seq IS NOT NULL) OVER (PARTITION BY r.recipient, r.head ORDER BY r.seq) AS locked
-		FROM r LEFT JOIN rl ON rl.recipient = r.recipient AND rl.seq = r.seq
-	) x WHERE x.locked
+		SELECT recipient, seq, pos, row_number() OVER (PARTITION BY recipient, head ORDER BY seq) AS locked FROM rl
+	) x WHERE x.pos = x.locked
 	ORDER BY seq LIMIT $3
 ), u AS (
 	UPDATE deliveries d SET claimed_until = $4, claimed_by = $5 FROM c
