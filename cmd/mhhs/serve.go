@@ -140,6 +140,7 @@ func serve(env *cmdEnv, args []string) int {
 	fs.DurationVar(&cfg.PollInterval, "poll", 100*time.Millisecond, "delivery poll interval when idle")
 	fs.DurationVar(&cfg.PostTimeout, "post-timeout", cfg.PostTimeout, "timeout of one webhook POST")
 	fs.DurationVar(&cfg.Lease, "lease", cfg.Lease, "how long a process holds the deliveries it claims, longer than --post-timeout; on PostgreSQL a crashed process's claims are taken over after it (SQLite releases them at start)")
+	fs.StringVar(&cfg.Owner, "owner", cfg.Owner, "this process's name in delivery claims, kept across its restarts (default the host name): on PostgreSQL a process started again under its name takes back its claims at once (docs/routing.md)")
 	fs.DurationVar(&cfg.Retry.BaseDelay, "retry-base", cfg.Retry.BaseDelay, "first redelivery delay (doubles per attempt, ±20% jitter)")
 	fs.DurationVar(&cfg.Retry.MaxDelay, "retry-max", cfg.Retry.MaxDelay, "longest redelivery delay")
 	fs.IntVar(&cfg.Retry.MaxAttempts, "retry-attempts", cfg.Retry.MaxAttempts, "attempts before a delivery is RetriesExhausted")
@@ -175,7 +176,7 @@ func serve(env *cmdEnv, args []string) int {
 
 func hostOwner() string {
 	h, _ := os.Hostname()
-	return fmt.Sprintf("%s-%d", h, os.Getpid())
+	return cmpOr(h, "mhhs")
 }
 
 func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {

@@ -95,7 +95,9 @@ type Config struct {
 	// Services are co-located services: the hub delivers to them with a
 	// function call (see LocalService).
 	Services []LocalService
-	// Owner names this process in delivery claims (default "hub").
+	// Owner names this process in delivery claims (default "hub"): keep
+	// it across restarts, so that a restarted process takes back its own
+	// claims at once (OwnerReleaser).
 	Owner           string
 	MaxCommitBatch  int           // messages per group commit (default 512)
 	Committers      int           // parallel committers (default 1; >1 only for stores that allow concurrent writers)
@@ -266,6 +268,16 @@ func (h *Hub) Run(ctx context.Context) error {
 			return err
 		}
 		h.cfg.Logger.Info("hub: released what a previous process held (claims, requeue jobs)")
+	}
+	if r, ok := h.store.(OwnerReleaser); ok {
+		n, err := r.ReleaseOwner(ctx, h.cfg.Owner)
+		if err != nil {
+			close(h.committersDone)
+			return err
+		}
+		if n > 0 {
+			h.cfg.Logger.Info("hub: released the delivery claims of an ended run of this owner", "owner", h.cfg.Owner, "deliveries", n)
+		}
 	}
 	w := newWorkers()
 	h.life.Lock()
@@ -793,7 +805,7 @@ func (h *Hub) DeliverOnce(ctx context.Context) (int, error) {
 	now := h.cfg.Now()
 	var ds []Delivery
 	err := h.timed("claim", func() (err error) {
-		ds, err = h.store.ClaimDue(ctx, ClaimQuery{Now: now, Limit: h.cfg.ClaimBatch, Owner: h.cfg.Owner, Lease: h.cfg.Lease, Targets: targets})
+		ds, err = h.store.ClaimDue(ctx, ClaimQuery{Now: now, Limit: h.cfg.ClaimBatch, Owner: h.cfg.Owner, Lease: h.cfg.Lease, Targets: targets, Run: h.cfg.BatchSize})
 		return err
 	})
 	if err != nil || len(ds) == 0 {
@@ -805,8 +817,20 @@ func (h *Hub) DeliverOnce(ctx context.Context) (int, error) {
 		to Endpoint
 		ds []Delivery
 	}
+	// A run (the deliveries claimed together for one recipient, channel
+	// and MPAN) goes whole in one batch, in seq order: the batches are
+	// posted concurrently, and the answer to one POST leaves every message
+	// of a run final or all of them to retry, so none is delivered before
+	// an earlier one.
 	var batches []batch
+	var filled []int // per batch: deliveries placed or reserved for its runs
 	byKey := map[string]int{}
+	runSize, runBatch := map[string]int{}, map[string]int{}
+	for _, d := range ds {
+		if d.MPAN != "" {
+			runSize[d.Recipient+" "+d.Channel+" "+d.MPAN]++
+		}
+	}
 	var unroutable []Attempt
 	for _, d := range ds {
 		ep, ok := h.endpoint(d.Recipient, d.Channel)
@@ -817,11 +841,19 @@ func (h *Hub) DeliverOnce(ctx context.Context) (int, error) {
 			continue
 		}
 		key := d.Recipient + " " + d.Channel
-		i, ok := byKey[key]
-		if !ok || len(batches[i].ds) >= h.cfg.BatchSize {
-			batches = append(batches, batch{to: ep})
-			i = len(batches) - 1
-			byKey[key] = i
+		run := key + " " + d.MPAN
+		i, placed := runBatch[run]
+		if !placed {
+			size := max(1, runSize[run])
+			if i, ok = byKey[key]; !ok || filled[i]+size > h.cfg.BatchSize {
+				batches, filled = append(batches, batch{to: ep}), append(filled, 0)
+				i = len(batches) - 1
+				byKey[key] = i
+			}
+			filled[i] += size
+			if d.MPAN != "" {
+				runBatch[run] = i
+			}
 		}
 		batches[i].ds = append(batches[i].ds, d)
 	}
@@ -961,6 +993,7 @@ func (h *Hub) deliverBatch(ctx context.Context, to Endpoint, ds []Delivery) []At
 		res.Duration = h.cfg.Now().Sub(start)
 	}
 	out := make([]Attempt, len(ds))
+	jitter := rand.Float64() // one for the batch: a run retries together
 	for i, dl := range ds {
 		a := Attempt{Seq: dl.Seq, Recipient: dl.Recipient, At: start, Duration: res.Duration, StatusCode: res.StatusCode, Error: res.Err}
 		outcome := res.Outcome
@@ -982,7 +1015,7 @@ func (h *Hub) deliverBatch(ctx context.Context, to Endpoint, ds []Delivery) []At
 				a.Status = StatusRetriesExhausted
 			} else {
 				a.Status = StatusRetrying
-				a.Next = start.Add(h.cfg.Retry.Delay(n, rand.Float64()))
+				a.Next = start.Add(h.cfg.Retry.Delay(n, jitter))
 			}
 		}
 		out[i] = a

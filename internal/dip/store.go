@@ -77,6 +77,10 @@ type ClaimQuery struct {
 	Owner   string        // the claiming process, for diagnostics
 	Lease   time.Duration // a claim expires after this: at-least-once after a crash
 	Targets []Target      // only what a deliverer exists for
+	// Run is how many consecutive undelivered deliveries of one recipient,
+	// channel and MPAN a claim may take, in seq order, to go in one POST
+	// (the hub's BatchSize); 0 or 1: only the first.
+	Run int
 }
 
 // Target is a recipient the hub can deliver to and the channels it can
@@ -201,6 +205,20 @@ type HeldReleaser interface {
 	ReleaseHeld(ctx context.Context) error
 }
 
+// OwnerReleaser is the optional capability of a store that hubs in several
+// processes share (PostgreSQL). A claim there names the process that made
+// it: the owner (Config.Owner, a name the process keeps across restarts)
+// and the store's incarnation, one run of the process, which the store can
+// tell running or ended (docs/routing.md, Process identity). When a hub
+// starts it calls ReleaseOwner with its owner: the claims of the owner's
+// ended incarnations (its own, left by a crash) are released at once
+// instead of waiting for their lease. Claims of a running incarnation (a
+// second process started with the same name) and of other owners are left
+// to their leases. It returns how many claims it released.
+type OwnerReleaser interface {
+	ReleaseOwner(ctx context.Context, owner string) (int, error)
+}
+
 // Store keeps the DIP's durable state: every capability below, which the
 // hub uses; the CLI's commands and tools use only the small interface they
 // need. Each method is one business operation and one transaction.
@@ -248,9 +266,13 @@ type Intake interface {
 // Outbound is the deliveries and the recipients' health.
 type Outbound interface {
 	// ClaimDue leases due deliveries (Pending or Retrying, next attempt due,
-	// on a target's channels, recipient not paused, no earlier undelivered
-	// message for the same recipient, channel and MPAN) and returns them with
-	// their bodies, oldest first.
+	// not claimed, on a target's channels, recipient not paused) and returns
+	// them with their bodies, oldest first, at most q.Limit. Per-MPAN order:
+	// of one recipient's undelivered deliveries on one channel for one MPAN,
+	// it claims the first and, while each is due and not claimed, up to
+	// q.Run-1 that follow it, in seq order (a run); none if the first is not
+	// claimable. So no delivery is claimed while an earlier undelivered one
+	// for the same recipient, channel and MPAN is not claimed with it.
 	ClaimDue(ctx context.Context, q ClaimQuery) ([]Delivery, error)
 	// Complete records attempts: journal lines, new delivery statuses, and the
 	// recipients' failure counts; a recipient reaching pauseAfter consecutive

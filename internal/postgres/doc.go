@@ -2,7 +2,9 @@
 // with pgxpool): it implements dip.Store and isd.Store with the same tables
 // and behaviour as internal/sqlite, for several hub processes sharing one
 // database. Deliveries are claimed with SELECT … FOR UPDATE SKIP LOCKED so
-// processes share work without claiming a delivery twice; migrations are
+// processes share work without claiming a delivery twice, and each claim
+// names the process run that made it (identity.go), so that a process
+// restarted under its name takes back its own claims at once; migrations are
 // numbered .sql files embedded in the binary and applied under an advisory
 // lock.
 //

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,6 +32,9 @@ const (
 // DB is the PostgreSQL store. It implements dip.Store and isd.Store.
 type DB struct {
 	pool *pgxpool.Pool
+
+	claimMu sync.Mutex   // one claim at a time, on inc's connection
+	inc     *incarnation // this run's identity in claims (identity.go); nil until the first claim
 }
 
 var _ dip.Store = (*DB)(nil)
@@ -56,8 +60,10 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	return db, nil
 }
 
-// Close closes the connection pool.
+// Close ends the store's incarnation (identity.go) and closes the
+// connection pool.
 func (db *DB) Close() error {
+	db.closeIncarnation()
 	db.pool.Close()
 	return nil
 }
@@ -532,20 +538,54 @@ func scanDelivery(rows pgx.Rows, withBody bool) (dip.Delivery, error) {
 	return d, err
 }
 
-// claimDue selects due deliveries and leases them in one statement. SKIP
-// LOCKED passes over rows another process is claiming; a row it claimed
-// meanwhile fails the lease predicate when rechecked on locking. The NOT
-// EXISTS still sees an earlier delivery for the same recipient and MPAN
-// while another process holds it, which keeps per-MPAN order across
-// processes.
-const claimDue = `WITH c AS (
-	SELECT d.recipient, d.seq FROM deliveries d
+// claimDue selects due deliveries and leases them in one statement.
+//
+// h is the heads: due deliveries with no earlier undelivered one for the
+// same recipient, channel and MPAN. SKIP LOCKED passes over rows another
+// process is claiming; a row it claimed meanwhile fails the lease predicate
+// when rechecked on locking. The NOT EXISTS still sees an earlier delivery
+// for the same recipient and MPAN while another process holds it, which
+// keeps per-MPAN order across processes.
+//
+// r is each head's run ($7 = ClaimQuery.Run-1 at most): the undelivered
+// deliveries after it on its recipient, channel and MPAN, in seq order,
+// while each is due and not claimed; only the first $3 of them in seq
+// order can be claimed, so only they are kept. No other claim can take
+// them (their head is earlier and locked here), but a requeue or resume
+// may hold one for a moment: rl locks them, skipping those, and a run ends
+// before the first it could not lock (where a member's place in the run,
+// pos, runs ahead of its place among those locked), so it stays a run. c
+// keeps the first $3 of heads and runs together in seq order: a run cut
+// there is still a run. (CTEs have no statistics: a join of two of them
+// is planned as a nested loop, so rl carries what c needs instead.)
+const claimDue = `WITH h AS (
+	SELECT d.recipient, d.seq, d.channel, d.mpan FROM deliveries d
 	WHERE d.status IN ('Pending', 'Retrying') AND d.next_attempt <= $1 AND (d.claimed_until IS NULL OR d.claimed_until < $1)
 	AND EXISTS (SELECT 1 FROM unnest($2::text[], $6::text[]) AS t (recipient, channel) WHERE t.recipient = d.recipient AND (t.channel = '' OR t.channel = d.channel))
 	AND d.recipient NOT IN (SELECT recipient FROM recipients WHERE paused)
 	AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.recipient = d.recipient AND e.channel = d.channel AND e.mpan = d.mpan AND e.seq < d.seq AND e.status IN ('Pending', 'Retrying'))
 	ORDER BY d.seq LIMIT $3
 	FOR UPDATE OF d SKIP LOCKED
+), r AS (
+	SELECT e.recipient, e.seq, h.seq AS head, e.pos FROM h CROSS JOIN LATERAL (
+		SELECT e.recipient, e.seq, row_number() OVER w AS pos,
+			bool_and(e.next_attempt <= $1 AND (e.claimed_until IS NULL OR e.claimed_until < $1)) OVER w AS free
+		FROM (SELECT e.recipient, e.seq, e.next_attempt, e.claimed_until FROM deliveries e
+			WHERE e.recipient = h.recipient AND e.channel = h.channel AND e.mpan = h.mpan AND e.seq > h.seq AND e.status IN ('Pending', 'Retrying')
+			ORDER BY e.seq LIMIT $7) e
+		WINDOW w AS (ORDER BY e.seq)
+	) e WHERE e.free
+	ORDER BY e.seq LIMIT $3
+), rl AS (
+	SELECT d.recipient, d.seq, r.head, r.pos FROM deliveries d JOIN r ON d.recipient = r.recipient AND d.seq = r.seq
+	FOR UPDATE OF d SKIP LOCKED
+), c AS (
+	SELECT recipient, seq FROM h
+	UNION ALL
+	SELECT recipient, seq FROM (
+		SELECT recipient, seq, pos, row_number() OVER (PARTITION BY recipient, head ORDER BY seq) AS locked FROM rl
+	) x WHERE x.pos = x.locked
+	ORDER BY seq LIMIT $3
 ), u AS (
 	UPDATE deliveries d SET claimed_until = $4, claimed_by = $5 FROM c
 	WHERE d.recipient = c.recipient AND d.seq = c.seq
@@ -553,7 +593,8 @@ const claimDue = `WITH c AS (
 )
 SELECT ` + deliveryCols + `, m.body, m.body_codec FROM u d JOIN messages m ON m.seq = d.seq ORDER BY d.seq`
 
-// ClaimDue leases due deliveries.
+// ClaimDue leases due deliveries, as owner "q.Owner#INCARNATION"
+// (identity.go).
 func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, error) {
 	if len(q.Targets) == 0 || q.Limit <= 0 {
 		return nil, nil
@@ -569,7 +610,16 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 		}
 	}
 	now := dip.Micros(q.Now)
-	rows, err := db.pool.Query(ctx, claimDue, now, recipients, q.Limit, dip.Micros(q.Now.Add(q.Lease)), q.Owner, channels)
+	// The claim is made on the incarnation's connection, which holds its
+	// lock: a claim is never made by an incarnation that has ended.
+	db.claimMu.Lock()
+	defer db.claimMu.Unlock()
+	defer db.endIncarnationLocked()
+	inc, err := db.incarnationLocked(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := inc.conn.Query(ctx, claimDue, now, recipients, q.Limit, dip.Micros(q.Now.Add(q.Lease)), inc.owner(q.Owner), channels, max(1, q.Run)-1)
 	if err != nil {
 		return nil, err
 	}

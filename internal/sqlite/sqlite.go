@@ -572,10 +572,12 @@ func (d *deliveryRow) delivery() dip.Delivery {
 // plus the undelivered deliveries it passes over (in flight, or waiting for
 // a retry), not the size of the recipient's history.
 //
-// Per-MPAN order: a delivery is claimable only if no earlier pending
-// delivery to the same recipient on the same channel has the same MPAN, so
-// the walk blocks the (channel, MPAN) of every pending delivery it meets,
-// claimed or not.
+// Per-MPAN order: of a recipient's pending deliveries on one channel for
+// one MPAN, the walk claims the first if it is claimable, then those that
+// follow while each is claimable, up to q.Run in all (a run, posted
+// together); the first it does not claim blocks the rest of that (channel,
+// MPAN), so no delivery is claimed while an earlier pending one is not
+// claimed with it.
 func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, error) {
 	if len(q.Targets) == 0 || q.Limit <= 0 {
 		return nil, nil
@@ -592,6 +594,7 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 		paused[s.Recipient] = s.Paused
 	}
 	now := dip.Micros(q.Now)
+	run := max(1, q.Run)
 	var out []dip.Delivery
 	var refs []bodyRef
 	err = db.unsyncedTx(ctx, func(tx *sql.Tx) error {
@@ -613,21 +616,23 @@ func (db *DB) ClaimDue(ctx context.Context, q dip.ClaimQuery) ([]dip.Delivery, e
 				return err
 			}
 			type orderKey struct{ channel, mpan string }
-			blocked := map[orderKey]bool{}
+			taken := map[orderKey]int{} // claimed of the key's run so far; -1: blocked
 			for len(out) < q.Limit && rows.Next() {
 				d, err := scanDelivery(rows)
 				if err != nil {
 					rows.Close()
 					return err
 				}
-				key := orderKey{d.Channel, d.MPAN}
+				claimable := dip.Micros(d.NextAttempt) <= now && d.claimed < now && (channels == nil || channels[d.Channel])
 				if d.MPAN != "" {
-					if blocked[key] {
+					key := orderKey{d.Channel, d.MPAN}
+					n, seen := taken[key]
+					if seen && (n < 0 || n >= run) || !claimable {
+						taken[key] = -1
 						continue
 					}
-					blocked[key] = true
-				}
-				if dip.Micros(d.NextAttempt) > now || d.claimed >= now || channels != nil && !channels[d.Channel] {
+					taken[key] = n + 1
+				} else if !claimable {
 					continue
 				}
 				out, refs = append(out, d.delivery()), append(refs, d.body)

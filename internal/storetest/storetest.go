@@ -46,6 +46,9 @@ func Run(t *testing.T, open Opener, shared Shared) {
 		"ConcurrentAcceptors": testConcurrentAcceptors,
 		"RequeueJobs":         testRequeueJobs,
 		"Queues":              testQueues,
+		"ClaimRuns":           testClaimRuns,
+		"RunRetriedInOrder":   testRunRetriedInOrder,
+		"HubPostsRunsInOrder": testHubPostsRunsInOrder,
 	}
 	names := make([]string, 0, len(tests))
 	for n := range tests {
@@ -65,6 +68,12 @@ func Run(t *testing.T, open Opener, shared Shared) {
 			a := open(t)
 			b := shared(t)
 			testTwoProcessesStartOneRequeue(t, a, b)
+		})
+		t.Run("ClaimTakeoverAfterRestart", func(t *testing.T) { testClaimTakeover(t, open, shared) })
+		t.Run("TwoProcessesClaimRunsInOrder", func(t *testing.T) {
+			a := open(t)
+			b := shared(t)
+			testTwoProcessesClaimRunsInOrder(t, a, b)
 		})
 	}
 }
@@ -627,5 +636,89 @@ func testQueues(t *testing.T, s dip.Store) {
 	want := []dip.QueueStat{{Recipient: "1800000001", Pending: 2, Oldest: t0}}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
 		t.Errorf("queues (-want +got):\n%s", diff)
+	}
+}
+
+// startAs does what a hub starting as owner does to its store before it
+// claims (dip.Hub.Run): it releases what the store lets a starting process
+// release, and returns how many claims an OwnerReleaser released.
+func startAs(t *testing.T, s dip.Store, owner string) int {
+	t.Helper()
+	if r, ok := s.(dip.HeldReleaser); ok {
+		must(t, r.ReleaseHeld(ctx()))
+	}
+	if r, ok := s.(dip.OwnerReleaser); ok {
+		n, err := r.ReleaseOwner(ctx(), owner)
+		must(t, err)
+		return n
+	}
+	return 0
+}
+
+func claimAs(t *testing.T, s dip.Store, owner string, now time.Time, recips ...string) []dip.Delivery {
+	t.Helper()
+	var targets []dip.Target
+	for _, r := range recips {
+		targets = append(targets, dip.Target{Recipient: r})
+	}
+	ds, err := s.ClaimDue(ctx(), dip.ClaimQuery{Now: now, Limit: 100, Owner: owner, Lease: time.Minute, Targets: targets})
+	must(t, err)
+	return ds
+}
+
+// testClaimTakeover: a process that ends holding claims (a crash: its
+// store is closed, its claims stay) and starts again as the same owner
+// claims them again at once, long before their lease runs out. On a store
+// that hubs share (dip.OwnerReleaser), the claims of a process still
+// running as the same owner (started by mistake) and of another owner that
+// ended wait for their lease. An embedded store has one hub, which releases
+// every claim it finds (dip.HeldReleaser).
+func testClaimTakeover(t *testing.T, open Opener, shared Shared) {
+	const r, r2, r3 = "1800000001", "1900000001", "2300000001"
+	a := open(t)
+	res := accept(t, a,
+		msg("1200000001", "S-1", "1200023305967", t0, r), msg("1200000001", "S-2", "1200023305967", t0, r),
+		msg("1200000001", "S-3", "", t0, r2), msg("1200000001", "S-4", "", t0, r3))
+	startAs(t, a, "proc-a")
+	if got := seqs(claimAs(t, a, "proc-a", t0, r)); !slices.Equal(got, []int64{res[0].Seq}) {
+		t.Fatalf("proc-a claimed %v, want S-1 (%d)", got, res[0].Seq)
+	}
+	_, sharedStore := a.(dip.OwnerReleaser)
+	if sharedStore {
+		twin := shared(t) // a second process started as proc-a while a runs
+		if n := startAs(t, twin, "proc-a"); n != 0 {
+			t.Errorf("a second process started as proc-a released %d claims of the running one", n)
+		}
+		if got := seqs(claimAs(t, twin, "proc-a", t0.Add(time.Second), r, r2)); !slices.Equal(got, []int64{res[2].Seq}) {
+			t.Errorf("the second proc-a claimed %v, want S-3 (%d) only: S-1 is held by the running proc-a", got, res[2].Seq)
+		}
+		other := shared(t) // another process, which ends holding a claim
+		startAs(t, other, "proc-c")
+		if got := seqs(claimAs(t, other, "proc-c", t0, r3)); !slices.Equal(got, []int64{res[3].Seq}) {
+			t.Fatalf("proc-c claimed %v, want S-4 (%d)", got, res[3].Seq)
+		}
+		must(t, other.Close())
+	}
+	must(t, a.Close()) // proc-a ends holding S-1
+
+	b := shared(t) // proc-a again
+	n := startAs(t, b, "proc-a")
+	got := seqs(claimAs(t, b, "proc-a", t0.Add(time.Second), r, r2, r3))
+	want := []int64{res[0].Seq, res[2].Seq, res[3].Seq} // one hub: everything it finds is its own
+	if sharedStore {
+		// S-3: the running twin's; S-4: proc-c's, which waits for its lease.
+		want = []int64{res[0].Seq}
+		if n != 1 {
+			t.Errorf("the restarted proc-a released %d claims, want 1 (S-1)", n)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the restarted proc-a claimed %v a second after the crash, want %v (S-1 at once, not after its lease)", got, want)
+	}
+	if sharedStore {
+		// Once their leases have run out, the others' claims are free.
+		if got := seqs(claimAs(t, b, "proc-a", t0.Add(2*time.Minute), r2, r3)); !slices.Equal(got, []int64{res[2].Seq, res[3].Seq}) {
+			t.Errorf("after the leases claimed %v, want S-3 and S-4", got)
+		}
 	}
 }
