@@ -22,7 +22,7 @@ var domain = map[string][]string{
 	"internal/catalogue":   {"internal/market"},
 	"internal/isd":         {"internal/market", "internal/catalogue", "internal/participant"},
 	"internal/participant": {"internal/market", "internal/catalogue"},
-	"internal/simparty":    {"internal/market", "internal/catalogue", "internal/participant", "internal/sim"},
+	"internal/simparty":    {"internal/market", "internal/catalogue", "internal/participant", "internal/sim", "internal/regs"},
 	"internal/sim":         {"internal/market", "internal/isd", "internal/signature"},
 	"internal/dip":         {"internal/market", "internal/catalogue", "internal/participant"},
 	"internal/regs":        {"internal/market", "internal/catalogue", "internal/participant"},

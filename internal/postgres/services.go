@@ -33,11 +33,18 @@ func (st *serviceStore) Apply(ctx context.Context, key string, fn func(participa
 }
 
 func (st *serviceStore) ApplyAll(ctx context.Context, keys []string, fn func(participant.Tx, int) error) ([]bool, error) {
+	return st.applyKeys(ctx, keys, func(tx pgx.Tx, now int64, i int) error {
+		return fn(&serviceTx{ctx: ctx, tx: tx, name: st.name, now: now}, i)
+	})
+}
+
+// applyKeys runs fn(tx, now, i) in one transaction for each keys[i] the
+// inbox has not seen ("" every time), recording the keys with it.
+func (st *serviceStore) applyKeys(ctx context.Context, keys []string, fn func(tx pgx.Tx, now int64, i int) error) ([]bool, error) {
 	var applied []bool
 	err := st.db.tx(ctx, func(tx pgx.Tx) error {
 		applied = make([]bool, len(keys))
 		now := time.Now().UnixMicro()
-		t := &serviceTx{ctx: ctx, tx: tx, name: st.name, now: now}
 		for i, key := range keys {
 			if key != "" {
 				tag, err := tx.Exec(ctx, `INSERT INTO service_inbox (service, key, applied) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, st.name, key, now)
@@ -48,7 +55,7 @@ func (st *serviceStore) ApplyAll(ctx context.Context, keys []string, fn func(par
 					continue
 				}
 			}
-			if err := fn(t, i); err != nil {
+			if err := fn(tx, now, i); err != nil {
 				return err
 			}
 			applied[i] = true
@@ -101,7 +108,11 @@ func (t *serviceTx) Put(key string, v any) error {
 }
 
 func (t *serviceTx) Queue(channel string, payload []byte) error {
-	_, err := t.tx.Exec(t.ctx, `INSERT INTO service_outbox (service, channel, payload, queued) VALUES ($1, $2, $3, $4)`, t.name, channel, payload, t.now)
+	return queueOutgoing(t.ctx, t.tx, t.name, t.now, channel, payload)
+}
+
+func queueOutgoing(ctx context.Context, tx pgx.Tx, service string, now int64, channel string, payload []byte) error {
+	_, err := tx.Exec(ctx, `INSERT INTO service_outbox (service, channel, payload, queued) VALUES ($1, $2, $3, $4)`, service, channel, payload, now)
 	return err
 }
 

@@ -307,3 +307,12 @@ func (r *Registration) installed() []*Meter {
 	}
 	return out
 }
+
+// DueMicros is r.Due as unix microseconds, or nil: the index stores keep.
+func (r *Registration) DueMicros() *int64 {
+	if r.Due == nil {
+		return nil
+	}
+	v := r.Due.Time().UnixMicro()
+	return &v
+}

@@ -9,6 +9,7 @@
 // the MPAN's total) is applied exactly once: the store's inbox keys it by
 // the DIP's transaction id, so a redelivery after a crash changes nothing.
 //
-// It imports the standard library, internal/market, internal/catalogue and
-// internal/participant.
+// It imports the standard library, internal/market, internal/catalogue,
+// internal/participant, internal/sim (the simulated market it plays) and
+// internal/regs (the registrations REGS starts the simulated market with).
 package simparty

@@ -63,13 +63,20 @@ func (st *serviceStore) Apply(ctx context.Context, key string, fn func(participa
 }
 
 func (st *serviceStore) ApplyAll(ctx context.Context, keys []string, fn func(participant.Tx, int) error) ([]bool, error) {
+	return st.applyKeys(ctx, keys, func(tx *sql.Tx, now int64, i int) error {
+		return fn(&serviceTx{ctx: ctx, tx: tx, name: st.name, now: now}, i)
+	})
+}
+
+// applyKeys runs fn(tx, now, i) in one transaction for each keys[i] the
+// inbox has not seen ("" every time), recording the keys with it.
+func (st *serviceStore) applyKeys(ctx context.Context, keys []string, fn func(tx *sql.Tx, now int64, i int) error) ([]bool, error) {
 	tx, err := st.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
 	now := time.Now().UnixMicro()
-	t := &serviceTx{ctx: ctx, tx: tx, name: st.name, now: now}
 	applied := make([]bool, len(keys))
 	for i, key := range keys {
 		if key != "" {
@@ -81,7 +88,7 @@ func (st *serviceStore) ApplyAll(ctx context.Context, keys []string, fn func(par
 				continue
 			}
 		}
-		if err := fn(t, i); err != nil {
+		if err := fn(tx, now, i); err != nil {
 			return nil, err
 		}
 		applied[i] = true
@@ -131,7 +138,11 @@ func (t *serviceTx) Put(key string, v any) error {
 }
 
 func (t *serviceTx) Queue(channel string, payload []byte) error {
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO outbox (service, channel, payload, queued) VALUES (?, ?, ?, ?)`, t.name, channel, payload, t.now)
+	return queueOutgoing(t.ctx, t.tx, t.name, t.now, channel, payload)
+}
+
+func queueOutgoing(ctx context.Context, tx *sql.Tx, service string, now int64, channel string, payload []byte) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (service, channel, payload, queued) VALUES (?, ?, ?, ?)`, service, channel, payload, now)
 	return err
 }
 
