@@ -197,6 +197,16 @@ func (j RequeueJob) Effective(now time.Time) RequeueJob {
 	return j
 }
 
+// PartiesLoader is the optional capability of a store that takes the MPAN
+// → parties table in bulk: the registrations the Registration Service held
+// before the DIP routed for it (a migration), which no message announced.
+// An MPAN the table already holds is left as it is: what the DIP learnt
+// from registration messages is newer than any load. It returns how many
+// MPANs it added.
+type PartiesLoader interface {
+	LoadParties(ctx context.Context, ps []Parties, at time.Time) (int, error)
+}
+
 // HeldReleaser is the optional capability of a store that only one hub
 // uses (embedded SQLite): when the hub starts, whatever it finds held was
 // held by a crashed predecessor, so it releases every delivery claim and

@@ -909,3 +909,36 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 	})
 	return int(n), err
 }
+
+// LoadParties adds the parties of MPANs the table does not hold
+// (dip.PartiesLoader), a transaction per 10,000.
+func (db *DB) LoadParties(ctx context.Context, ps []dip.Parties, at time.Time) (int, error) {
+	added := 0
+	for len(ps) > 0 {
+		n, k := min(len(ps), 10000), 0
+		err := db.tx(ctx, func(tx pgx.Tx) error {
+			b := &pgx.Batch{}
+			for _, p := range ps[:n] {
+				b.Queue(`INSERT INTO parties (mpan, supplier, data_service, metering_service, mdr, pending, updated)
+					VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (mpan) DO NOTHING`,
+					p.MPAN, p.Supplier, p.DataService, p.MeteringService, p.MDR, dip.EncodePending(p.Pending), dip.Micros(at))
+			}
+			res := tx.SendBatch(ctx, b)
+			for range n {
+				tag, err := res.Exec()
+				if err != nil {
+					res.Close()
+					return err
+				}
+				k += int(tag.RowsAffected())
+			}
+			return res.Close()
+		})
+		if err != nil {
+			return added, err
+		}
+		added += k
+		ps = ps[n:]
+	}
+	return added, nil
+}

@@ -1077,3 +1077,41 @@ func (db *DB) firstSeqAtOrAfter(ctx context.Context, micros int64) (int64, error
 	}
 	return lo, nil
 }
+
+// LoadParties adds the parties of MPANs the table does not hold
+// (dip.PartiesLoader). Only the process that holds the intake log may: a
+// running DIP's party filter would not see rows another process added.
+func (db *DB) LoadParties(ctx context.Context, ps []dip.Parties, at time.Time) (int, error) {
+	if db.lock == nil {
+		return 0, errSecondary
+	}
+	added := 0
+	for len(ps) > 0 {
+		n, k := min(len(ps), 5000), 0
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			st, err := tx.PrepareContext(ctx, `INSERT INTO parties (mpan, supplier, data_service, metering_service, mdr, pending, updated)
+				VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mpan) DO NOTHING`)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			for _, p := range ps[:n] {
+				res, err := st.ExecContext(ctx, p.MPAN, p.Supplier, p.DataService, p.MeteringService, p.MDR, dip.EncodePending(p.Pending), dip.Micros(at))
+				if err != nil {
+					return err
+				}
+				if r, _ := res.RowsAffected(); r > 0 {
+					db.parties.add(p.MPAN) // before commit: a filter may say yes too often, never too rarely
+					k++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return added, err
+		}
+		added += k
+		ps = ps[n:]
+	}
+	return added, nil
+}

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener, shared Shared) {
 		"Purge":               testPurge,
 		"ConcurrentAcceptors": testConcurrentAcceptors,
 		"RequeueJobs":         testRequeueJobs,
+		"LoadParties":         testLoadParties,
 		"Queues":              testQueues,
 		"ClaimRuns":           testClaimRuns,
 		"RunRetriedInOrder":   testRunRetriedInOrder,
@@ -720,5 +721,35 @@ func testClaimTakeover(t *testing.T, open Opener, shared Shared) {
 		if got := seqs(claimAs(t, b, "proc-a", t0.Add(2*time.Minute), r2, r3)); !slices.Equal(got, []int64{res[2].Seq, res[3].Seq}) {
 			t.Errorf("after the leases claimed %v, want S-3 and S-4", got)
 		}
+	}
+}
+
+// testLoadParties: a bulk load adds the MPANs the table lacks, with their
+// pending changes, and leaves alone one a registration message set.
+func testLoadParties(t *testing.T, s dip.Store) {
+	l, ok := s.(dip.PartiesLoader)
+	if !ok {
+		t.Skip("the store does not load parties")
+	}
+	m := msg("1200000001", "S-1", "1200023305967", t0)
+	m.UpdateParties = func(p *dip.Parties) bool { p.Supplier = "2300000001"; return true }
+	accept(t, s, m)
+	later := dip.PartyChange{From: t0.Add(72 * time.Hour), Role: dip.PartySupplier, DIPID: "2300000003"}
+	n, err := l.LoadParties(ctx(), []dip.Parties{
+		{MPAN: "1200023305967", Supplier: "2300000009"},
+		{MPAN: "1100000000017", Supplier: "2300000002", DataService: "2100000001", MeteringService: "2200000001", MDR: "2400000001", Pending: []dip.PartyChange{later}},
+	}, t0)
+	must(t, err)
+	if n != 1 {
+		t.Errorf("LoadParties added %d MPANs, want 1 (the other is known from a message)", n)
+	}
+	got, err := s.Parties(ctx(), []string{"1200023305967", "1100000000017"})
+	must(t, err)
+	want := map[string]dip.Parties{
+		"1200023305967": {MPAN: "1200023305967", Supplier: "2300000001"},
+		"1100000000017": {MPAN: "1100000000017", Supplier: "2300000002", DataService: "2100000001", MeteringService: "2200000001", MDR: "2400000001", Pending: []dip.PartyChange{later}},
+	}
+	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+		t.Errorf("parties after the load (-want +got):\n%s", diff)
 	}
 }
