@@ -22,14 +22,13 @@ import (
 // periods, which is no documented estimation method.
 type DataService struct {
 	Party
-	Sender *catalogue.Sender
 	Market *sim.Market
 }
 
 // NewDataService returns a simulated data service sending as sender and
 // recording in st.
 func NewDataService(m *sim.Market, sender *catalogue.Sender, st participant.Store) *DataService {
-	return &DataService{Party: Party{DIPID: sender.DIPID, Role: sender.Role, Store: st}, Sender: sender, Market: m}
+	return &DataService{Party: Party{DIPID: sender.DIPID, Role: sender.Role, Store: st, Sender: sender}, Market: m}
 }
 
 // Serves reports whether the data service is appointed to site s on its

@@ -6,22 +6,34 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
 	"github.com/mhhs/mhhs/internal/market"
 	"github.com/mhhs/mhhs/internal/participant"
 )
 
-// Party is a simulated supplier or LDSO: it records every delivery once
-// and accepts it.
+// Party is a simulated market participant: it records every delivery once
+// and accepts it, and, given a Sender, answers as the market expects of
+// its role (react.go): a supplier gaining an MPAN appoints its services, a
+// service provider accepts an appointment. What it sends is queued in its
+// store with the delivery's record and relayed by Run.
 type Party struct {
 	DIPID  string
-	Role   string // SUP or LDSO
+	Role   string // SUP, LDSO, a service role…
 	Store  participant.Store
 	Logger *slog.Logger
 	// Receives are the interfaces it takes (its webhooks in a split
 	// deployment); nil: every interface the catalogue delivers to Role.
 	Receives []string
+	// Sender stamps what the party sends; nil: the party only records.
+	Sender *catalogue.Sender
+	// Agents chooses a supplier's services for an MPAN it gains; nil (or
+	// false) keeps the incumbents IF-002 names.
+	Agents AgentsFunc
+
+	relayOnce sync.Once
+	relay     *participant.Relay
 }
 
 // NewSupplier returns a simulated supplier keeping its records in st.
@@ -89,6 +101,9 @@ func (p *Party) Handle(ctx context.Context, ds []participant.Delivery) []catalog
 			}
 		}
 		t.add(ds[at[j]], msgs[at[j]])
+		if err := p.react(tx, msgs[at[j]]); err != nil {
+			return err
+		}
 		return tx.Put(tallyKey, t)
 	})
 	if err != nil {
@@ -96,8 +111,17 @@ func (p *Party) Handle(ctx context.Context, ds []participant.Delivery) []catalog
 		for _, i := range at {
 			codes[i] = participant.Retry
 		}
+		return codes
+	}
+	if p.Sender != nil {
+		p.outbox().Wake()
 	}
 	return codes
+}
+
+func (p *Party) outbox() *participant.Relay {
+	p.relayOnce.Do(func() { p.relay = participant.NewRelay(p.Store, p.logger()) })
+	return p.relay
 }
 
 func (t *Tally) add(d participant.Delivery, msg catalogue.Payload) {
@@ -115,10 +139,14 @@ func (t *Tally) add(d participant.Delivery, msg catalogue.Payload) {
 	}
 }
 
-// Run does nothing timed yet: the simulated parties only answer.
-func (p *Party) Run(ctx context.Context, _ participant.Sender) error {
-	<-ctx.Done()
-	return nil
+// Run relays what the party queued (its answers) through out until ctx is
+// done; a party without a Sender only waits.
+func (p *Party) Run(ctx context.Context, out participant.Sender) error {
+	if p.Sender == nil {
+		<-ctx.Done()
+		return nil
+	}
+	return p.outbox().Run(ctx, out)
 }
 
 // Tally returns what the party has recorded.
