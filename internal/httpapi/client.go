@@ -11,7 +11,9 @@ import (
 
 	"github.com/mhhs/mhhs/internal/catalogue"
 	"github.com/mhhs/mhhs/internal/dip"
+	"github.com/mhhs/mhhs/internal/market"
 	"github.com/mhhs/mhhs/internal/participant"
+	"github.com/mhhs/mhhs/internal/regs"
 	"github.com/mhhs/mhhs/internal/signature"
 )
 
@@ -194,4 +196,24 @@ func (c *Client) Certificate(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("GET /dip-certificate: %d %s", resp.Status, truncate(resp.Body, 200))
 	}
 	return resp.Body, nil
+}
+
+// Registration asks REGS, through the DIP's API, for an MPAN's
+// registration as at day (zero: today): GET /regs/registrations/{mpan}.
+// A refusal (403 for an MPAN the participant is not a party of) is an
+// error carrying the DIP's answer.
+func (c *Client) Registration(ctx context.Context, mpan market.MPAN, day market.SettlementDate) (regs.Snapshot, error) {
+	path := "/regs/registrations/" + string(mpan)
+	if !day.IsZero() {
+		path += "?at=" + day.String()
+	}
+	var snap regs.Snapshot
+	resp, err := c.Do(ctx, http.MethodGet, path, nil, nil)
+	if err != nil {
+		return snap, err
+	}
+	if resp.Status != http.StatusOK {
+		return snap, fmt.Errorf("registration %s: %d %s", mpan, resp.Status, truncate(resp.Body, 500))
+	}
+	return snap, json.Unmarshal(resp.Body, &snap)
 }

@@ -61,6 +61,10 @@ type Config struct {
 	ISD isd.Store
 	// Metrics serves the DIP's metrics at GET /metrics (nil: 404).
 	Metrics http.Handler
+	// Registrations serves the Registration Service's as-at answers at
+	// GET /regs/registrations/{mpan} to the MPAN's parties (regs.go); nil:
+	// 404.
+	Registrations Registrations
 	// CertificatePEM is the DIP's signing certificate, served publicly at
 	// GET /dip-certificate so that a participant can pin the certificate
 	// its webhook receiver trusts; nil: 404.
@@ -194,6 +198,9 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /statusmessage/requeue/{recipient}", s.auth(s.requeue))
 	s.mux.Handle("GET /statusmessage/requeueStatus/{recipient}", s.auth(s.requeueStatus))
 	s.mux.Handle("POST /validate/{iface}/{event}", s.auth(s.validate))
+	if s.cfg.Registrations != nil {
+		s.mux.Handle("GET /regs/registrations/{mpan}", s.auth(s.registration))
+	}
 	if s.cfg.ISD != nil {
 		s.isdRoutes()
 	}

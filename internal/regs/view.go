@@ -94,3 +94,20 @@ func (r *Registration) At(d market.SettlementDate) Snapshot {
 	}
 	return s
 }
+
+// Involves reports whether the participant with DIP id dipID is a party of
+// the MPAN on the snapshot's day: its distributor, supplier, metering or
+// data service (appointed, or by a direct contract with the customer) or
+// meter data retriever. It is who may ask REGS about the MPAN as at that
+// day (the read API's entitlement).
+func (s Snapshot) Involves(dipID string) bool {
+	if dipID == "" {
+		return false
+	}
+	for _, id := range []string{s.LDSO, s.Supplier.DIPID, s.MS.DIPID, s.DS.DIPID, s.MDR.DIPID, s.DirectMS, s.DirectDS} {
+		if id == dipID {
+			return true
+		}
+	}
+	return false
+}
