@@ -41,6 +41,9 @@ type CSS struct {
 	// it were submitted by an earlier run, or belong to the market's past.
 	Now   func() time.Time
 	Since time.Time
+	// After excludes the switches effective on or before it: those REGS
+	// already holds (simparty.Registrations through After). Zero: none.
+	After market.SettlementDate
 	// LeadDays is how many days before its day a switch is announced
 	// (NewCSS: 7, past the objection window on any weekday).
 	LeadDays int
@@ -157,7 +160,7 @@ func (c *CSS) switchesOn(d market.SettlementDate) ([]regs.CSSEvent, error) {
 	}
 	tl := c.Market.Timeline()
 	var evs []regs.CSSEvent
-	if !d.Before(tl.From) && (tl.To.IsZero() || !d.After(tl.To)) {
+	if !d.Before(tl.From) && (tl.To.IsZero() || !d.After(tl.To)) && (c.After.IsZero() || d.After(c.After)) {
 		changes, err := c.Market.Events(d, d, 0, c.Market.Len())
 		if err != nil {
 			return nil, err

@@ -51,23 +51,20 @@ func directory(m *sim.Market) regs.StaticDirectory {
 }
 
 // TestCSSPlanDrivesREGS: the simulated CSS's events for the market's
-// changes of supplier, applied by REGS to the market's initial
-// registrations (simparty.Registration), move every switch announced in
-// the window to its new supplier on its day, except the ones CSS cancels;
-// REGS refuses only events of switches announced before the window and a
-// second switch while one is pending (REG9004).
+// changes of supplier after a day, applied by REGS to the market's
+// registrations through that day (simparty.Registrations), move every
+// switch to its new supplier on its day, except the ones CSS cancels; REGS
+// refuses only a second switch while one is pending (REG9004).
 func TestCSSPlanDrivesREGS(t *testing.T) {
 	m := testMarket(t, 400)
-	start := m.Config().Start
+	through := m.Config().Start.AddDays(30)
+	rs, err := simparty.Registrations(m, 0, m.Len(), through)
+	if err != nil {
+		t.Fatal(err)
+	}
 	book := mapBook{}
-	for i := range m.Len() {
-		s, err := m.Site(i)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s.Connected.IsZero() { // connected before the market starts
-			book[s.MPAN] = simparty.Registration(s, start)
-		}
+	for _, r := range rs {
+		book[r.MPAN] = r
 	}
 	dir := directory(m)
 	e, err := regs.New(regs.DefaultConfig("1500000001", "REGS", dir))
@@ -75,7 +72,8 @@ func TestCSSPlanDrivesREGS(t *testing.T) {
 		t.Fatal(err)
 	}
 	css := simparty.NewCSS(m, nil)
-	from := market.LocalMidnight(start)
+	css.After = through
+	from := market.LocalMidnight(through.AddDays(-css.LeadDays - 1))
 	to := from.Add(60 * 24 * time.Hour)
 	evs, err := css.Plan(from, to)
 	if err != nil {
@@ -92,7 +90,7 @@ func TestCSSPlanDrivesREGS(t *testing.T) {
 			t.Fatalf("event %d at %s before %s", i, ev.At, evs[i-1].At)
 		}
 		if _, ok := book[ev.MPAN]; !ok {
-			continue // a site connected during the timeline: not loaded
+			continue // a site connected after through: not loaded
 		}
 		dec, err := e.CSS(book, ev)
 		if err != nil {
@@ -103,7 +101,7 @@ func TestCSSPlanDrivesREGS(t *testing.T) {
 			refused[fmt.Sprint(dec.Codes)]++
 			cancelled[ev.RegistrationID] = true
 		case dec.Rejected:
-			if _, announced := pending[ev.RegistrationID]; announced && !cancelled[ev.RegistrationID] {
+			if !cancelled[ev.RegistrationID] {
 				t.Errorf("%s %s of a switch REGS took was refused: %v %s", ev.Kind, ev.ID, dec.Codes, dec.Detail)
 			}
 		case ev.Kind == regs.CSSPendingSwitch:
@@ -133,4 +131,55 @@ func TestCSSPlanDrivesREGS(t *testing.T) {
 		}
 	}
 	t.Logf("%d events, %d switches announced, %d completed, refused %v", len(evs), len(pending), done, refused)
+}
+
+// TestRegistrationsFollowEvents: the registrations through a day hold the
+// market's changes of supplier and service up to that day and none after.
+func TestRegistrationsFollowEvents(t *testing.T) {
+	m := testMarket(t, 300)
+	start := m.Config().Start
+	through := start.AddDays(60)
+	rs, err := simparty.Registrations(m, 0, m.Len(), through)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byMPAN := map[market.MPAN]*regs.Registration{}
+	for _, r := range rs {
+		byMPAN[r.MPAN] = r
+	}
+	evs, err := m.Events(start, through.AddDays(30), 0, m.Len())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, e := range evs {
+		r := byMPAN[e.MPAN]
+		if r == nil || e.New.IsZero() {
+			continue
+		}
+		var got, before string // on the day, and on through
+		switch e.Kind {
+		case sim.SupplierChange:
+			s, _ := r.Supplier.At(e.Date)
+			b, _ := r.Supplier.At(through)
+			got, before = s.DIPID, b.DIPID
+		case sim.DataServiceChange:
+			a, _ := r.DS.At(e.Date)
+			b, _ := r.DS.At(through)
+			got, before = a.DIPID, b.DIPID
+		default:
+			continue
+		}
+		want := string(e.New.DIPID)
+		if e.Date.After(through) {
+			want = before // not applied: what it was on through
+		}
+		if got != want {
+			t.Errorf("%s %s on %s (through %s): the registration has %s on the day, want %s", e.MPAN, e.Kind, e.Date, through, got, want)
+		}
+		checked++
+	}
+	if checked < 20 {
+		t.Errorf("only %d changes checked", checked)
+	}
 }

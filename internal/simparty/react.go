@@ -20,9 +20,9 @@ type Appointments struct {
 	Domestic    bool
 }
 
-// AgentsFunc tells a simulated supplier whom to appoint to an MPAN it
-// gains from day from; false leaves the choice to the supplier (the
-// incumbents).
+// AgentsFunc tells a simulated supplier what to appoint to an MPAN it
+// gains from day from. A zero MS or DS (or false) keeps the incumbent IF-002
+// names; a zero Consent is H.
 type AgentsFunc func(mpan market.MPAN, from market.SettlementDate) (Appointments, bool)
 
 // react queues what a party answers to msg, in the transaction recording
@@ -78,15 +78,19 @@ func (p *Party) appointOnGain(tx participant.Tx, m *catalogue.IF002GainMPANInfo)
 		return nil
 	}
 	mpan := m.CommonBlock.M0.MPANCore
-	a, ok := Appointments{}, false
+	var a Appointments
 	if p.Agents != nil {
-		a, ok = p.Agents(mpan, from)
+		a, _ = p.Agents(mpan, from)
 	}
-	if !ok { // keep the incumbents
-		if b := m.CustomBlock.B005; b != nil {
+	if b := m.CustomBlock.B005; b != nil { // the incumbents, unless Agents chose
+		if a.MS.IsZero() {
 			a.MS = partyOf(b.CurrentMeteringServiceDIPID, b.CurrentMeteringServiceMPID)
+		}
+		if a.DS.IsZero() {
 			a.DS = partyOf(b.CurrentDataServiceDIPID, b.CurrentDataServiceMPID)
 		}
+	}
+	if a.Consent == "" {
 		a.Consent = catalogue.ConsentGranularityH
 	}
 	at := market.MidnightOf(from)

@@ -72,3 +72,75 @@ func Registration(s sim.Site, start market.SettlementDate) *regs.Registration {
 func party(p sim.Party) regs.Party {
 	return regs.Party{DIPID: string(p.DIPID), MPID: string(p.MPID)}
 }
+
+// Registrations returns what REGS holds for sites first to first+n-1 of m
+// after day through: each site's Registration from its first day (the
+// timeline's start for a site connected before it, given from a month
+// earlier so that the market has a past to ask about), with the site's
+// business events up to through applied (sim.Events): changes of
+// supplier (the gaining supplier re-appointing the incumbent services,
+// scenario COS, with the switch's SwitchID), changes of metering or data
+// service (scenario CSP, by the supplier of the day), energisation changes
+// and disconnections (MP status X). Sites connected after through are
+// left out: REGS learns of them when they connect.
+func Registrations(m *sim.Market, first, n int, through market.SettlementDate) ([]*regs.Registration, error) {
+	start := m.Timeline().From
+	evs, err := m.Events(start, through, first, n)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*regs.Registration, 0, n)
+	at := map[int]*regs.Registration{}
+	for i := first; i < first+n; i++ {
+		s, err := m.Site(i)
+		if err != nil {
+			return nil, err
+		}
+		if !s.Connected.IsZero() && s.Connected.After(through) {
+			continue
+		}
+		from := start.AddDays(-30)
+		if !s.Connected.IsZero() {
+			from = s.Connected
+		}
+		r := Registration(s, from)
+		at[i] = r
+		out = append(out, r)
+	}
+	for _, e := range evs {
+		r := at[e.Site]
+		if r == nil {
+			continue
+		}
+		d := e.Date
+		switch e.Kind {
+		case sim.SupplierChange:
+			if e.New.IsZero() {
+				continue
+			}
+			r.Supplier.Set(d, regs.Supply{Party: party(e.New), CSSRegistrationID: SwitchID(e.MPAN, d)})
+			for _, h := range []*market.History[regs.Appointment]{&r.MS, &r.DS} {
+				if a, ok := h.At(d); ok {
+					a.By, a.Scenario = string(e.New.DIPID), catalogue.AppointmentScenarioCOS
+					h.Set(d, a)
+				}
+			}
+		case sim.DataServiceChange, sim.MeteringServiceChange:
+			h := &r.DS
+			if e.Kind == sim.MeteringServiceChange {
+				h = &r.MS
+			}
+			if e.New.IsZero() {
+				h.Unset(d)
+				continue
+			}
+			sup, _ := r.Supplier.At(d)
+			h.Set(d, regs.Appointment{Party: party(e.New), By: sup.DIPID, Scenario: catalogue.AppointmentScenarioCSP})
+		case sim.Energisation:
+			r.Energisation.Set(d, e.Status)
+		case sim.Disconnection:
+			r.MP.Set(d, catalogue.MPStatusX)
+		}
+	}
+	return out, nil
+}
