@@ -31,6 +31,7 @@ func demo(env *cmdEnv, args []string) int {
 	fs.SetOutput(env.stderr)
 	dateFlag := fs.String("date", "2025-10-26", "settlement date to show (a clock-change day by default)")
 	sites := fs.Int("sites", 300, "MPANs in the synthetic market")
+	switches := fs.Float64("switches", 1, "changes of supplier per MPAN and year (GB runs at about 0.12; more shows more switches)")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic market")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
@@ -40,14 +41,14 @@ func demo(env *cmdEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "mhhs demo:", err)
 		return exitUsage
 	}
-	if err := runDemo(env, day, *sites, *seed); err != nil {
+	if err := runDemo(env, day, *sites, *seed, *switches); err != nil {
 		fmt.Fprintln(env.stderr, "mhhs demo:", err)
 		return exitFail
 	}
 	return exitOK
 }
 
-func runDemo(env *cmdEnv, day market.SettlementDate, sites int, seed uint64) error {
+func runDemo(env *cmdEnv, day market.SettlementDate, sites int, seed uint64, switches float64) error {
 	w := env.stdout
 	fmt.Fprintln(w, "mhhs demo: the parts of the market this build runs")
 	fmt.Fprintln(w)
@@ -63,7 +64,7 @@ func runDemo(env *cmdEnv, day market.SettlementDate, sites int, seed uint64) err
 		return err
 	}
 	cfg := sim.DefaultConfig()
-	cfg.Seed, cfg.Sites = seed, sites
+	cfg.Seed, cfg.Sites, cfg.Rates.Switches = seed, sites, switches
 	m, err := sim.New(ds, cfg)
 	if err != nil {
 		return err
@@ -157,8 +158,12 @@ func demoMarket(w io.Writer, m *sim.Market, day market.SettlementDate) market.En
 
 // demoDIP runs the DIP in one process on a throwaway SQLite store with the
 // market's participants as services on the seam: the ISD publisher, the
-// data services (simulated: they report the synthetic consumption), and
-// the suppliers, LDSOs, MDS and LSS (simulated: they record what arrives).
+// Registration Service with the simulated CSS, the data services
+// (simulated: they report the synthetic consumption), and the suppliers,
+// service providers, LDSOs, MDS and LSS (simulated: they record what
+// arrives and answer as the market expects). The market runs on its own
+// clock: registration plays the three weeks before day, then the data
+// services report day.
 func demoDIP(env *cmdEnv, w io.Writer, m *sim.Market, day market.SettlementDate, truth market.Energy) error {
 	dir, err := os.MkdirTemp("", "mhhs-demo-")
 	if err != nil {
@@ -181,16 +186,30 @@ func demoDIP(env *cmdEnv, w io.Writer, m *sim.Market, day market.SettlementDate,
 	if err != nil {
 		return err
 	}
-	now := time.Now()
-	if err := store.PutVersion(ctx, isd.Version{Number: 1, Created: now, Note: "the synthetic market's standing data", Dataset: standing}); err != nil {
+	// The market's clock starts three weeks before day, when REGS's data
+	// was taken.
+	through := day.AddDays(-demoWeeks * 7)
+	clock := &marketClock{}
+	clock.Set(market.LocalMidnight(through.AddDays(1)))
+	if err := store.PutVersion(ctx, isd.Version{Number: 1, Created: clock.Now(), Note: "the synthetic market's standing data", Dataset: standing}); err != nil {
 		return err
 	}
 
 	log := slog.New(slog.DiscardHandler)
+	if os.Getenv("MHHS_DEMO_DEBUG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	d := &demoServices{m: m, clock: clock, store: store, regsStore: svcDB.Regs(), parties: map[string]*simparty.Party{}}
+	sites := map[market.MPAN]sim.Site{}
+	for i := range m.Len() {
+		s, _ := m.Site(i)
+		sites[s.MPAN] = s
+	}
+	agents := func(mpan market.MPAN, _ market.SettlementDate) (simparty.Appointments, bool) {
+		s, ok := sites[mpan]
+		return simparty.Appointments{MDR: s.MDR, Domestic: s.Domestic}, ok
+	}
 	var locals []dip.LocalService
-	var runners []participant.Service
-	parties := map[string]*simparty.Party{}
-	var dataServices []*simparty.DataService
 	publisher := &isd.Service{Store: store, DownloadBase: "http://127.0.0.1:8080", Poll: 50 * time.Millisecond}
 	for _, p := range m.Participants() {
 		roles := make([]string, len(p.Roles))
@@ -198,86 +217,91 @@ func demoDIP(env *cmdEnv, w io.Writer, m *sim.Market, day market.SettlementDate,
 			roles[i] = string(r)
 		}
 		id := string(p.DIPID)
-		if err := store.PutParticipant(ctx, dip.Participant{DIPID: id, Name: p.Name, Roles: roles, MPIDs: []string{string(p.MPID)}, Created: now}); err != nil {
+		if err := store.PutParticipant(ctx, dip.Participant{DIPID: id, Name: p.Name, Roles: roles, MPIDs: []string{string(p.MPID)}, Created: clock.Now()}); err != nil {
 			return err
 		}
+		sender := &catalogue.Sender{DIPID: id, Role: roles[0], Now: clock.Now}
 		var svc participant.Service
 		switch {
 		case slices.Contains(roles, isd.SenderRole):
-			publisher.Sender = &catalogue.Sender{DIPID: id, Role: isd.SenderRole}
-			runners = append(runners, publisher)
-			continue
-		case slices.ContainsFunc(roles, func(r string) bool { return r == "SDS" || r == "ADS" || r == "UMSDS" }):
-			role := roles[slices.IndexFunc(roles, func(r string) bool { return r == "SDS" || r == "ADS" || r == "UMSDS" })]
-			d := simparty.NewDataService(m, &catalogue.Sender{DIPID: id, Role: role}, svcDB.Store(id))
-			d.Receives = simparty.ChannelsFor(roles...)
-			dataServices = append(dataServices, d)
-			svc = d
+			publisher.Sender = &catalogue.Sender{DIPID: id, Role: isd.SenderRole, Now: clock.Now}
+			svc = publisher
+		case slices.Contains(roles, string(market.RoleREGS)) && d.regs == nil:
+			if d.regs, err = newRegs(id, string(p.MPID), "", standing, d.regsStore, clock.Now, log); err != nil {
+				return err
+			}
+			d.regs.Poll = 5 * time.Millisecond
+			d.regsID = id
+			svc = d.regs
+		case slices.ContainsFunc(roles, isDataServiceRole):
+			sender.Role = roles[slices.IndexFunc(roles, isDataServiceRole)]
+			ds := simparty.NewDataService(m, sender, svcDB.Store(id))
+			ds.Receives = simparty.ChannelsFor(roles...)
+			d.dataServices = append(d.dataServices, ds)
+			d.parties[id] = &ds.Party
+			svc = ds
 		default:
-			pt := &simparty.Party{DIPID: id, Role: roles[0], Store: svcDB.Store(id), Logger: log, Receives: simparty.ChannelsFor(roles...)}
-			parties[id] = pt
+			pt := &simparty.Party{DIPID: id, Role: roles[0], Store: svcDB.Store(id), Logger: log, Receives: simparty.ChannelsFor(roles...), Sender: sender}
+			if pt.Role == string(market.RoleSupplier) {
+				pt.Agents = agents
+			}
+			d.parties[id] = pt
 			svc = pt
 		}
+		d.runners = append(d.runners, demoRunner{id, svc})
 		if chs := svc.Channels(); len(chs) > 0 {
 			locals = append(locals, dip.LocalService{DIPID: id, Handler: svc, Channels: chs})
 		}
 	}
-	hub := dip.NewHub(store, dip.Config{Services: locals, PollInterval: 10 * time.Millisecond, Logger: log})
+	if d.regs == nil {
+		return fmt.Errorf("the synthetic market has no Registration Service participant")
+	}
+	loaded, err := d.load(ctx, through)
+	if err != nil {
+		return err
+	}
+	hub := dip.NewHub(store, dip.Config{Services: locals, PollInterval: 2 * time.Millisecond, Logger: log, Now: clock.Now})
 	done := make(chan error, 1)
 	go func() { done <- hub.Run(ctx) }()
-	for _, r := range runners {
-		id := publisher.Sender.DIPID
-		go r.Run(ctx, hub.Sender(id))
+	for _, r := range d.runners {
+		go r.svc.Run(ctx, hub.Sender(r.id))
 	}
 	fmt.Fprintf(w, "5. The DIP with the market's participants as services in one process (SQLite in a temporary directory):\n")
-	fmt.Fprintf(w, "   %d participants registered; %d run as services on the seam (%d data services, %d recording parties, the ISD publisher).\n",
-		len(m.Participants()), len(locals)+1, len(dataServices), len(parties))
+	fmt.Fprintf(w, "   %d participants registered; %d run as services on the seam (REGS, %d data services, %d answering parties, the ISD publisher).\n",
+		len(m.Participants()), len(d.runners), len(d.dataServices), len(d.parties)-len(d.dataServices))
 
 	// The ISD publisher announces the standing data to every participant
 	// whose roles the catalogue names for IF-047.
-	tallies := func() []simparty.Tally {
-		var out []simparty.Tally
-		for _, p := range parties {
-			t, _ := p.Tally(ctx)
-			out = append(out, t)
-		}
-		for _, d := range dataServices {
-			t, _ := d.Tally(ctx)
-			out = append(out, t)
-		}
-		return out
-	}
 	expect := 0
-	for _, l := range locals {
-		if slices.Contains(l.Channels, "IF-047") {
+	for _, p := range d.parties {
+		if slices.Contains(p.Channels(), "IF-047") {
 			expect++
 		}
 	}
-	announced := func() int {
-		n := 0
-		for _, t := range tallies() {
-			n += t.Messages["IF-047 [ISD]"]
-		}
-		return n
-	}
+	announced := func() int { return d.received()["IF-047 [ISD]"] }
 	wait(ctx, func() bool { return announced() >= expect })
-	fmt.Fprintf(w, "   ISD announced standing data version 1 with IF-047: delivered to %d participants (Always: every role the catalogue names).\n", announced())
+	fmt.Fprintf(w, "   ISD announced standing data version 1 with IF-047: delivered to %d participants and REGS (Always: every role the catalogue names).\n\n", announced())
+
+	if err := d.playRegistration(ctx, w, through, day, loaded); err != nil {
+		return err
+	}
 
 	// The data services report the day.
+	fmt.Fprintf(w, "7. Settlement data of %s through the DIP:\n", day)
 	all := make([]int, m.Len())
 	for i := range all {
 		all[i] = i
 	}
 	sent := 0
 	var sample, sampleFrom string
-	for _, d := range dataServices {
-		n, err := d.Report(ctx, hub.Sender(d.DIPID), day, all, 50)
+	for _, ds := range d.dataServices {
+		n, err := ds.Report(ctx, hub.Sender(ds.DIPID), day, all, 50)
 		if err != nil {
 			return err
 		}
 		if n > 0 && sample == "" {
-			if msgs, _ := d.IF021(day, all); len(msgs) > 0 {
-				sample, sampleFrom = msgs[0].CommonBlock.S1.SenderUniqueReference, d.DIPID
+			if msgs, _ := ds.IF021(day, all); len(msgs) > 0 {
+				sample, sampleFrom = msgs[0].CommonBlock.S1.SenderUniqueReference, ds.DIPID
 			}
 		}
 		sent += n
@@ -285,7 +309,7 @@ func demoDIP(env *cmdEnv, w io.Writer, m *sim.Market, day market.SettlementDate,
 	ldsoEnergy := func() (market.Energy, int) {
 		var e market.Energy
 		n := 0
-		for _, p := range parties {
+		for _, p := range d.parties {
 			if p.Role != string(market.RoleLDSO) {
 				continue
 			}
@@ -298,14 +322,15 @@ func demoDIP(env *cmdEnv, w io.Writer, m *sim.Market, day market.SettlementDate,
 		return e, n
 	}
 	wait(ctx, func() bool { _, n := ldsoEnergy(); return n >= sent })
+	wait(ctx, d.idle)
 	energy, received := ldsoEnergy()
 	byRole := map[string]int{}
-	for _, p := range parties {
+	for _, p := range d.parties {
 		t, _ := p.Tally(ctx)
 		byRole[p.Role] += t.Messages["IF-021 [ActivePower]"]
 	}
 	fmt.Fprintf(w, "   the data services reported %s with %d IF-021 (one per MPAN), each accepted by the DIP (MSG0000).\n", day, sent)
-	fmt.Fprintf(w, "   delivered: %d to the LDSOs (Secondary, from M0), %d to the MDS and %d to the LSS (Always), %d to suppliers.\n",
+	fmt.Fprintf(w, "   delivered: %d to the LDSOs (Secondary, from M0), %d to the MDS and %d to the LSS (Always), %d to suppliers (Secondary: the MPAN's supplier on the day, as REGS told the DIP).\n",
 		received, byRole["MDS"], byRole["LSS"], byRole["SUP"])
 	fmt.Fprintf(w, "   the LDSOs received %s kWh; the meters read %s kWh, the difference being the data services' estimates of the missing and implausible half-hours.\n", energy, truth)
 	if sample != "" {
@@ -320,13 +345,15 @@ func demoDIP(env *cmdEnv, w io.Writer, m *sim.Market, day market.SettlementDate,
 			}
 		}
 	}
-	fmt.Fprintf(w, "   suppliers received no IF-021: the DIP learns an MPAN's supplier from the Registration Service's IF-001, and REGS is not in this build yet.\n\n")
+	fmt.Fprintln(w)
 	cancel()
 	<-done
-	fmt.Fprintln(w, "Not in this build yet: registration (REGS and the CSS simulator), the data service engine,")
-	fmt.Fprintln(w, "load shaping, market-wide data and volume allocation. See README.md.")
+	fmt.Fprintln(w, "Not in this build yet: the data service engine (estimation and validation), load shaping,")
+	fmt.Fprintln(w, "market-wide data and volume allocation. See README.md.")
 	return nil
 }
+
+func isDataServiceRole(r string) bool { return r == "SDS" || r == "ADS" || r == "UMSDS" }
 
 // wait polls cond every 10 ms for up to 15 s: the hub delivers
 // asynchronously.

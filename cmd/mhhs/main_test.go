@@ -92,15 +92,29 @@ func TestDemo(t *testing.T) {
 	}
 	// Every IF-021 the data services reported reached its LDSO, the MDS and
 	// the LSS.
+	// Every IF-021 the data services reported reached its LDSO, the MDS, the
+	// LSS and the MPAN's supplier (every MPAN has one: REGS's load).
 	sent := regexp.MustCompile(`reported \S+ with (\d+) IF-021`).FindStringSubmatch(out)
-	got := regexp.MustCompile(`delivered: (\d+) to the LDSOs \(Secondary, from M0\), (\d+) to the MDS and (\d+) to the LSS`).FindStringSubmatch(out)
-	if sent == nil || got == nil || sent[1] == "0" || got[1] != sent[1] || got[2] != sent[1] || got[3] != sent[1] {
-		t.Errorf("demo: reported %v, delivered %v; want every report at the LDSO, MDS and LSS", sent, got)
+	got := regexp.MustCompile(`delivered: (\d+) to the LDSOs \(Secondary, from M0\), (\d+) to the MDS and (\d+) to the LSS \(Always\), (\d+) to suppliers`).FindStringSubmatch(out)
+	if sent == nil || got == nil || sent[1] == "0" || got[1] != sent[1] || got[2] != sent[1] || got[3] != sent[1] || got[4] != sent[1] {
+		t.Errorf("demo: reported %v, delivered %v; want every report at the LDSO, MDS, LSS and supplier", sent, got)
+	}
+	// Switches went through: CSS announced them, REGS made them on their
+	// day with the gaining supplier's services appointed, and the parties
+	// heard of each step.
+	sw := regexp.MustCompile(`(\d+) switches took effect by \S+; in (\d+) of them`).FindStringSubmatch(out)
+	if sw == nil || sw[1] == "0" || sw[2] != sw[1] {
+		t.Errorf("demo: switches %v; want some to take effect, each with its services appointed", sw)
+	}
+	for _, flow := range []string{"IF-002 [GainMPANInfo]", "IF-033 [MSAppSPRequest]", "IF-035 [DSAppAccepted]", "IF-001 [ChangeOfSupplier]", "IF-036 [MSAppActive]", "IF-037 [DSDeApp]"} {
+		if m := regexp.MustCompile(regexp.QuoteMeta(flow) + ` (\d+)`).FindStringSubmatch(out); m == nil || m[1] == "0" {
+			t.Errorf("demo: the parties received no %s", flow)
+		}
 	}
 	for _, want := range []string{"146 of 146 pass", "MSG1001 - Schema Failure", "local clock day has 50",
 		"14 GSP groups", "settlement runs of 2025-10-26: II", "A synthetic market (seed 1)", "ISD announced standing data version 1 with IF-047: delivered to",
 		"each accepted by the DIP (MSG0000)", "Addressing SentToTopic  Primary:[];Secondary:[LDSO:", "Always:[LSS:1900000001,MDS:1800000001]",
-		"Outbound   Delivered    1800000001", "0 to suppliers"} {
+		"Outbound   Delivered    1800000001", "REGS started with", "COS by"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}

@@ -105,12 +105,21 @@ func (s *Service) Channels() []string {
 // routed to REGS by the default routing); a business rejection is not a
 // delivery failure: its answer goes back through the DIP. A store or
 // encoding fault asks the DIP to deliver the batch again.
+//
+// An ISD announcement (IF-047) is accepted and changes nothing: the
+// Engine's Directory is built from standing data when the service starts,
+// so a new version takes effect when REGS restarts (a known gap: REGS
+// does not yet download announced versions).
 func (s *Service) Handle(ctx context.Context, ds []participant.Delivery) []catalogue.Code {
 	codes := make([]catalogue.Code, len(ds))
 	inputs := make([]Input, len(ds))
 	var keys []string
 	var at []int
 	for i, d := range ds {
+		if d.Channel == "IF-047" {
+			codes[i] = participant.Accept
+			continue
+		}
 		p, err := d.Decode()
 		if err != nil {
 			codes[i] = catalogue.MSG1001
@@ -141,6 +150,10 @@ func (s *Service) Handle(ctx context.Context, ds []participant.Delivery) []catal
 		}
 		if err != nil {
 			return err
+		}
+		if dec.Rejected {
+			s.Logger.Info("regs: a message was refused", "if", ds[i].Channel, "event", ds[i].Event, "mpan", ds[i].MPAN,
+				"codes", fmt.Sprint(dec.Codes), "detail", dec.Detail)
 		}
 		return queue(tx, dec)
 	})
