@@ -51,7 +51,7 @@ Commands:
   serve [--addr 127.0.0.1:8080] [--data ./mhhs-data] [--store postgres://…] [--services isd,…]
                                         run the DIP: its API, routing, durable store and deliveries
   service NAME --dip-url URL --dip-id ID --key-file F --cert-file F --api-key-file F --listen ADDR
-                                        run one service (isd, sim-supplier, sim-ldso) as its own process
+                                        run one service (isd, regs, sim-supplier, sim-ldso) as its own process
   participant add|list|rotate-key|disable|webhook
                                         administer the participant registry and participants' webhooks
   send --url URL --channel IF-nnn --dip-id ID --key-file F --cert-file F --api-key-file F FILE
@@ -60,6 +60,7 @@ Commands:
                                         delivery health: pause, resume, dead letters
   journal [--remote] SENDER-UNIQUE-REFERENCE
                                         the DIP journal of a message
+  regs show|load|css                    the Registration Service's data: as-at answers, a load, CSS events
   isd init|import|export|diff|versions|publish
                                         Industry Standing Data: versions, CSV/JSON import and export, IF-047 publication
   version                               print the version
@@ -94,6 +95,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return participantCmd(env, args[1:])
 	case "recipient":
 		return recipientCmd(env, args[1:])
+	case "regs":
+		return regsCmd(env, args[1:])
 	case "isd":
 		return isdCmd(env, args[1:])
 	case "version":

@@ -28,6 +28,7 @@ import (
 	"github.com/mhhs/mhhs/internal/market"
 	"github.com/mhhs/mhhs/internal/metrics"
 	"github.com/mhhs/mhhs/internal/participant"
+	"github.com/mhhs/mhhs/internal/regs"
 	"github.com/mhhs/mhhs/internal/signature"
 	"github.com/mhhs/mhhs/internal/webhook"
 )
@@ -230,7 +231,16 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 	}
 	defer closeServices()
 	var locals []dip.LocalService
+	// The REGS read API: REGS's store when REGS runs in this process or
+	// shares the DIP's PostgreSQL database (mhhs service regs on it).
+	var registrations httpapi.Registrations
+	if pg, ok := store.(interface{ Regs() regs.Store }); ok {
+		registrations = pg.Regs()
+	}
 	for _, s := range services {
+		if r, ok := s.svc.(*regs.Service); ok {
+			registrations = r.Store // REGS in process: serve its read API
+		}
 		if chs := s.svc.Channels(); len(chs) > 0 {
 			locals = append(locals, dip.LocalService{DIPID: s.id, Handler: s.svc, Channels: chs})
 		}
@@ -253,7 +263,7 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 	}
 	api, err := httpapi.New(httpapi.Config{Hub: hub, Verifier: &signature.Verifier{MaxSkew: cfg.Skew}, DIPID: cfg.DIPID,
 		MaxBodyBytes: cfg.MaxBody, BodyMemory: cfg.BodyMemory, BodyTimeout: cfg.BodyTimeout, SkipSignature: cfg.SkipSignature, ReplayPage: cfg.ReplayPage, Logger: log, ISD: standing,
-		CertificatePEM: signer.CertificatePEM(), Metrics: obs.Handler()})
+		CertificatePEM: signer.CertificatePEM(), Metrics: obs.Handler(), Registrations: registrations})
 	if err != nil {
 		return err
 	}
@@ -356,7 +366,7 @@ func localServices(ctx context.Context, cfg serveConfig, store dip.Store, standi
 	if len(specs) == 0 {
 		return nil, func() {}, nil
 	}
-	serviceStore, closeStores, err := openServiceStores(ctx, cfg.Store, cfg.Data, store)
+	stores, closeStores, err := openServiceStores(ctx, cfg.Store, cfg.Data, store)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -384,7 +394,7 @@ func localServices(ctx context.Context, cfg serveConfig, store dip.Store, standi
 			closeStores()
 			return nil, nil, fmt.Errorf("service %s: participant %s is registered without role %s", spec.name, id, spec.role)
 		}
-		svc, err := newService(spec, serviceDeps{id: id, store: serviceStore(spec.name), isdStore: standing,
+		svc, err := newService(spec, serviceDeps{id: id, store: stores.Store(spec.name), stores: stores, isdStore: standing,
 			downloadBase: cfg.PublicURL, environment: cfg.Environment, log: log.With("service", spec.name)})
 		if err != nil {
 			closeStores()

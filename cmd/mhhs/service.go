@@ -109,7 +109,7 @@ func (r serviceRun) run(cl *httpapi.Client) error {
 	}
 	var standing isd.Store
 	var dipStore dip.Store
-	if r.spec.name == "isd" { // the standing data versions are the DIP's store's
+	if r.spec.name == "isd" || r.spec.name == "regs" { // the standing data versions are the DIP's store's
 		dipStore, err = r.sf.open(ctx)
 		if err != nil {
 			return err
@@ -117,12 +117,12 @@ func (r serviceRun) run(cl *httpapi.Client) error {
 		defer dipStore.Close()
 		standing, _ = dipStore.(isd.Store)
 	}
-	storeOf, closeStores, err := openServiceStores(ctx, *r.sf.url, *r.sf.data, dipStore)
+	stores, closeStores, err := openServiceStores(ctx, *r.sf.url, *r.sf.data, dipStore)
 	if err != nil {
 		return err
 	}
 	defer closeStores()
-	svc, err := newService(r.spec, serviceDeps{id: r.dipID, store: storeOf(r.spec.name), isdStore: standing,
+	svc, err := newService(r.spec, serviceDeps{id: r.dipID, store: stores.Store(r.spec.name), stores: stores, isdStore: standing,
 		downloadBase: r.downloadBase, environment: r.environment, log: r.log})
 	if err != nil {
 		return err

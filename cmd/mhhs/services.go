@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/mhhs/mhhs/internal/catalogue"
 	"github.com/mhhs/mhhs/internal/isd"
+	"github.com/mhhs/mhhs/internal/market"
 	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/simparty"
 )
@@ -22,6 +24,7 @@ type serviceSpec struct {
 
 var serviceSpecs = []serviceSpec{
 	{"isd", isd.SenderRole, "2000000001", "Industry Standing Data: announces each new version with IF-047"},
+	{"regs", string(market.RoleREGS), "2200000001", "the Registration Service: registrations, switching, appointments, registration data"},
 	{"sim-supplier", "SUP", "2300000001", "a simulated supplier: records what the DIP routes to it and answers"},
 	{"sim-ldso", "LDSO", "2500000012", "a simulated LDSO: records what the DIP routes to it and answers"},
 }
@@ -45,6 +48,7 @@ func serviceSpecOf(name string) (serviceSpec, error) {
 type serviceDeps struct {
 	id           string
 	store        participant.Store
+	stores       serviceStores
 	isdStore     isd.Store
 	downloadBase string
 	environment  string
@@ -60,6 +64,21 @@ func newService(spec serviceSpec, d serviceDeps) (participant.Service, error) {
 		}
 		return &isd.Service{Store: d.isdStore, DownloadBase: strings.TrimSuffix(d.downloadBase, "/"), Logger: d.log,
 			Sender: &catalogue.Sender{DIPID: d.id, Role: spec.role, Environment: catalogue.Environment(d.environment)}}, nil
+	case "regs":
+		var ds *isd.Dataset
+		if d.isdStore != nil {
+			v, err := d.isdStore.Version(context.Background(), 0)
+			switch {
+			case err == nil:
+				ds = v.Dataset
+			case !errors.Is(err, isd.ErrNoVersion):
+				return nil, err
+			}
+		}
+		if ds == nil {
+			d.log.Warn("regs: no standing data: every proposed service provider will be refused as unknown (REG1075-REG1077) until standing data is imported and REGS restarted")
+		}
+		return newRegs(d.id, mpidOf(ds, d.id, "REGS"), d.environment, ds, d.stores.Regs(), nil, d.log)
 	case "sim-supplier":
 		p := simparty.NewSupplier(d.id, d.store)
 		p.Logger = d.log

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/participant"
+	"github.com/mhhs/mhhs/internal/regs"
 	"github.com/mhhs/mhhs/internal/sqlite"
 )
 
@@ -85,15 +86,34 @@ func envOr(getenv func(string) string, key, def string) string {
 	return def
 }
 
+// serviceStores is where services keep their own state: each service's
+// participant.Store, and the Registration Service's.
+type serviceStores interface {
+	Store(name string) participant.Store
+	Regs() regs.Store
+}
+
+// pgServices is serviceStores in a PostgreSQL database.
+type pgServices struct {
+	db interface {
+		ServiceStore(string) participant.Store
+		Regs() regs.Store
+	}
+}
+
+func (p pgServices) Store(name string) participant.Store { return p.db.ServiceStore(name) }
+func (p pgServices) Regs() regs.Store                    { return p.db.Regs() }
+
 // openServiceStores returns the services' own stores: for a PostgreSQL DIP
 // store, the service tables of that database; otherwise the SQLite
 // database DATA/services.db (a service in its own process with --data has
 // its own). The returned function closes what it opened.
-func openServiceStores(ctx context.Context, url, dataDir string, dipStore dip.Store) (func(name string) participant.Store, func(), error) {
+func openServiceStores(ctx context.Context, url, dataDir string, dipStore dip.Store) (serviceStores, func(), error) {
 	if pg, ok := dipStore.(interface {
 		ServiceStore(string) participant.Store
+		Regs() regs.Store
 	}); ok {
-		return pg.ServiceStore, func() {}, nil
+		return pgServices{pg}, func() {}, nil
 	}
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		db, err := openPostgres(ctx, url)
@@ -102,8 +122,9 @@ func openServiceStores(ctx context.Context, url, dataDir string, dipStore dip.St
 		}
 		pg := db.(interface {
 			ServiceStore(string) participant.Store
+			Regs() regs.Store
 		})
-		return pg.ServiceStore, func() { db.Close() }, nil
+		return pgServices{pg}, func() { db.Close() }, nil
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, nil, err
@@ -112,5 +133,5 @@ func openServiceStores(ctx context.Context, url, dataDir string, dipStore dip.St
 	if err != nil {
 		return nil, nil, err
 	}
-	return s.Store, func() { s.Close() }, nil
+	return s, func() { s.Close() }, nil
 }
