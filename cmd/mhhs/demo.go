@@ -227,7 +227,7 @@ func demoDIP(env *cmdEnv, w io.Writer, m *sim.Market, day market.SettlementDate,
 			publisher.Sender = &catalogue.Sender{DIPID: id, Role: isd.SenderRole, Now: clock.Now}
 			svc = publisher
 		case slices.Contains(roles, string(market.RoleREGS)) && d.regs == nil:
-			if d.regs, err = newRegs(id, string(p.MPID), "", standing, d.regsStore, clock.Now, log); err != nil {
+			if d.regs, err = newRegs(id, string(p.MPID), "", regsDirectory(standing), d.regsStore, clock.Now, log); err != nil {
 				return err
 			}
 			d.regs.Poll = 5 * time.Millisecond

@@ -47,10 +47,10 @@ func mpidOf(ds *isd.Dataset, id, def string) string {
 }
 
 // newRegs builds the Registration Service: its engine configured with the
-// defaults of docs/registration.md, the directory of standing data ds,
-// deciding and ticking on the clock now.
-func newRegs(id, mpid, environment string, ds *isd.Dataset, st regs.Store, now func() time.Time, log *slog.Logger) (*regs.Service, error) {
-	cfg := regs.DefaultConfig(id, mpid, regsDirectory(ds))
+// defaults of docs/registration.md and directory dir, deciding and ticking
+// on the clock now.
+func newRegs(id, mpid, environment string, dir regs.Directory, st regs.Store, now func() time.Time, log *slog.Logger) (*regs.Service, error) {
+	cfg := regs.DefaultConfig(id, mpid, dir)
 	if environment != "" {
 		cfg.Environment = catalogue.Environment(environment)
 	}

@@ -394,7 +394,7 @@ func localServices(ctx context.Context, cfg serveConfig, store dip.Store, standi
 			closeStores()
 			return nil, nil, fmt.Errorf("service %s: participant %s is registered without role %s", spec.name, id, spec.role)
 		}
-		svc, err := newService(spec, serviceDeps{id: id, store: stores.Store(spec.name), stores: stores, isdStore: standing,
+		svc, err := newService(spec, serviceDeps{id: id, store: stores.Store(spec.name), stores: stores, isdStore: standing, registry: store,
 			downloadBase: cfg.PublicURL, environment: cfg.Environment, log: log.With("service", spec.name)})
 		if err != nil {
 			closeStores()

@@ -122,7 +122,7 @@ func (r serviceRun) run(cl *httpapi.Client) error {
 		return err
 	}
 	defer closeStores()
-	svc, err := newService(r.spec, serviceDeps{id: r.dipID, store: stores.Store(r.spec.name), stores: stores, isdStore: standing,
+	svc, err := newService(r.spec, serviceDeps{id: r.dipID, store: stores.Store(r.spec.name), stores: stores, isdStore: standing, registry: dipStore,
 		downloadBase: r.downloadBase, environment: r.environment, log: r.log})
 	if err != nil {
 		return err

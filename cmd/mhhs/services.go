@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
+	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/market"
 	"github.com/mhhs/mhhs/internal/participant"
@@ -25,8 +26,10 @@ type serviceSpec struct {
 var serviceSpecs = []serviceSpec{
 	{"isd", isd.SenderRole, "2000000001", "Industry Standing Data: announces each new version with IF-047"},
 	{"regs", string(market.RoleREGS), "2200000001", "the Registration Service: registrations, switching, appointments, registration data"},
-	{"sim-supplier", "SUP", "2300000001", "a simulated supplier: records what the DIP routes to it and answers"},
+	{"sim-supplier", "SUP", "2300000001", "a simulated supplier: records what the DIP routes to it, appoints its services to an MPAN it gains"},
 	{"sim-ldso", "LDSO", "2500000012", "a simulated LDSO: records what the DIP routes to it and answers"},
+	{"sim-mss", string(market.RoleMSS), "1200000001", "a simulated smart metering service: records what it receives, accepts appointments"},
+	{"sim-sds", string(market.RoleSDS), "1100000001", "a simulated smart data service: records what it receives, accepts appointments"},
 }
 
 func serviceSpecOf(name string) (serviceSpec, error) {
@@ -50,6 +53,7 @@ type serviceDeps struct {
 	store        participant.Store
 	stores       serviceStores
 	isdStore     isd.Store
+	registry     dip.Registry // the DIP's participants (REGS's directory beside standing data)
 	downloadBase string
 	environment  string
 	log          *slog.Logger
@@ -76,17 +80,26 @@ func newService(spec serviceSpec, d serviceDeps) (participant.Service, error) {
 			}
 		}
 		if ds == nil {
-			d.log.Warn("regs: no standing data: every proposed service provider will be refused as unknown (REG1075-REG1077) until standing data is imported and REGS restarted")
+			d.log.Warn("regs: no standing data: REGS knows participants' roles only from the DIP's registry")
 		}
-		return newRegs(d.id, mpidOf(ds, d.id, "REGS"), d.environment, ds, d.stores.Regs(), nil, d.log)
-	case "sim-supplier":
-		p := simparty.NewSupplier(d.id, d.store)
-		p.Logger = d.log
-		return p, nil
-	case "sim-ldso":
-		p := simparty.NewLDSO(d.id, d.store)
-		p.Logger = d.log
-		return p, nil
+		dir := regsDirectory(ds)
+		if d.registry != nil { // a participant standing data does not name: its roles with the DIP
+			ps, err := d.registry.Participants(context.Background())
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range ps {
+				if _, ok := dir[p.DIPID]; !ok {
+					for _, r := range p.Roles {
+						dir[p.DIPID] = append(dir[p.DIPID], market.Role(r))
+					}
+				}
+			}
+		}
+		return newRegs(d.id, mpidOf(ds, d.id, "REGS"), d.environment, dir, d.stores.Regs(), nil, d.log)
+	case "sim-supplier", "sim-ldso", "sim-mss", "sim-sds":
+		return &simparty.Party{DIPID: d.id, Role: spec.role, Store: d.store, Logger: d.log,
+			Sender: &catalogue.Sender{DIPID: d.id, Role: spec.role, Environment: catalogue.Environment(d.environment)}}, nil
 	}
 	return nil, fmt.Errorf("no service %q", spec.name)
 }
