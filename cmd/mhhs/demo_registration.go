@@ -143,7 +143,7 @@ func (d *demoServices) received() map[string]int {
 // routes by what REGS published. Every step of the clock waits for the
 // market to settle.
 func (d *demoServices) playRegistration(ctx context.Context, w io.Writer, through, day market.SettlementDate, loaded int) error {
-	css := simparty.NewCSS(d.m, func(ctx context.Context, ev regs.CSSEvent) error { return regs.SubmitCSS(ctx, d.regsStore, ev) })
+	css := simparty.NewCSS(d.m, func(ctx context.Context, evs ...regs.CSSEvent) error { return regs.SubmitCSS(ctx, d.regsStore, evs...) })
 	// The switches the demo plays are those CSS announces from the first
 	// day on; those announced before are in flight in the real market and
 	// out of the demo (REGS's data does not have them).
@@ -166,11 +166,12 @@ func (d *demoServices) playRegistration(ctx context.Context, w io.Writer, throug
 	next := 0
 	for _, t := range times {
 		d.clock.Set(t)
+		first := next
 		for ; next < len(plan) && !plan[next].At.After(t); next++ {
-			if err := css.Submit(ctx, plan[next]); err != nil {
-				return err
-			}
 			kinds[plan[next].Kind]++
+		}
+		if err := css.Submit(ctx, plan[first:next]...); err != nil {
+			return err
 		}
 		d.settle(ctx)
 	}

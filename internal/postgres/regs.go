@@ -155,11 +155,20 @@ func (st *regsStore) load(ctx context.Context, rs []*regs.Registration) error {
 	})
 }
 
-func (st *regsStore) Submit(ctx context.Context, key string, input []byte) error {
-	// A key the service applied before is not queued again.
+func (st *regsStore) Submit(ctx context.Context, inputs ...regs.QueuedInput) error {
+	keys := make([]string, len(inputs))
+	docs := make([][]byte, len(inputs))
+	for i, q := range inputs {
+		keys[i], docs[i] = q.Key, q.Input
+	}
+	// A key the service applied before is not queued again; the inputs
+	// keep their order (ORDINALITY), and a key twice in one call is
+	// queued once.
 	_, err := st.db.pool.Exec(ctx, `INSERT INTO regs_inputs (key, input)
-		SELECT $1, $2 WHERE NOT EXISTS (SELECT 1 FROM service_inbox WHERE service = 'regs' AND key = $1)
-		ON CONFLICT (key) DO NOTHING`, key, input)
+		SELECT k, d FROM unnest($1::text[], $2::bytea[]) WITH ORDINALITY AS i(k, d, n)
+		WHERE NOT EXISTS (SELECT 1 FROM service_inbox WHERE service = 'regs' AND key = k)
+		ORDER BY n
+		ON CONFLICT (key) DO NOTHING`, keys, docs)
 	return err
 }
 

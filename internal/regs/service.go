@@ -36,10 +36,11 @@ type Store interface {
 	// Load stores registrations as they are, new or replacing, outside
 	// any process: the Registration Service's initial data.
 	Load(ctx context.Context, rs []*Registration) error
-	// Submit queues an external input (a CSS event or a maintenance
-	// change, JSON) for the service to apply; Inputs returns up to limit
-	// of those not yet applied, oldest first, with their keys.
-	Submit(ctx context.Context, key string, input []byte) error
+	// Submit queues external inputs (CSS events or maintenance changes,
+	// JSON) for the service to apply, in one transaction, skipping a key
+	// queued or applied before; Inputs returns up to limit of those not
+	// yet applied, oldest first, with their keys.
+	Submit(ctx context.Context, inputs ...QueuedInput) error
 	Inputs(ctx context.Context, limit int) ([]QueuedInput, error)
 }
 
@@ -298,13 +299,18 @@ func (s *Service) applyInputs(ctx context.Context, qs []QueuedInput) error {
 	return err
 }
 
-// SubmitCSS queues a CSS event for the service to apply (once, by its id).
-func SubmitCSS(ctx context.Context, st Store, ev CSSEvent) error {
-	b, err := json.Marshal(external{CSS: &ev})
-	if err != nil {
-		return err
+// SubmitCSS queues CSS events for the service to apply (each once, by its
+// id), together.
+func SubmitCSS(ctx context.Context, st Store, evs ...CSSEvent) error {
+	qs := make([]QueuedInput, len(evs))
+	for i := range evs {
+		b, err := json.Marshal(external{CSS: &evs[i]})
+		if err != nil {
+			return err
+		}
+		qs[i] = QueuedInput{Key: "css:" + evs[i].ID, Input: b}
 	}
-	return st.Submit(ctx, "css:"+ev.ID, b)
+	return st.Submit(ctx, qs...)
 }
 
 // SubmitMaintenance queues a maintenance change for the service to apply
@@ -318,7 +324,7 @@ func SubmitMaintenance(ctx context.Context, st Store, m Maintenance) error {
 	if err != nil {
 		return err
 	}
-	return st.Submit(ctx, "maintenance:"+m.ID, b)
+	return st.Submit(ctx, QueuedInput{Key: "maintenance:" + m.ID, Input: b})
 }
 
 func (s *Service) now() time.Time {

@@ -35,7 +35,7 @@ import (
 // (reference mhhs-domain.md does not give them): configuration.
 type CSS struct {
 	Market *sim.Market
-	Submit func(ctx context.Context, ev regs.CSSEvent) error
+	Submit func(ctx context.Context, evs ...regs.CSSEvent) error // in time order, together
 	// Now is the market's clock (default time.Now); Since is the time
 	// from which Run submits events (default: Now at Run). Events before
 	// it were submitted by an earlier run, or belong to the market's past.
@@ -59,7 +59,7 @@ type CSS struct {
 
 // NewCSS returns the simulated CSS of m with the default lead time and
 // shares, submitting through submit.
-func NewCSS(m *sim.Market, submit func(context.Context, regs.CSSEvent) error) *CSS {
+func NewCSS(m *sim.Market, submit func(context.Context, ...regs.CSSEvent) error) *CSS {
 	return &CSS{Market: m, Submit: submit, LeadDays: 7, Objected: 0.02, Annulled: 0.01}
 }
 
@@ -117,12 +117,10 @@ func (c *CSS) Run(ctx context.Context, _ participant.Sender) error {
 }
 
 func (c *CSS) submit(ctx context.Context, evs []regs.CSSEvent) error {
-	for _, ev := range evs {
-		if err := c.Submit(ctx, ev); err != nil {
-			return err
-		}
+	if len(evs) == 0 {
+		return nil
 	}
-	return nil
+	return c.Submit(ctx, evs...)
 }
 
 // Plan returns the events at times in (from, to], in time order.

@@ -156,12 +156,26 @@ func (st *regsStore) load(ctx context.Context, rs []*regs.Registration) error {
 	return tx.Commit()
 }
 
-func (st *regsStore) Submit(ctx context.Context, key string, input []byte) error {
+func (st *regsStore) Submit(ctx context.Context, inputs ...regs.QueuedInput) error {
+	tx, err := st.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
 	// A key the service applied before is not queued again.
-	_, err := st.db.ExecContext(ctx, `INSERT INTO regs_inputs (key, input)
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO regs_inputs (key, input)
 		SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM inbox WHERE service = 'regs' AND key = ?)
-		ON CONFLICT (key) DO NOTHING`, key, input, key)
-	return err
+		ON CONFLICT (key) DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer ins.Close()
+	for _, q := range inputs {
+		if _, err := ins.ExecContext(ctx, q.Key, q.Input, q.Key); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }
 
 func (st *regsStore) Inputs(ctx context.Context, limit int) ([]regs.QueuedInput, error) {
