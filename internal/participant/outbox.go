@@ -2,7 +2,9 @@ package participant
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -32,8 +34,12 @@ type Outbox interface {
 	Done(ctx context.Context, sent []Sent) error
 }
 
-// Relay sends an Outbox's messages to the DIP: in the order queued, in
-// batches per channel. A transport error leaves them queued and is tried
+// Relay sends an Outbox's messages to the DIP: each MPAN's in the order
+// queued, one after the other's verdict (and those about no MPAN in
+// theirs), in batches per channel, up to Lanes requests at a time for
+// different MPANs, so that a busy service is not held to one DIP commit
+// per message. Lanes 1 sends the whole queue in order, runs of one
+// channel a request. A transport error leaves them queued and is tried
 // again after Poll; the DIP's refusal of a message is recorded and logged,
 // as sending it again would be refused again. A service makes its Relay
 // when it is made, wakes it from Handle after queueing, and runs it from
@@ -42,6 +48,7 @@ type Relay struct {
 	Outbox Outbox
 	Poll   time.Duration // look for queued messages this often (default 1 s); Wake looks at once
 	Batch  int           // messages per request (default 50)
+	Lanes  int           // requests at a time, each for other MPANs (default 8; 1 keeps the whole queue's order)
 	Logger *slog.Logger  // default: discard
 
 	wake chan struct{}
@@ -52,7 +59,7 @@ func NewRelay(o Outbox, log *slog.Logger) *Relay {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Relay{Outbox: o, Poll: time.Second, Batch: 50, Logger: log, wake: make(chan struct{}, 1)}
+	return &Relay{Outbox: o, Poll: time.Second, Batch: 50, Lanes: 8, Logger: log, wake: make(chan struct{}, 1)}
 }
 
 // Wake makes Run look for queued messages now.
@@ -90,7 +97,7 @@ func (r *Relay) Run(ctx context.Context, s Sender) error {
 // It returns the outbox's errors.
 func (r *Relay) Flush(ctx context.Context, s Sender) error {
 	for ctx.Err() == nil {
-		pending, err := r.Outbox.Pending(ctx, r.Batch*4)
+		pending, err := r.Outbox.Pending(ctx, r.Batch*max(r.Lanes, 4))
 		if err != nil || len(pending) == 0 {
 			return err
 		}
@@ -107,10 +114,110 @@ func (r *Relay) Flush(ctx context.Context, s Sender) error {
 	return nil
 }
 
-// send sends pending in runs of one channel, in order, and returns the
-// outcomes; reached is false when a request failed in transport (the rest
-// wait for the next round, so that order is kept).
+// send sends pending in waves and returns the outcomes: each wave holds
+// the next message of every MPAN (and of the messages about none), sent
+// in requests of one channel, up to Lanes at once; an MPAN's next message
+// waits for its last one's verdict. reached is false when a request failed
+// in transport: the MPANs it carried send nothing more this round, so
+// that their order is kept.
 func (r *Relay) send(ctx context.Context, s Sender, pending []Outgoing) (done []Sent, reached bool) {
+	if r.Lanes <= 1 {
+		return r.sendLane(ctx, s, pending)
+	}
+	// Each MPAN's messages, in queue order; MPANs in order of first
+	// appearance.
+	var keys []string
+	queues := map[string][]Outgoing{}
+	for _, o := range pending {
+		k := mpanOf(o.Payload)
+		if _, ok := queues[k]; !ok {
+			keys = append(keys, k)
+		}
+		queues[k] = append(queues[k], o)
+	}
+	reached = true
+	for len(keys) > 0 && ctx.Err() == nil {
+		// The wave's requests: per channel in order of first appearance,
+		// at most Batch messages each.
+		type request struct {
+			channel string
+			keys    []string
+			msgs    []Outgoing
+		}
+		var reqs []*request
+		open := map[string]*request{}
+		for _, k := range keys {
+			o := queues[k][0]
+			rq := open[o.Channel]
+			if rq == nil || len(rq.msgs) >= max(r.Batch, 1) {
+				rq = &request{channel: o.Channel}
+				open[o.Channel] = rq
+				reqs = append(reqs, rq)
+			}
+			rq.keys = append(rq.keys, k)
+			rq.msgs = append(rq.msgs, o)
+		}
+		failed := map[string]bool{}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, r.Lanes)
+		for _, rq := range reqs {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				d, ok := r.sendLane(ctx, s, rq.msgs)
+				mu.Lock()
+				defer mu.Unlock()
+				done = append(done, d...)
+				if !ok {
+					reached = false
+					for _, k := range rq.keys {
+						failed[k] = true
+					}
+				}
+			})
+		}
+		wg.Wait()
+		next := keys[:0]
+		for _, k := range keys {
+			if failed[k] {
+				continue
+			}
+			if queues[k] = queues[k][1:]; len(queues[k]) > 0 {
+				next = append(next, k)
+			}
+		}
+		keys = next
+	}
+	return done, reached
+}
+
+// mpanOf returns the MPAN a payload is about (M0's MPAN core or M1's
+// principal MPAN), or "" for one about none or that does not decode
+// (the DIP will say why).
+func mpanOf(payload []byte) string {
+	var p struct {
+		CommonBlock struct {
+			M0 *struct{ MPANCore string }
+			M1 *struct {
+				PrincipalMPAN string `json:"principalMPAN"`
+			}
+		}
+	}
+	if json.Unmarshal(payload, &p) != nil {
+		return ""
+	}
+	switch {
+	case p.CommonBlock.M0 != nil:
+		return p.CommonBlock.M0.MPANCore
+	case p.CommonBlock.M1 != nil:
+		return p.CommonBlock.M1.PrincipalMPAN
+	}
+	return ""
+}
+
+// sendLane sends pending in runs of one channel, in order.
+func (r *Relay) sendLane(ctx context.Context, s Sender, pending []Outgoing) (done []Sent, reached bool) {
 	for i := 0; i < len(pending); {
 		j := i + 1
 		for j < len(pending) && j-i < r.Batch && pending[j].Channel == pending[i].Channel {

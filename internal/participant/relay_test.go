@@ -2,8 +2,11 @@ package participant_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -178,5 +181,163 @@ func TestSendTypedRefusesInvalid(t *testing.T) {
 	vs, err := participant.SendTyped(context.Background(), m.hub.Sender(isdID), "IF-047", p)
 	if !errors.Is(err, participant.ErrRefused) || len(vs) != 1 || vs[0].Code != catalogue.MSG3002 {
 		t.Errorf("SendTyped = %v, %v; want ErrRefused with MSG3002", vs, err)
+	}
+}
+
+// recorder is a Sender that records each request's channel and message
+// ids, fails in transport any request carrying a message in fail, and
+// reports a message sent while an earlier one of its MPAN is in flight.
+type recorder struct {
+	t        *testing.T
+	mu       sync.Mutex
+	requests [][]string // "channel id id ..."
+	inFlight map[string]bool
+	fail     map[string]bool
+}
+
+type relayMsg struct {
+	ID          string
+	CommonBlock struct {
+		M0 *struct{ MPANCore string } `json:",omitempty"`
+	}
+}
+
+func relayPayload(id, mpan string) []byte {
+	m := relayMsg{ID: id}
+	if mpan != "" {
+		m.CommonBlock.M0 = &struct{ MPANCore string }{mpan}
+	}
+	b, _ := json.Marshal(m)
+	return b
+}
+
+func (r *recorder) Send(_ context.Context, ch string, ps ...[]byte) ([]participant.Verdict, error) {
+	var msgs []relayMsg
+	req := []string{ch}
+	for _, p := range ps {
+		var m relayMsg
+		json.Unmarshal(p, &m)
+		msgs = append(msgs, m)
+		req = append(req, m.ID)
+	}
+	r.mu.Lock()
+	r.requests = append(r.requests, req)
+	failed := false
+	for _, m := range msgs {
+		failed = failed || r.fail[m.ID]
+		if m.CommonBlock.M0 != nil {
+			if r.inFlight[m.CommonBlock.M0.MPANCore] {
+				r.t.Errorf("%s sent while another message of its MPAN is in flight", m.ID)
+			}
+			r.inFlight[m.CommonBlock.M0.MPANCore] = true
+		}
+	}
+	r.mu.Unlock()
+	time.Sleep(5 * time.Millisecond) // the DIP's commit
+	r.mu.Lock()
+	for _, m := range msgs {
+		if m.CommonBlock.M0 != nil {
+			r.inFlight[m.CommonBlock.M0.MPANCore] = false
+		}
+	}
+	r.mu.Unlock()
+	if failed {
+		return nil, errors.New("connection reset")
+	}
+	vs := make([]participant.Verdict, len(ps))
+	for i := range vs {
+		vs[i].TransactionID = "T" + msgs[i].ID
+	}
+	return vs, nil
+}
+
+// sent returns the ids sent in order of the requests, one request's
+// together.
+func (r *recorder) sent() []string {
+	var out []string
+	for _, rq := range r.requests {
+		out = append(out, rq[1:]...)
+	}
+	return out
+}
+
+// TestRelayWaves: with lanes, each MPAN's messages go in queue order, the
+// next only after the last one's verdict, while different MPANs' messages
+// of one channel share a request; a transport failure holds back the rest
+// of the MPANs it carried and no other; Lanes 1 keeps the whole queue's
+// order.
+func TestRelayWaves(t *testing.T) {
+	ctx := context.Background()
+	svcs, err := sqlite.OpenServices(ctx, filepath.Join(t.TempDir(), "services.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svcs.Close()
+	fill := func(st participant.Store) {
+		if _, err := st.Apply(ctx, "", func(tx participant.Tx) error {
+			for _, m := range []struct{ ch, id, mpan string }{
+				{"IF-001", "a1", "1000000000001"}, {"IF-037", "a2", "1000000000001"}, {"IF-036", "a3", "1000000000001"},
+				{"IF-001", "b1", "1000000000002"}, {"IF-036", "b2", "1000000000002"},
+				{"IF-047", "c1", ""}, {"IF-047", "c2", ""},
+			} {
+				if err := tx.Queue(m.ch, relayPayload(m.id, m.mpan)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := func(sent []string, a, b string) bool { return slices.Index(sent, a) < slices.Index(sent, b) }
+
+	st := svcs.Store("waves")
+	fill(st)
+	rec := &recorder{t: t, inFlight: map[string]bool{}}
+	if err := participant.NewRelay(st, nil).Flush(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	sent := rec.sent()
+	if len(sent) != 7 {
+		t.Fatalf("sent %v, want all 7", sent)
+	}
+	if !before(sent, "a1", "a2") || !before(sent, "a2", "a3") || !before(sent, "b1", "b2") || !before(sent, "c1", "c2") {
+		t.Errorf("sent %v: an MPAN's messages out of queue order", sent)
+	}
+	if i := slices.IndexFunc(rec.requests, func(rq []string) bool { return slices.Contains(rq, "a1") }); !slices.Equal(rec.requests[i], []string{"IF-001", "a1", "b1"}) {
+		t.Errorf("a1 went in request %v, want IF-001 a1 b1 (two MPANs' messages of one channel together)", rec.requests[i])
+	}
+	if p, _ := st.Pending(ctx, 10); len(p) != 0 {
+		t.Errorf("%d still queued", len(p))
+	}
+
+	st = svcs.Store("failing")
+	fill(st)
+	rec = &recorder{t: t, inFlight: map[string]bool{}, fail: map[string]bool{"b1": true}}
+	if err := participant.NewRelay(st, nil).Flush(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := st.Pending(ctx, 10)
+	var left []string
+	for _, o := range pending {
+		var m relayMsg
+		json.Unmarshal(o.Payload, &m)
+		left = append(left, m.ID)
+	}
+	// b1 went with a1 (IF-001 a1 b1): both MPANs wait, the rest went.
+	if !slices.Equal(left, []string{"a1", "a2", "a3", "b1", "b2"}) {
+		t.Errorf("after b1's request failed in transport %v are queued, want [a1 a2 a3 b1 b2]", left)
+	}
+
+	st = svcs.Store("one-lane")
+	fill(st)
+	rec = &recorder{t: t, inFlight: map[string]bool{}}
+	r := participant.NewRelay(st, nil)
+	r.Lanes = 1
+	if err := r.Flush(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.sent(); !slices.Equal(got, []string{"a1", "a2", "a3", "b1", "b2", "c1", "c2"}) {
+		t.Errorf("one lane sent %v, want the queue's order", got)
 	}
 }
