@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -56,6 +57,7 @@ type serveConfig struct {
 	PostTimeout   time.Duration
 	Lease         time.Duration
 	Owner         string
+	DebugAddr     string // --debug-addr: Go's profiler (net/http/pprof) on a listener of its own; "" none
 	Retry         dip.RetryPolicy
 	ReplayPage    int
 	MaskingFile   string
@@ -123,6 +125,7 @@ func serve(env *cmdEnv, args []string) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
 	fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (port 0 picks a free port)")
+	fs.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve Go's profiler (/debug/pprof/) on this address, apart from the API (keep it on loopback; default none)")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "data directory (embedded store, the DIP's generated key)")
 	fs.StringVar(&cfg.Store, "store", cfg.Store, "store URL: postgres://… for PostgreSQL; default the SQLite database in --data")
 	fs.StringVar(&cfg.DIPID, "dip-id", cfg.DIPID, "the DIP's own participant id")
@@ -214,6 +217,19 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 		return err
 	}
 	defer ln.Close()
+	if cfg.DebugAddr != "" {
+		dl, err := net.Listen("tcp", cfg.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("--debug-addr: %w", err)
+		}
+		defer dl.Close()
+		mux := http.NewServeMux()
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		fmt.Fprintf(env.stdout, "mhhs serve: profiler on http://%s/debug/pprof/\n", dl.Addr())
+		go http.Serve(dl, mux) // ends when dl closes
+	}
 	scheme := "http"
 	if cfg.TLSCert != "" {
 		scheme = "https"
