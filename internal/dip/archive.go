@@ -117,24 +117,28 @@ type archiveLine struct {
 const ArchiveLineVersion = 1
 
 // ArchiveLine encodes m as one line of an archive file: JSON, ending in a
-// newline.
+// newline. The body is compacted (an indented body would break the line),
+// which is also its only validation.
 func ArchiveLine(m ArchivedMessage) ([]byte, error) {
-	l := archiveLine{V: ArchiveLineVersion, ArchivedMessage: m}
-	if json.Valid(m.Body) {
-		// Compact: an indented body would break the line.
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, m.Body); err != nil {
-			return nil, err
-		}
-		l.Body = buf.Bytes()
-	} else if len(m.Body) > 0 {
-		l.BodyBase64 = base64.StdEncoding.EncodeToString(m.Body)
-	}
-	b, err := json.Marshal(l)
+	head, err := json.Marshal(archiveLine{V: ArchiveLineVersion, ArchivedMessage: m})
 	if err != nil {
 		return nil, err
 	}
-	return append(b, '\n'), nil
+	b := make([]byte, 0, len(head)+len(m.Body)+16)
+	b = append(b, head[:len(head)-1]...) // without its closing brace
+	if len(m.Body) > 0 {
+		var buf bytes.Buffer
+		buf.Grow(len(m.Body))
+		if json.Compact(&buf, m.Body) == nil {
+			b = append(b, `,"body":`...)
+			b = append(b, buf.Bytes()...)
+		} else {
+			b = append(b, `,"bodyBase64":"`...)
+			b = base64.StdEncoding.AppendEncode(b, m.Body)
+			b = append(b, '"')
+		}
+	}
+	return append(b, '}', '\n'), nil
 }
 
 // ParseArchiveLine decodes one line of an archive file (ArchiveLine's form,
