@@ -40,7 +40,9 @@ func TestSubcommandHelp(t *testing.T) {
 		{[]string{"participant", "webhook", "set", "-h"}, []string{"-callback-url", "-channel", "-remote", "-key-file"}, []string{"-roles"}},
 		{[]string{"participant", "webhook", "list", "-h"}, []string{"-dip-id", "-data"}, []string{"-callback-url", "-remote"}},
 		{[]string{"recipient", "list", "-h"}, []string{"usage: mhhs recipient list", "-data"}, nil},
-		{[]string{"journal", "-h"}, []string{"SENDER-UNIQUE-REFERENCE", "-remote"}, nil},
+		{[]string{"journal", "-h"}, []string{"SENDER-UNIQUE-REFERENCE", "-remote", "-archive"}, nil},
+		{[]string{"archive", "list", "-h"}, []string{"usage: mhhs archive list", "-archive", "-data"}, []string{"-day"}},
+		{[]string{"archive", "show", "-h"}, []string{"usage: mhhs archive show", "-archive", "-day", "TRANSACTION-ID"}, nil},
 		{[]string{"send", "-h"}, []string{"-channel", "-api-key-file"}, nil},
 	} {
 		code, _, errOut := runCLI(t, "", tc.args...)

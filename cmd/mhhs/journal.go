@@ -3,17 +3,21 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/mhhs/mhhs/internal/archive"
 	"github.com/mhhs/mhhs/internal/catalogue"
 	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/httpapi"
 )
 
 // journal prints the DIP journal of a message by its senderUniqueReference:
-// from the DIP's store (--data/--store, which must exist), or from a DIP over
-// its API (deliveryStatus) when --remote is set.
+// from the DIP's store (--data/--store, which must exist) or, when the store
+// purged it past retention, from the archive (--archive, default
+// DATA/archive), saying so; or from a DIP over its API (deliveryStatus)
+// when --remote is set.
 func journal(env *cmdEnv, args []string) int {
 	fs := newFlagSet(env, "journal", "[--data DIR | --store URL | --remote --url URL …] SENDER-UNIQUE-REFERENCE")
 	sf := addStoreFlags(fs, env.getenv)
@@ -21,6 +25,7 @@ func journal(env *cmdEnv, args []string) int {
 	remote := fs.Bool("remote", false, "ask the DIP at --url (deliveryStatus) as the sender, instead of the store")
 	channel := fs.String("channel", "", "with --remote: the channel; default the one in the reference")
 	cf := addClientFlags(fs, env.getenv)
+	archiveDir := archiveFlag(fs, env.getenv)
 	return subcommand(env, fs, args, func() error {
 		if fs.NArg() != 1 {
 			return usagef("give one sender unique reference (-h lists the flags)")
@@ -34,6 +39,7 @@ func journal(env *cmdEnv, args []string) int {
 			*channel = refChannel
 		}
 		var rec catalogue.DIPJournalRecord
+		var from string
 		if *remote {
 			c, err := cf.client()
 			if err != nil {
@@ -53,7 +59,16 @@ func journal(env *cmdEnv, args []string) int {
 				return err
 			}
 			defer store.Close()
-			jr, err := store.Journal(env.ctx, *sender, sur)
+			arch, err := openArchive(*archiveDir, *sf.data)
+			if err != nil {
+				return err
+			}
+			var archiver dip.Archiver
+			if arch != nil {
+				defer arch.Close()
+				archiver = arch
+			}
+			jr, err := dip.JournalOf(env.ctx, store, archiver, *sender, sur)
 			if errors.Is(err, dip.ErrNotFound) {
 				return fmt.Errorf("no journal of %s sent by %s in the store", sur, *sender)
 			}
@@ -61,8 +76,14 @@ func journal(env *cmdEnv, args []string) int {
 				return err
 			}
 			rec = httpapi.JournalRecord(jr)
+			if jr.Archived != nil {
+				from = fmt.Sprintf("from the archive: %s (purged from the store)", filepath.Join(arch.Path(), archive.FileName(jr.Archived.Day)))
+			}
 		}
 		fmt.Fprintf(env.stdout, "%s %s transaction %s MPAN %s\n", rec.Interface, rec.SenderUniqueReference, dash(rec.DIPTransactionID), dash(rec.MPANCore))
+		if from != "" {
+			fmt.Fprintln(env.stdout, from)
+		}
 		tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "#\tTIME\tSTAGE\tSTATUS\tRECIPIENT\tHTTP\tREASON")
 		for _, e := range rec.JournalEntries {

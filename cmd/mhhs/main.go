@@ -59,7 +59,9 @@ Commands:
   recipient list|resume|dead-letters|requeue [ID]
                                         delivery health: pause, resume, dead letters
   journal [--remote] SENDER-UNIQUE-REFERENCE
-                                        the DIP journal of a message
+                                        the DIP journal of a message (from the archive once purged)
+  archive list|show [--day YYYY-MM-DD] [REFERENCE|TRANSACTION-ID]
+                                        the archive of messages purged past retention
   regs show|load|css                    the Registration Service's data: as-at answers, a load, CSS events
   isd init|import|export|diff|versions|publish
                                         Industry Standing Data: versions, CSV/JSON import and export, IF-047 publication
@@ -91,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return send(env, args[1:])
 	case "journal":
 		return journal(env, args[1:])
+	case "archive":
+		return archiveCmd(env, args[1:])
 	case "participant":
 		return participantCmd(env, args[1:])
 	case "recipient":

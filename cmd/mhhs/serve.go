@@ -45,6 +45,7 @@ type serveConfig struct {
 	CertFile      string
 	Skew          time.Duration
 	Retention     time.Duration
+	Archive       string // --archive: "" DATA/archive, "none" off
 	TLSCert       string
 	TLSKey        string
 	ClientCA      string
@@ -132,7 +133,8 @@ func serve(env *cmdEnv, args []string) int {
 	fs.StringVar(&cfg.KeyFile, "dip-key-file", cfg.KeyFile, "the DIP's signing key (PEM); default generated into --data")
 	fs.StringVar(&cfg.CertFile, "dip-cert-file", cfg.CertFile, "the DIP's signing certificate (PEM)")
 	fs.DurationVar(&cfg.Skew, "skew", cfg.Skew, "accepted clock skew of X-DIP-Signature-Date, both ways")
-	fs.DurationVar(&cfg.Retention, "retention", cfg.Retention, "purge fully delivered messages older than this (0: keep)")
+	fs.DurationVar(&cfg.Retention, "retention", cfg.Retention, "purge fully delivered messages older than this (0: keep), into --archive")
+	fs.StringVar(&cfg.Archive, "archive", env.getenv("MHHS_ARCHIVE"), "archive directory of messages purged past --retention, a zstd file of JSON lines per day, where the journal still finds them (default DATA/archive; "+noArchive+": purge without archiving)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "serve HTTPS with this certificate")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "key of --tls-cert")
 	fs.StringVar(&cfg.ClientCA, "client-ca", "", "require client certificates signed by this CA (mTLS)")
@@ -261,6 +263,15 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 			locals = append(locals, dip.LocalService{DIPID: s.id, Handler: s.svc, Channels: chs})
 		}
 	}
+	arch, err := openArchive(cfg.Archive, cfg.Data)
+	if err != nil {
+		return err
+	}
+	var archiver dip.Archiver
+	if arch != nil {
+		defer arch.Close()
+		archiver = arch
+	}
 	var hub *dip.Hub
 	obs := metrics.New(hubSource{&hub})
 	hub = dip.NewHub(store, dip.Config{
@@ -273,6 +284,7 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 		Retry:        cfg.Retry,
 		Masking:      masking,
 		Logger:       log,
+		Archive:      archiver,
 	})
 	if err := hub.Refresh(ctx); err != nil {
 		return err
@@ -334,7 +346,7 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 		return fmt.Errorf("the HTTP server stopped: %w", err)
 	})
 	if cfg.Retention > 0 {
-		g.Go(func() error { purge(hubCtx, store, cfg.Retention, log); return nil })
+		g.Go(func() error { purge(hubCtx, store, archiver, cfg.Retention, log); return nil })
 	}
 	for _, s := range services {
 		g.Go(func() error { return runService(svcCtx, s.spec.name, s.svc, hub.Sender(s.id), log) })
@@ -495,16 +507,25 @@ func dipSigner(cfg serveConfig) (*signature.Signer, error) {
 	return signature.NewSigner(key, certPEM)
 }
 
-// purge deletes fully delivered messages older than the retention, hourly.
-func purge(ctx context.Context, store dip.Store, retention time.Duration, log *slog.Logger) {
+// purge deletes fully delivered messages older than the retention, hourly:
+// into the archive first when there is one (dip.PurgeArchive).
+func purge(ctx context.Context, store dip.Store, arch dip.Archiver, retention time.Duration, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
+	idx, indexed := store.(dip.ArchiveIndex)
 	for {
-		n, err := store.Purge(ctx, time.Now().Add(-retention))
+		cutoff := time.Now().Add(-retention)
+		var n int
+		var err error
+		if arch != nil && indexed {
+			n, err = dip.PurgeArchive(ctx, idx, arch, cutoff)
+		} else {
+			n, err = store.Purge(ctx, cutoff)
+		}
 		if err != nil && ctx.Err() == nil {
-			log.Error("purge", "err", err)
+			log.Error("purge", "err", err, "archived and deleted", n)
 		} else if n > 0 {
-			log.Info("purged delivered messages", "count", n)
+			log.Info("purged delivered messages", "count", n, "archived", arch != nil && indexed)
 		}
 		select {
 		case <-ctx.Done():

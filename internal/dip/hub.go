@@ -117,6 +117,9 @@ type Config struct {
 	// Observer is told of intake, commits, deliveries and store
 	// operations, for metrics (nil: none).
 	Observer Observer
+	// Archive holds the messages purged from the store (PurgeArchive);
+	// the journal reads a purged message there (nil: none).
+	Archive Archiver
 }
 
 func (c *Config) defaults() {

@@ -74,9 +74,10 @@ func (h *Hub) Replay(ctx context.Context, q ReplayQuery) ([]Message, bool, error
 	return h.store.Replay(ctx, q)
 }
 
-// Journal returns the journal of a sender's message (ErrNotFound when none).
+// Journal returns the journal of a sender's message (ErrNotFound when none):
+// from the store, or from Config.Archive when the store purged it.
 func (h *Hub) Journal(ctx context.Context, sender, senderUniqueReference string) (JournalRecord, error) {
-	return h.store.Journal(ctx, sender, senderUniqueReference)
+	return JournalOf(ctx, h.store, h.cfg.Archive, sender, senderUniqueReference)
 }
 
 // RequeueJobs returns a recipient's requeue jobs on a channel, as of now

@@ -116,6 +116,9 @@ type JournalRecord struct {
 	Message  Message // without Body
 	Rejected bool    // never accepted: Entries hold the InboundRuleFailure
 	Entries  []JournalEntry
+	// Archived is where the journal was read when the store had purged
+	// the message and the archive answered (JournalOf); nil from the store.
+	Archived *ArchiveLocation
 }
 
 // Rejection is an inbound message the DIP refused, kept for the journal.

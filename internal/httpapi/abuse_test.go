@@ -36,11 +36,18 @@ type testDIP struct {
 	signer *signature.Signer
 	read   atomic.Int64
 	seq    atomic.Int64 // sender references
+	store  *sqlite.DB
 }
 
 const testSender = "1200000001"
 
 func newTestDIP(t *testing.T, cfg Config) *testDIP {
+	t.Helper()
+	return newTestDIPHub(t, cfg, dip.Config{})
+}
+
+// newTestDIPHub is newTestDIP with the hub's configuration hc.
+func newTestDIPHub(t *testing.T, cfg Config, hc dip.Config) *testDIP {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "mhhs.db"))
@@ -63,7 +70,7 @@ func newTestDIP(t *testing.T, cfg Config) *testDIP {
 			t.Fatal(err)
 		}
 	}
-	hub := dip.NewHub(store, dip.Config{})
+	hub := dip.NewHub(store, hc)
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { hub.Run(runCtx); close(done) }()
@@ -72,7 +79,7 @@ func newTestDIP(t *testing.T, cfg Config) *testDIP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &testDIP{apiKey: apiKey, signer: signer}
+	d := &testDIP{apiKey: apiKey, signer: signer, store: store}
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		counted := r.WithContext(r.Context())
 		counted.Body = countingBody{r.Body, &d.read}

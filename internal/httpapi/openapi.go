@@ -543,7 +543,7 @@ var openAPIEndpoints = []openAPIEndpoint{
 		method: "GET", path: "/dip-channel/{id}/deliveryStatus/{recipient-id}/{message-id}", operationID: "deliveryStatus",
 		tag:         "DIP Message Delivery Status",
 		summary:     "Provides the processing details of the message",
-		description: "Reports the journal of the message identified by its senderUniqueReference.",
+		description: "Reports the journal of the message identified by its senderUniqueReference. A message purged past the DIP's retention is answered from its archive, with the response header MHHS-Journal-Source: archive YYYY-MM-DD (its day of acceptance, UTC).",
 		params:      []string{"id", "recipient-id", "message-id"},
 		responses: openAPIResponses([]openAPIResponse{
 			{code: "200", schema: "DIPJournalRecord", description: "DIP Journalling Information"},

@@ -702,9 +702,20 @@ func (s *Server) deliveryStatus(w http.ResponseWriter, r *http.Request, _ []byte
 	if err != nil {
 		return err
 	}
+	if jr.Archived != nil {
+		// Purged past retention: the DIPJournalRecord is the one the
+		// store answered, read back from the archive's day file.
+		w.Header().Set(JournalSourceHeader, "archive "+jr.Archived.Day.Format(time.DateOnly))
+	}
 	s.writeJSON(w, http.StatusOK, JournalRecord(jr))
 	return nil
 }
+
+// JournalSourceHeader is the response header of a deliveryStatus answered
+// from the archive of purged messages: "archive 2006-01-02", the UTC day
+// of the message's acceptance, whose archive file holds it. A journal
+// answered from the store has none.
+const JournalSourceHeader = "MHHS-Journal-Source"
 
 // JournalRecord renders a journal in the DIPJournalRecord shape.
 func JournalRecord(jr dip.JournalRecord) catalogue.DIPJournalRecord {

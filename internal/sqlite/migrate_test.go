@@ -114,3 +114,42 @@ func TestMigrateLeanIntake(t *testing.T) {
 		t.Errorf("bodies claimed after the new message %q, want S-4's", got)
 	}
 }
+
+// TestArchiveMigrationOnExistingDatabase: a database from before migration
+// 0008 gets the archive index when a new binary opens it, and keeps its
+// messages.
+func TestArchiveMigrationOnExistingDatabase(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "mhhs.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &dip.Message{TransactionID: "T-1", Channel: "IF-021", EventCode: "[ActivePower]", SenderDIPID: "1200000001", SenderRole: "SDS",
+		SenderUniqueReference: "S-1", AcceptedAt: time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC), Body: []byte(`{}`)}
+	if _, err := db.Accept(ctx, []*dip.Message{m}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TABLE archive_index`, `DELETE FROM schema_migrations WHERE version = 8`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ArchivedAt(ctx, "1200000001", "S-1"); err != dip.ErrNotFound {
+		t.Fatalf("archive index after the migration: %v", err)
+	}
+	if _, err := db.Journal(ctx, "1200000001", "S-1"); err != nil {
+		t.Errorf("message from before the migration: %v", err)
+	}
+}

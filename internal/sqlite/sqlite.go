@@ -998,12 +998,9 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var n int64
+	var n int
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS purge_seqs (seq INTEGER PRIMARY KEY)`); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM purge_seqs`); err != nil {
+		if err := resetPurgeSeqs(ctx, tx); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO purge_seqs SELECT seq FROM messages m WHERE seq < ? AND accepted_at < ?
@@ -1011,33 +1008,56 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 			bound, dip.Micros(cutoff)); err != nil {
 			return err
 		}
-		for _, q := range []string{
-			`DELETE FROM attempts WHERE seq IN (SELECT seq FROM purge_seqs)`,
-			`DELETE FROM deliveries_done WHERE (recipient, seq) IN (SELECT r.value ->> 2, m.seq FROM purge_seqs p JOIN messages m ON m.seq = p.seq, json_each(m.recipients) r)`,
-		} {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return err
-			}
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE seq IN (SELECT seq FROM purge_seqs)`)
-		if err != nil {
-			return err
-		}
-		n, _ = res.RowsAffected()
-		if _, err := tx.ExecContext(ctx, `DELETE FROM rejections WHERE at < ?`, dip.Micros(cutoff)); err != nil {
-			return err
-		}
-		// A job still Processing with no progress since cutoff (days) was
-		// abandoned long ago.
-		_, err = tx.ExecContext(ctx, `DELETE FROM requeues WHERE updated < ?`, dip.Micros(cutoff))
+		n, err = deletePurged(ctx, tx, cutoff)
 		return err
 	})
 	if err != nil || n == 0 {
-		return int(n), err
+		return n, err
 	}
+	return n, db.removeUnusedSegments(ctx)
+}
+
+// resetPurgeSeqs empties the temporary table of the seqs a purge deletes.
+func resetPurgeSeqs(ctx context.Context, tx *sql.Tx) error {
+	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE IF NOT EXISTS purge_seqs (seq INTEGER PRIMARY KEY)`); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM purge_seqs`)
+	return err
+}
+
+// deletePurged deletes the messages of purge_seqs with their deliveries
+// and attempts, then the rejections and requeue jobs from before cutoff; it
+// returns how many messages.
+func deletePurged(ctx context.Context, tx *sql.Tx, cutoff time.Time) (int, error) {
+	for _, q := range []string{
+		`DELETE FROM attempts WHERE seq IN (SELECT seq FROM purge_seqs)`,
+		`DELETE FROM deliveries_done WHERE (recipient, seq) IN (SELECT r.value ->> 2, m.seq FROM purge_seqs p JOIN messages m ON m.seq = p.seq, json_each(m.recipients) r)`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return 0, err
+		}
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM messages WHERE seq IN (SELECT seq FROM purge_seqs)`)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM rejections WHERE at < ?`, dip.Micros(cutoff)); err != nil {
+		return 0, err
+	}
+	// A job still Processing with no progress since cutoff (days) was
+	// abandoned long ago.
+	_, err = tx.ExecContext(ctx, `DELETE FROM requeues WHERE updated < ?`, dip.Micros(cutoff))
+	return int(n), err
+}
+
+// removeUnusedSegments removes the body segments older than the oldest
+// message left.
+func (db *DB) removeUnusedSegments(ctx context.Context) error {
 	var oldest sql.NullInt64
 	if err := db.r.QueryRowContext(ctx, `SELECT body_seg FROM messages ORDER BY seq LIMIT 1`).Scan(&oldest); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return int(n), err
+		return err
 	}
 	if !oldest.Valid { // no message left: every segment but the current one goes
 		oldest.Int64 = math.MaxInt64
@@ -1046,7 +1066,7 @@ func (db *DB) Purge(ctx context.Context, cutoff time.Time) (int, error) {
 	db.in.mu.Lock()
 	keep := min(oldest.Int64, db.in.seg)
 	db.in.mu.Unlock()
-	return int(n), db.bodies.removeBelow(keep)
+	return db.bodies.removeBelow(keep)
 }
 
 // firstSeqAtOrAfter returns the first seq whose message was accepted at or

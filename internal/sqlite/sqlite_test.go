@@ -55,6 +55,24 @@ func TestReopenKeepsData(t *testing.T) {
 	}
 }
 
+// TestArchiveIndexSurvivesReopen: the journal of a purged message is
+// answered from the archive after the database is closed and opened again.
+func TestArchiveIndexSurvivesReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mhhs.db")
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.ArchiveSurvivesReopen(t, db, func(t *testing.T) dip.Store {
+		db, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	})
+}
+
 func TestISDStore(t *testing.T) {
 	storetest.RunISD(t, func(t *testing.T) isd.Store {
 		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "mhhs.db"))

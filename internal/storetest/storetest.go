@@ -51,6 +51,9 @@ func Run(t *testing.T, open Opener, shared Shared) {
 		"RunRetriedInOrder":   testRunRetriedInOrder,
 		"HubPostsRunsInOrder": testHubPostsRunsInOrder,
 	}
+	for n, f := range archiveTests {
+		tests[n] = f
+	}
 	names := make([]string, 0, len(tests))
 	for n := range tests {
 		names = append(names, n)
