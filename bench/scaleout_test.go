@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ import (
 // BenchmarkHTTP/capacity (one hub on SQLite). Issue 13's target is ≥ 3.8 k
 // msgs/s accepted in aggregate with an end-to-end p99 ≤ 1 s (a GB day is
 // about 40 M messages, its peak hour near 1.9 k msgs/s). It needs
-// MHHS_TEST_POSTGRES.
+// MHHS_TEST_POSTGRES; MHHS_BENCH_DEBUG_PORT=P serves the processes' profilers on P and P+1.
 func BenchmarkHTTPScaleOut(b *testing.B) {
 	store := storetest.PostgresSchema(b)
 	dir := b.TempDir()
@@ -70,6 +71,10 @@ func BenchmarkHTTPScaleOut(b *testing.B) {
 	for i := range 2 {
 		cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--store", store, "--data", filepath.Join(dir, "p"+string(rune('a'+i))),
 			"--dip-key-file", keyFile, "--dip-cert-file", certFile, "--poll", "20ms", "--log-level", "warn")
+		if port, err := strconv.Atoi(os.Getenv("MHHS_BENCH_DEBUG_PORT")); err == nil {
+			// Profile the processes: go tool pprof http://127.0.0.1:PORT/debug/pprof/profile
+			cmd.Args = append(cmd.Args, "--debug-addr", "127.0.0.1:"+strconv.Itoa(port+i))
+		}
 		out, _ := cmd.StdoutPipe()
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
