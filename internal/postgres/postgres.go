@@ -668,7 +668,13 @@ func (db *DB) Complete(ctx context.Context, attempts []dip.Attempt, pauseAfter i
 		for _, r := range slices.Sorted(maps.Keys(failures)) { // one lock order for concurrent completers
 			n := failures[r]
 			if n < 0 {
-				b.Queue(`INSERT INTO recipients (recipient, failures) VALUES ($1, 0) ON CONFLICT (recipient) DO UPDATE SET failures = 0`, r)
+				// A success resets the failures, writing (and locking) the
+				// recipient's row only when it has some or is missing:
+				// otherwise every completion, in every process, would
+				// queue behind the last one's commit for its recipient.
+				b.Queue(`UPDATE recipients SET failures = 0 WHERE recipient = $1 AND failures <> 0`, r)
+				b.Queue(`INSERT INTO recipients (recipient, failures) SELECT $1, 0
+					WHERE NOT EXISTS (SELECT 1 FROM recipients WHERE recipient = $1) ON CONFLICT (recipient) DO NOTHING`, r)
 				continue
 			}
 			// Add n failures; pause the recipient when the total reaches pauseAfter (0: never).
