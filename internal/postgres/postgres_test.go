@@ -14,6 +14,7 @@ import (
 	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/postgres"
+	"github.com/mhhs/mhhs/internal/regs"
 	"github.com/mhhs/mhhs/internal/storetest"
 )
 
@@ -171,4 +172,19 @@ func TestParticipantStore(t *testing.T) {
 		}
 		return open(t, dsn).ServiceStore(name)
 	})
+}
+
+func TestRegsStore(t *testing.T) {
+	storetest.PostgresURL(t)
+	dsns := map[*testing.T]string{}
+	dsn := func(t *testing.T) string {
+		d, ok := dsns[t]
+		if !ok {
+			d = storetest.PostgresSchema(t)
+			dsns[t] = d
+		}
+		return d
+	}
+	storetest.RunRegs(t, func(t *testing.T) regs.Store { return open(t, dsn(t)).Regs() },
+		func(t *testing.T, name string) participant.Store { return open(t, dsn(t)).ServiceStore(name) })
 }

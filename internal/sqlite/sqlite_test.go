@@ -8,6 +8,7 @@ import (
 	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/participant"
+	"github.com/mhhs/mhhs/internal/regs"
 	"github.com/mhhs/mhhs/internal/sqlite"
 	"github.com/mhhs/mhhs/internal/storetest"
 )
@@ -81,4 +82,26 @@ func TestParticipantStore(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		return s.Store(name)
 	})
+}
+
+func TestRegsStore(t *testing.T) {
+	paths := map[*testing.T]string{}
+	path := func(t *testing.T) string {
+		p, ok := paths[t]
+		if !ok {
+			p = filepath.Join(t.TempDir(), "services.db")
+			paths[t] = p
+		}
+		return p
+	}
+	services := func(t *testing.T) *sqlite.Services {
+		s, err := sqlite.OpenServices(context.Background(), path(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	storetest.RunRegs(t, func(t *testing.T) regs.Store { return services(t).Regs() },
+		func(t *testing.T, name string) participant.Store { return services(t).Store(name) })
 }
