@@ -45,6 +45,7 @@ func RunRegs(t *testing.T, open RegsOpener, service ServiceOpener) {
 		{"Due", testRegsDue},
 		{"Load", testRegsLoad},
 		{"Inputs", testRegsInputs},
+		{"SubmitDuringUpdate", testRegsSubmitDuringUpdate},
 		{"Outbox", testRegsOutbox},
 		{"ServicesApart", testRegsServicesApart},
 		{"SurvivesReopen", testRegsReopen},
@@ -560,6 +561,63 @@ func testRegsInputs(t *testing.T, open RegsOpener, _ ServiceOpener) {
 	if diff := cmp.Diff([]string{"css:E4"}, keys(10)); diff != "" {
 		t.Errorf("at the end, Inputs (-want +got):\n%s", diff)
 	}
+}
+
+// testRegsSubmitDuringUpdate submits an input from a second handle while
+// an Update applying the same key is open on the first (CSS sending an
+// event again while REGS applies it): however the two interleave, once
+// the key comes off the queue and is found applied, it leaves the queue,
+// or Service.Work would take it again for ever.
+func testRegsSubmitDuringUpdate(t *testing.T, open RegsOpener, _ ServiceOpener) {
+	ctx := context.Background()
+	a := open(t)
+	b := open(t)
+	const key = "css:E1"
+	if err := a.Submit(ctx, key, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	inside, release := make(chan struct{}), make(chan struct{})
+	updated := make(chan error, 1)
+	go func() {
+		_, err := a.Update(ctx, []string{key}, func(regs.Tx, int) error {
+			close(inside)
+			<-release
+			return nil
+		})
+		updated <- err
+	}()
+	<-inside
+	submitted := make(chan error, 1)
+	go func() { submitted <- b.Submit(ctx, key, []byte(`{}`)) }()
+	select {
+	case err := <-submitted: // PostgreSQL: the Submit does not wait
+		if err != nil {
+			t.Fatal(err)
+		}
+		close(release)
+	case <-time.After(300 * time.Millisecond): // SQLite: it waits for the writer
+		close(release)
+		if err := <-submitted; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-updated; err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		qs, err := a.Inputs(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(qs) == 0 {
+			return
+		}
+		// What Service.Work does with a queued input.
+		if applied, err := a.Update(ctx, []string{qs[0].Key}, func(regs.Tx, int) error { return nil }); err != nil || applied[0] {
+			t.Fatalf("%s applied again: %v, %v", qs[0].Key, applied, err)
+		}
+	}
+	t.Errorf("%s stays queued after it is found applied: Service.Work would take it for ever", key)
 }
 
 func testRegsOutbox(t *testing.T, open RegsOpener, _ ServiceOpener) {
