@@ -77,7 +77,7 @@ func RegsFixture(mpan market.MPAN, n int) *regs.Registration {
 	return r
 }
 
-// RegsCounter reads the counter RegsFixture and bump keep in a
+// RegsCounter reads the counter RegsFixture and RegsBump keep in a
 // registration.
 func RegsCounter(t testing.TB, r *regs.Registration) int {
 	t.Helper()
@@ -549,8 +549,8 @@ func testRegsInputs(t *testing.T, open RegsOpener, _ ServiceOpener) {
 	if diff := cmp.Diff([]string{"css:E1", "css:E3", "css:E4"}, keys(10)); diff != "" {
 		t.Errorf("after submitting applied keys again, Inputs (-want +got):\n%s", diff)
 	}
-	// A key applied before is found applied when it comes off the queue:
-	// the input leaves the queue and nothing runs.
+	// css:E3 applied takes it off the queue; in a later batch it is found
+	// applied and nothing runs for it, while the batch's css:E1 applies.
 	if _, err := st.Update(ctx, []string{"css:E3"}, func(regs.Tx, int) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
