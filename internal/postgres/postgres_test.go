@@ -3,6 +3,9 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,6 +17,7 @@ import (
 	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/postgres"
+	"github.com/mhhs/mhhs/internal/regs"
 	"github.com/mhhs/mhhs/internal/storetest"
 )
 
@@ -212,4 +216,59 @@ func TestArchiveMigrationOnExistingDatabase(t *testing.T) {
 	if _, err := db.Journal(ctx, "1200000001", "S-1"); err != nil {
 		t.Errorf("message from before the migration: %v", err)
 	}
+}
+
+func TestRegsStore(t *testing.T) {
+	storetest.PostgresURL(t)
+	dsns := map[*testing.T]string{}
+	dsn := func(t *testing.T) string {
+		d, ok := dsns[t]
+		if !ok {
+			d = storetest.PostgresSchema(t)
+			dsns[t] = d
+		}
+		return d
+	}
+	storetest.RunRegs(t, func(t *testing.T) regs.Store { return open(t, dsn(t)).Regs() },
+		func(t *testing.T, name string) participant.Store { return open(t, dsn(t)).ServiceStore(name) })
+}
+
+// TestRegsCrash kills a process applying inputs to the regs store with
+// SIGKILL at random moments and checks the store after each (see
+// storetest.RunRegsCrash).
+func TestRegsCrash(t *testing.T) {
+	dsn := storetest.PostgresSchema(t)
+	rounds := 6
+	if testing.Short() {
+		rounds = 2
+	}
+	storetest.RunRegsCrash(t, rounds, func(t *testing.T) (regs.Store, func() error) {
+		db, err := postgres.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return db.Regs(), db.Close
+	}, func(t *testing.T, round int, seed uint64) *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestRegsCrashChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "MHHS_REGS_CRASH_DSN="+dsn, fmt.Sprintf("MHHS_REGS_CRASH=%d/%d", round, seed))
+		return cmd
+	})
+}
+
+// TestRegsCrashChild is TestRegsCrash's child process.
+func TestRegsCrashChild(t *testing.T) {
+	dsn := os.Getenv("MHHS_REGS_CRASH_DSN")
+	if dsn == "" {
+		t.Skip("the child of TestRegsCrash")
+	}
+	var round int
+	var seed uint64
+	if _, err := fmt.Sscanf(os.Getenv("MHHS_REGS_CRASH"), "%d/%d", &round, &seed); err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgres.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Fatal(storetest.RegsCrashChild(context.Background(), db.Regs(), round, seed, os.Stdout))
 }

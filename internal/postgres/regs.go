@@ -39,15 +39,21 @@ func mpanKey(m market.MPAN) (int64, error) {
 }
 
 func (st *regsStore) Update(ctx context.Context, keys []string, fn func(regs.Tx, int) error) ([]bool, error) {
+	// A queued input is done with once its key is applied or found
+	// applied before: a Submit of the key while the transaction applying
+	// it was open does not see its inbox row and queues it again.
+	done := func(tx pgx.Tx, i int) error {
+		_, err := tx.Exec(ctx, `DELETE FROM regs_inputs WHERE key = $1`, keys[i])
+		return err
+	}
 	return st.applyKeys(ctx, keys, func(tx pgx.Tx, now int64, i int) error {
 		if keys[i] != "" {
-			// A queued input is done with once its key is applied.
-			if _, err := tx.Exec(ctx, `DELETE FROM regs_inputs WHERE key = $1`, keys[i]); err != nil {
+			if err := done(tx, i); err != nil {
 				return err
 			}
 		}
 		return fn(&regsTx{ctx: ctx, tx: tx, now: now}, i)
-	})
+	}, func(tx pgx.Tx, _ int64, i int) error { return done(tx, i) })
 }
 
 // regsTx is regs.Tx in one PostgreSQL transaction.

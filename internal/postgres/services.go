@@ -35,12 +35,13 @@ func (st *serviceStore) Apply(ctx context.Context, key string, fn func(participa
 func (st *serviceStore) ApplyAll(ctx context.Context, keys []string, fn func(participant.Tx, int) error) ([]bool, error) {
 	return st.applyKeys(ctx, keys, func(tx pgx.Tx, now int64, i int) error {
 		return fn(&serviceTx{ctx: ctx, tx: tx, name: st.name, now: now}, i)
-	})
+	}, nil)
 }
 
 // applyKeys runs fn(tx, now, i) in one transaction for each keys[i] the
-// inbox has not seen ("" every time), recording the keys with it.
-func (st *serviceStore) applyKeys(ctx context.Context, keys []string, fn func(tx pgx.Tx, now int64, i int) error) ([]bool, error) {
+// inbox has not seen ("" every time), recording the keys with it, and
+// seen(tx, i), if not nil, for each key it has.
+func (st *serviceStore) applyKeys(ctx context.Context, keys []string, fn, seen func(tx pgx.Tx, now int64, i int) error) ([]bool, error) {
 	var applied []bool
 	err := st.db.tx(ctx, func(tx pgx.Tx) error {
 		applied = make([]bool, len(keys))
@@ -52,6 +53,11 @@ func (st *serviceStore) applyKeys(ctx context.Context, keys []string, fn func(tx
 					return err
 				}
 				if tag.RowsAffected() == 0 {
+					if seen != nil {
+						if err := seen(tx, now, i); err != nil {
+							return err
+						}
+					}
 					continue
 				}
 			}

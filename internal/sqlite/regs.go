@@ -36,16 +36,21 @@ func mpanKey(m market.MPAN) (int64, error) {
 }
 
 func (st *regsStore) Update(ctx context.Context, keys []string, fn func(regs.Tx, int) error) ([]bool, error) {
+	// A queued input is done with once its key is applied or found
+	// applied before (an input submitted again while its key was being
+	// applied).
+	done := func(tx *sql.Tx, i int) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM regs_inputs WHERE key = ?`, keys[i])
+		return err
+	}
 	return st.applyKeys(ctx, keys, func(tx *sql.Tx, now int64, i int) error {
 		if keys[i] != "" {
-			// A queued input is done with once its key is applied or
-			// found applied before.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM regs_inputs WHERE key = ?`, keys[i]); err != nil {
+			if err := done(tx, i); err != nil {
 				return err
 			}
 		}
 		return fn(&regsTx{ctx: ctx, tx: tx, now: now}, i)
-	})
+	}, func(tx *sql.Tx, _ int64, i int) error { return done(tx, i) })
 }
 
 // regsTx is regs.Tx in one SQLite transaction.

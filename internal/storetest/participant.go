@@ -117,41 +117,10 @@ func RunParticipant(t *testing.T, open ServiceOpener) {
 	})
 	t.Run("OutboxOrderAndVerdicts", func(t *testing.T) {
 		st := open(t, "sim")
-		for i := range 5 {
-			if _, err := st.Apply(ctx, fmt.Sprint("T-", i), func(tx participant.Tx) error {
-				return tx.Queue(fmt.Sprintf("IF-0%d", 20+i%2), []byte(fmt.Sprintf(`{"n":%d}`, i)))
-			}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		p, err := st.Pending(ctx, 3)
-		if err != nil || len(p) != 3 {
-			t.Fatalf("Pending(3) = %d, %v", len(p), err)
-		}
-		for i, o := range p {
-			if string(o.Payload) != fmt.Sprintf(`{"n":%d}`, i) || o.Channel != fmt.Sprintf("IF-0%d", 20+i%2) {
-				t.Errorf("pending[%d] = %s on %s, want message %d in queue order", i, o.Payload, o.Channel, i)
-			}
-		}
-		err = st.Done(ctx, []participant.Sent{
-			{ID: p[0].ID, Verdict: participant.Verdict{Code: catalogue.MSG0000, TransactionID: "T-IF-020-x"}},
-			{ID: p[1].ID, Verdict: participant.Verdict{Code: catalogue.MSG3001}},
-			{ID: p[2].ID, Verdict: participant.Verdict{Code: catalogue.MSG1001, Detail: "bad"}},
+		checkOutbox(t, st, func(i int, channel string, payload []byte) error {
+			_, err := st.Apply(ctx, fmt.Sprint("T-", i), func(tx participant.Tx) error { return tx.Queue(channel, payload) })
+			return err
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rest, err := st.Pending(ctx, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, o := range rest {
-			got = append(got, string(o.Payload))
-		}
-		if diff := cmp.Diff([]string{`{"n":3}`, `{"n":4}`}, got); diff != "" {
-			t.Errorf("after Done, pending (-want +got):\n%s", diff)
-		}
 	})
 	t.Run("ServicesApart", func(t *testing.T) {
 		a := open(t, "a")
@@ -198,4 +167,46 @@ func RunParticipant(t *testing.T, open ServiceOpener) {
 			t.Error("reopened: T-1 applied again")
 		}
 	})
+}
+
+// checkOutbox queues five messages through queue, each in a transaction
+// of its own, and checks that ob gives them back in queue order, limited,
+// and that the messages Done records (sent or refused) leave the queue
+// and only they. RunParticipant and RunRegs share it.
+func checkOutbox(t *testing.T, ob participant.Outbox, queue func(i int, channel string, payload []byte) error) {
+	t.Helper()
+	ctx := context.Background()
+	for i := range 5 {
+		if err := queue(i, fmt.Sprintf("IF-0%d", 20+i%2), []byte(fmt.Sprintf(`{"n":%d}`, i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := ob.Pending(ctx, 3)
+	if err != nil || len(p) != 3 {
+		t.Fatalf("Pending(3) = %d, %v", len(p), err)
+	}
+	for i, o := range p {
+		if string(o.Payload) != fmt.Sprintf(`{"n":%d}`, i) || o.Channel != fmt.Sprintf("IF-0%d", 20+i%2) {
+			t.Errorf("pending[%d] = %s on %s, want message %d in queue order", i, o.Payload, o.Channel, i)
+		}
+	}
+	err = ob.Done(ctx, []participant.Sent{
+		{ID: p[0].ID, Verdict: participant.Verdict{Code: catalogue.MSG0000, TransactionID: "T-IF-020-x"}},
+		{ID: p[1].ID, Verdict: participant.Verdict{Code: catalogue.MSG3001}},
+		{ID: p[2].ID, Verdict: participant.Verdict{Code: catalogue.MSG1001, Detail: "bad"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, err := ob.Pending(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range rest {
+		got = append(got, string(o.Payload))
+	}
+	if diff := cmp.Diff([]string{`{"n":3}`, `{"n":4}`}, got); diff != "" {
+		t.Errorf("after Done, pending (-want +got):\n%s", diff)
+	}
 }
