@@ -40,6 +40,11 @@ var swRoles = map[string]market.Role{
 	swMS2: market.RoleMSS, swDS2: market.RoleSDS, swMDR2: market.RoleMDR, swLDSO: market.RoleLDSO,
 }
 
+// simParty is the party of a DIP id in the switching market.
+func simParty(id string) sim.Party {
+	return sim.Party{DIPID: market.DIPID(id), MPID: market.MPID(swMPIDs[id])}
+}
+
 // switchMarket is the DIP in process on SQLite with REGS and the simulated
 // parties as its local services.
 type switchMarket struct {
@@ -67,7 +72,6 @@ func startSwitchMarket(b *testing.B, n int) *switchMarket {
 	}
 	sm := &switchMarket{regs: svcDB.Regs()}
 	start := market.NewSettlementDate(2025, 1, 1)
-	party := func(id string) regs.Party { return regs.Party{DIPID: id, MPID: swMPIDs[id]} }
 	var rs []*regs.Registration
 	var ps []dip.Parties
 	for i := range n {
@@ -76,24 +80,9 @@ func startSwitchMarket(b *testing.B, n int) *switchMarket {
 			b.Fatal(err)
 		}
 		sm.mpans = append(sm.mpans, mpan)
-		r := &regs.Registration{MPAN: mpan, LDSO: swLDSO, Created: start}
-		r.Supplier.Set(start, regs.Supply{Party: party(swOld), CSSRegistrationID: "CSS-0"})
-		r.MS.Set(start, regs.Appointment{Party: party(swMS1), By: swOld, Scenario: catalogue.AppointmentScenarioCOS})
-		r.DS.Set(start, regs.Appointment{Party: party(swDS1), By: swOld, Scenario: catalogue.AppointmentScenarioCOS})
-		r.GSP.Set(start, "_B")
-		r.Address.Set(start, regs.Address{Postcode: "AB1 2CD", Lines: []string{fmt.Sprint(i+1, " Test Street"), "Testtown"}})
-		r.Connection.Set(start, market.ConnectionWholeCurrent)
-		r.Direction.Set(start, catalogue.EnergyDirectionI)
-		r.Metered.Set(start, true)
-		r.DUoSTariff.Set(start, "A01")
-		r.Energisation.Set(start, market.Energised)
-		r.Segment.Set(start, market.SegmentSmart)
-		r.Domestic.Set(start, true)
-		r.Consent.Set(start, catalogue.ConsentGranularityH)
-		r.RMP.Set(start, catalogue.RMPStatusO)
-		r.MP.Set(start, catalogue.MPStatusT)
-		r.Migrated.Set(start, true)
-		rs = append(rs, r)
+		rs = append(rs, simparty.Registration(sim.Site{Index: i, MPAN: mpan, GSPGroup: "_B", Distributor: simParty(swLDSO),
+			Segment: market.SegmentSmart, Domestic: true, Connection: market.ConnectionWholeCurrent, Direction: sim.Import, LLFC: "A01",
+			Energisation: market.Energised, Supplier: simParty(swOld), MeteringService: simParty(swMS1), DataService: simParty(swDS1)}, start))
 		ps = append(ps, dip.Parties{MPAN: string(mpan), Supplier: swOld, MeteringService: swMS1, DataService: swDS1})
 	}
 	if err := sm.regs.Load(ctx, rs); err != nil {
@@ -128,8 +117,7 @@ func startSwitchMarket(b *testing.B, n int) *switchMarket {
 			switch id {
 			case swNew:
 				p.Agents = func(market.MPAN, market.SettlementDate) (simparty.Appointments, bool) {
-					return simparty.Appointments{MS: sim.Party{DIPID: swMS2, MPID: market.MPID(party(swMS2).MPID)},
-						DS: sim.Party{DIPID: swDS2, MPID: market.MPID(party(swDS2).MPID)}, MDR: sim.Party{DIPID: swMDR2, MPID: market.MPID(party(swMDR2).MPID)},
+					return simparty.Appointments{MS: simParty(swMS2), DS: simParty(swDS2), MDR: simParty(swMDR2),
 						Consent: catalogue.ConsentGranularityH, Domestic: true}, true
 				}
 				sm.supplier = p

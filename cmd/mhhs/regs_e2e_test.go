@@ -11,6 +11,7 @@ import (
 	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/market"
 	"github.com/mhhs/mhhs/internal/regs"
+	"github.com/mhhs/mhhs/internal/sim"
 	"github.com/mhhs/mhhs/internal/simparty"
 	"github.com/mhhs/mhhs/internal/sqlite"
 )
@@ -50,23 +51,10 @@ func TestChangeOfSupplierOverHTTP(t *testing.T) {
 	// supplied by oldSup since 2025, served by msID and dsID.
 	ctx := context.Background()
 	start := market.NewSettlementDate(2025, 1, 1)
-	r := &regs.Registration{MPAN: target, LDSO: ldso, Created: start}
-	r.Supplier.Set(start, regs.Supply{Party: regs.Party{DIPID: oldSup, MPID: "OLDS"}, CSSRegistrationID: "CSS-0"})
-	r.MS.Set(start, regs.Appointment{Party: regs.Party{DIPID: msID, MPID: "MSSX"}, By: oldSup, Scenario: catalogue.AppointmentScenarioCOS})
-	r.DS.Set(start, regs.Appointment{Party: regs.Party{DIPID: dsID, MPID: "SDSX"}, By: oldSup, Scenario: catalogue.AppointmentScenarioCOS})
-	r.GSP.Set(start, "_B")
-	r.Address.Set(start, regs.Address{Postcode: "AB1 2CD", Lines: []string{"1 Test Street", "Testtown"}})
-	r.Connection.Set(start, market.ConnectionWholeCurrent)
-	r.Direction.Set(start, catalogue.EnergyDirectionI)
-	r.Metered.Set(start, true)
-	r.DUoSTariff.Set(start, "A01")
-	r.Energisation.Set(start, market.Energised)
-	r.Segment.Set(start, market.SegmentSmart)
-	r.Domestic.Set(start, true)
-	r.Consent.Set(start, catalogue.ConsentGranularityH)
-	r.RMP.Set(start, catalogue.RMPStatusO)
-	r.MP.Set(start, catalogue.MPStatusT)
-	r.Migrated.Set(start, true)
+	r := simparty.Registration(sim.Site{MPAN: target, GSPGroup: "_B", Distributor: sim.Party{DIPID: ldso, MPID: "LDSO"},
+		Segment: market.SegmentSmart, Domestic: true, Connection: market.ConnectionWholeCurrent, Direction: sim.Import, LLFC: "A01",
+		Energisation: market.Energised, Supplier: sim.Party{DIPID: oldSup, MPID: "OLDS"},
+		MeteringService: sim.Party{DIPID: msID, MPID: "MSSX"}, DataService: sim.Party{DIPID: dsID, MPID: "SDSX"}}, start)
 	svc, err := sqlite.OpenServices(ctx, filepath.Join(data, "services.db"))
 	if err != nil {
 		t.Fatal(err)
