@@ -16,7 +16,7 @@
 //	go run ./scripts/mutate                 # every mutant
 //	go run ./scripts/mutate -pkg dip        # mutants of internal/dip
 //	go run ./scripts/mutate -tag security   # mutants tagged security
-//	go run ./scripts/mutate -only dip/      # names containing dip/
+//	go run ./scripts/mutate -only 'dip/(ldso|primary)'  # names matching
 //	go run ./scripts/mutate -list           # list, run nothing
 //
 // It exits 1 when a mutant not marked equivalent survives or a mutant is
@@ -222,6 +222,12 @@ func (r *runner) build(ctx context.Context, pkg, overlay, bin string) error {
 	cmd.Dir = r.root
 	out, err := cmd.CombinedOutput()
 	if err != nil {
+		// The compiler's first message, not the go command's exit status.
+		for _, l := range strings.Split(string(out), "\n") {
+			if l != "" && !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, "FAIL") {
+				return fmt.Errorf("%s\n%s", l, out)
+			}
+		}
 		return fmt.Errorf("%v\n%s", err, out)
 	}
 	if _, err := os.Stat(bin); err != nil {
@@ -346,7 +352,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	data := fs.String("f", "scripts/mutate/mutants.txt", "mutants `file`, relative to the module root")
 	pkg := fs.String("pkg", "", "only mutants of files in internal/`NAME` (or a directory relative to the root)")
 	tag := fs.String("tag", "", "only mutants with this `tag`")
-	only := fs.String("only", "", "only mutants whose name contains `TEXT`")
+	only := fs.String("only", "", "only mutants whose name matches `REGEXP`")
 	list := fs.Bool("list", false, "list the mutants selected and run nothing")
 	check := fs.Bool("check", false, "check that every mutant selected applies (its snippet occurs once) and run nothing")
 	timeout := fs.Duration("timeout", 3*time.Minute, "per package test run of one mutant")
@@ -372,6 +378,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "mutate:", err)
 		return 2
 	}
+	onlyRE, err := regexp.Compile(*only)
+	if err != nil {
+		fmt.Fprintln(stderr, "mutate: -only:", err)
+		return 2
+	}
 	var sel []*Mutant
 	for _, m := range all {
 		if *pkg != "" && m.Package() != *pkg && m.Package() != "internal/"+*pkg {
@@ -380,7 +391,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if *tag != "" && !m.hasTag(*tag) {
 			continue
 		}
-		if *only != "" && !strings.Contains(m.Name, *only) {
+		if !onlyRE.MatchString(m.Name) {
 			continue
 		}
 		sel = append(sel, m)
