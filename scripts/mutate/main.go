@@ -243,7 +243,9 @@ var failRE = regexp.MustCompile(`(?m)^\s*--- FAIL: (\S+)|^panic: (.*)$`)
 func (r *runner) test(ctx context.Context, pkg, bin, run string) (bool, string, string) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
-	args := []string{"-test.count=1", "-test.timeout=" + r.timeout.String()}
+	// -test.failfast: the first failure kills the mutant; the tests
+	// after it need not run.
+	args := []string{"-test.count=1", "-test.failfast", "-test.timeout=" + r.timeout.String()}
 	if run != "" {
 		args = append(args, "-test.run="+run)
 	}
