@@ -230,3 +230,40 @@ func (v *jv) setRaw(t *testing.T, path, raw string) {
 	t.Helper()
 	*v.at(t, path) = jv{scalar: json.RawMessage(raw)}
 }
+
+// TestCheckResponse: R0 on an interface for which the Interface Catalogue
+// names no rejection codes: a rejection needs a reason, in any words; and
+// on one that names codes, a reason must start with one of them.
+func TestCheckResponse(t *testing.T) {
+	var free, coded string
+	for _, in := range Default().Interfaces() {
+		switch {
+		case free == "" && len(RejectionsFor(in.ID)) == 0:
+			free = in.ID
+		case coded == "" && len(RejectionsFor(in.ID)) > 0:
+			coded = in.ID
+		}
+	}
+	if free == "" || coded == "" {
+		t.Fatalf("no interface without rejection codes (%q) or with them (%q)", free, coded)
+	}
+	known := string(RejectionsFor(coded)[0]) + " - the reason"
+	for _, tt := range []struct {
+		iface, code string
+		messages    []string
+		refused     bool
+	}{
+		{free, "R", nil, true},
+		{free, "R", []string{""}, true},
+		{free, "R", []string{"the meter is not ours"}, false},
+		{free, "A", nil, false},
+		{free, "x", nil, true},
+		{coded, "R", nil, true},
+		{coded, "R", []string{"the meter is not ours"}, true},
+		{coded, "R", []string{"free text", known}, false},
+	} {
+		if got := checkResponse(tt.iface, tt.code, tt.messages); (got != "") != tt.refused {
+			t.Errorf("checkResponse(%s, %s, %q) = %q, want refused %v", tt.iface, tt.code, tt.messages, got, tt.refused)
+		}
+	}
+}

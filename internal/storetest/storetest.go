@@ -335,6 +335,29 @@ func testCompleteAndPause(t *testing.T, s dip.Store) {
 	if states[0].ConsecutiveFailures != 0 || states[0].Paused {
 		t.Errorf("after success: %+v", states)
 	}
+
+	// Failures are counted in a row: two, a success in a later round,
+	// then one more do not pause at three (Resume above reset r's count
+	// itself, so this is another recipient's count, reset by the success).
+	const r2 = "1900000001"
+	res = accept(t, s, msg("1200000001", "S-r2-1", "", t0, r2), msg("1200000001", "S-r2-2", "", t0, r2), msg("1200000001", "S-r2-3", "", t0, r2))
+	fail2 := func(seq int64) dip.Attempt {
+		return dip.Attempt{Seq: seq, Recipient: r2, At: t0, StatusCode: 500, Status: dip.StatusRetrying, Error: "boom", Next: t0.Add(time.Second), Failure: true}
+	}
+	must(t, s.Complete(ctx(), []dip.Attempt{fail2(res[0].Seq), fail2(res[1].Seq)}, 3))
+	must(t, s.Complete(ctx(), []dip.Attempt{{Seq: res[2].Seq, Recipient: r2, At: t0, StatusCode: 201, Status: dip.StatusDelivered}}, 3))
+	must(t, s.Complete(ctx(), []dip.Attempt{fail2(res[0].Seq)}, 3))
+	states, err = s.RecipientStates(ctx())
+	must(t, err)
+	var st2 *dip.RecipientState
+	for i := range states {
+		if states[i].Recipient == r2 {
+			st2 = &states[i]
+		}
+	}
+	if st2 == nil || st2.Paused || st2.ConsecutiveFailures != 1 {
+		t.Errorf("two failures, a success, a failure: %+v, want 1 failure in a row, not paused", st2)
+	}
 }
 
 func testDeadLettersRequeue(t *testing.T, s dip.Store) {
