@@ -267,3 +267,40 @@ func TestCheckResponse(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateKey: a key twice in one object is an L1 failure
+// (duplicateKey, MSG1001), whether the validator read the key by its fast
+// path (the field expected next) or by name, in a captured envelope field
+// or in a custom block.
+func TestDuplicateKey(t *testing.T) {
+	v, ok := Default().Variant("IF-021", "ActivePower")
+	if !ok {
+		t.Fatal("no IF-021 ActivePower")
+	}
+	example := string(Default().Example(v, ExampleOptions{Full: true}))
+	for _, key := range []string{`"senderDIPID":`, `"MPANCore":`, `"connectionTypeIndicator":`, `"periodDuration":`} {
+		t.Run(key, func(t *testing.T) {
+			i := strings.Index(example, key)
+			if i < 0 {
+				t.Fatalf("no %s in the example", key)
+			}
+			// The key again, with the value it has: only the repetition is wrong.
+			vs := i + len(key)
+			end := vs + strings.IndexAny(example[vs:], ",}")
+			body := example[:end] + "," + key + example[vs:end] + example[end:]
+			vd, err := NewValidator(nil).ValidatePayload("IF-021", []byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var dups int
+			for _, f := range vd.Findings {
+				if f.Rule == RuleDuplicateKey && f.Code == MSG1001 {
+					dups++
+				}
+			}
+			if vd.OK() || dups != 1 || len(vd.Findings) != 1 {
+				t.Errorf("%s twice: findings %v, want one duplicateKey", key, findingKeys(vd))
+			}
+		})
+	}
+}
