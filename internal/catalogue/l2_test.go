@@ -57,6 +57,13 @@ func TestL2Findings(t *testing.T) {
 			want: []string{m0 + " mpanCheckDigit MSG2001"}},
 		{name: "MPAN of 12 digits is an L1 failure", iface: "IF-021", event: "ActivePower", set: mpan("CommonBlock.M0.MPANCore", "120002330596"),
 			want: []string{m0 + " minLength MSG1001", m0 + " pattern MSG1001"}},
+		// L2 checks run only on values that passed L1: a value that is
+		// not an MPAN, or not a date-time, has no check digit or instant.
+		{name: "MPAN with a letter is an L1 failure only", iface: "IF-021", event: "ActivePower", set: mpan("CommonBlock.M0.MPANCore", "12000233059A7"),
+			want: []string{m0 + " pattern MSG1001"}},
+		{name: "date-time in Z form is an L1 failure only", iface: "IF-021", event: "ActivePower",
+			set:  map[string]string{"CommonBlock.S1.senderTimestamp": "2025-04-01T00:00:00Z"},
+			want: []string{"payload.CommonBlock.S1.senderTimestamp minLength MSG1001"}},
 		{name: "linked MPAN in a custom block", iface: "IF-001", event: "InitialRegistration",
 			set:  mpan("CustomBlock.B035List[0].linkedImportExportMPAN", "1200023305968"),
 			want: []string{"payload.CustomBlock.B035List[0].linkedImportExportMPAN mpanCheckDigit MSG2001"}},
