@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -322,6 +323,10 @@ func testCompleteAndPause(t *testing.T, s dip.Store) {
 		t.Errorf("claimed for a paused recipient: %v", seqs(ds))
 	}
 	must(t, s.Resume(ctx(), r, t0.Add(2*time.Hour)))
+	states, _ = s.RecipientStates(ctx())
+	if states[0].Paused || states[0].ConsecutiveFailures != 0 {
+		t.Errorf("after resume: %+v, want not paused with no failures", states)
+	}
 	ds := claim(t, s, t0.Add(2*time.Hour), r)
 	if len(ds) != 4 {
 		t.Errorf("after resume claimed %v, want all 4", seqs(ds))
@@ -357,6 +362,15 @@ func testCompleteAndPause(t *testing.T, s dip.Store) {
 	}
 	if st2 == nil || st2.Paused || st2.ConsecutiveFailures != 1 {
 		t.Errorf("two failures, a success, a failure: %+v, want 1 failure in a row, not paused", st2)
+	}
+	// Each attempt counts on the delivery, retried or not.
+	ds = claim(t, s, t0.Add(time.Hour), r2)
+	attempts := map[int64]int{}
+	for _, d := range ds {
+		attempts[d.Seq] = d.Attempts
+	}
+	if want := map[int64]int{res[0].Seq: 2, res[1].Seq: 1}; !maps.Equal(attempts, want) {
+		t.Errorf("attempts of the retrying deliveries: %v, want %v", attempts, want)
 	}
 }
 
