@@ -303,7 +303,8 @@ func testCompleteAndPause(t *testing.T, s dip.Store) {
 	}
 	res := accept(t, s, ms...)
 	fail := func(seq int64, at time.Time) dip.Attempt {
-		return dip.Attempt{Seq: seq, Recipient: r, At: at, StatusCode: 500, Status: dip.StatusRetrying, Error: "boom", Next: at.Add(time.Second), Failure: true}
+		// Retried in three hours: Resume, at two, makes them due at once.
+		return dip.Attempt{Seq: seq, Recipient: r, At: at, StatusCode: 500, Status: dip.StatusRetrying, Error: "boom", Next: at.Add(3 * time.Hour), Failure: true}
 	}
 	must(t, s.Complete(ctx(), []dip.Attempt{fail(res[0].Seq, t0), fail(res[1].Seq, t0)}, 3))
 	states, err := s.RecipientStates(ctx())
