@@ -364,6 +364,39 @@ func testCompleteAndPause(t *testing.T, s dip.Store) {
 	if st2 == nil || st2.Paused || st2.ConsecutiveFailures != 1 {
 		t.Errorf("two failures, a success, a failure: %+v, want 1 failure in a row, not paused", st2)
 	}
+	// PauseAfter 0 never pauses, a recipient the store knows or not; a new
+	// recipient failing PauseAfter times in its first round is paused.
+	const r3, r4 = "2000000001", "2000000002"
+	res3 := accept(t, s, msg("1200000001", "S-r3-1", "", t0, r3, r4), msg("1200000001", "S-r3-2", "", t0, r3, r4), msg("1200000001", "S-r3-3", "", t0, r3, r4))
+	failTo := func(rcpt string, seq int64) dip.Attempt {
+		return dip.Attempt{Seq: seq, Recipient: rcpt, At: t0, StatusCode: 500, Status: dip.StatusRetrying, Error: "boom", Next: t0.Add(time.Second), Failure: true}
+	}
+	must(t, s.Complete(ctx(), []dip.Attempt{failTo(r3, res3[0].Seq), failTo(r3, res3[1].Seq)}, 0))
+	must(t, s.Complete(ctx(), []dip.Attempt{failTo(r3, res3[2].Seq)}, 0))
+	must(t, s.Complete(ctx(), []dip.Attempt{failTo(r4, res3[0].Seq), failTo(r4, res3[1].Seq), failTo(r4, res3[2].Seq)}, 3))
+	states, err = s.RecipientStates(ctx())
+	must(t, err)
+	found := 0
+	for _, st := range states {
+		switch st.Recipient {
+		case r3, r4:
+			found++
+		}
+		switch st.Recipient {
+		case r3:
+			if st.Paused || st.ConsecutiveFailures != 3 {
+				t.Errorf("PauseAfter 0, 3 failures in two rounds: %+v, want 3 failures, not paused", st)
+			}
+		case r4:
+			if !st.Paused || st.ConsecutiveFailures != 3 {
+				t.Errorf("PauseAfter 3, 3 failures in a new recipient's first round: %+v, want paused", st)
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("states of %s and %s: %d found in %+v", r3, r4, found, states)
+	}
+
 	// Each attempt counts on the delivery, retried or not.
 	ds = claim(t, s, t0.Add(time.Hour), r2)
 	attempts := map[int64]int{}
