@@ -320,6 +320,13 @@ func testCompleteAndPause(t *testing.T, s dip.Store) {
 	if !states[0].Paused {
 		t.Fatalf("not paused after 3 consecutive failures: %+v", states)
 	}
+	// A delivery in flight when it paused fails later: the recipient
+	// stays paused since the third failure.
+	must(t, s.Complete(ctx(), []dip.Attempt{fail(res[3].Seq, t0.Add(30*time.Minute))}, 3))
+	states, _ = s.RecipientStates(ctx())
+	if !states[0].Paused || !states[0].PausedAt.Equal(t0) {
+		t.Errorf("a failure while paused: %+v, want paused at %v still", states, t0)
+	}
 	if ds := claim(t, s, t0.Add(time.Hour), r); len(ds) != 0 {
 		t.Errorf("claimed for a paused recipient: %v", seqs(ds))
 	}
@@ -409,11 +416,14 @@ func testCompleteAndPause(t *testing.T, s dip.Store) {
 }
 
 func testDeadLettersRequeue(t *testing.T, s dip.Store) {
-	const r = "1800000001"
-	res := accept(t, s, msg("1200000001", "S-1", "", t0, r), msg("1200000001", "S-2", "", t0, r))
+	// other received S-1 too, and its delivery is a dead letter as well:
+	// requeueing r's leaves other's alone.
+	const r, other = "1800000001", "1900000001"
+	res := accept(t, s, msg("1200000001", "S-1", "", t0, r, other), msg("1200000001", "S-2", "", t0, r))
 	must(t, s.Complete(ctx(), []dip.Attempt{
 		{Seq: res[0].Seq, Recipient: r, At: t0, StatusCode: 503, Status: dip.StatusRetriesExhausted, Error: "gone", Failure: true},
 		{Seq: res[1].Seq, Recipient: r, At: t0, StatusCode: 201, Status: dip.StatusDelivered},
+		{Seq: res[0].Seq, Recipient: other, At: t0, StatusCode: 503, Status: dip.StatusRetriesExhausted, Error: "gone", Failure: true},
 	}, 0))
 	dead, err := s.Deliveries(ctx(), r, dip.StatusRetriesExhausted, 10)
 	must(t, err)
@@ -430,6 +440,12 @@ func testDeadLettersRequeue(t *testing.T, s dip.Store) {
 	}
 	if ds := claim(t, s, t0.Add(time.Hour), r); !slices.Equal(seqs(ds), []int64{res[0].Seq, res[1].Seq}) {
 		t.Errorf("after requeue claimed %v", seqs(ds))
+	}
+	if ds := claim(t, s, t0.Add(time.Hour), other); len(ds) != 0 {
+		t.Errorf("%s's requeue made %s's dead letter due: claimed %v", r, other, seqs(ds))
+	}
+	if dead, err := s.Deliveries(ctx(), other, dip.StatusRetriesExhausted, 10); err != nil || len(dead) != 1 || dead[0].Seq != res[0].Seq {
+		t.Errorf("%s's dead letters after %s's requeue: %+v %v", other, r, dead, err)
 	}
 }
 
