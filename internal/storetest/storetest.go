@@ -327,7 +327,8 @@ func testCompleteAndPause(t *testing.T, s dip.Store) {
 	if !states[0].Paused || !states[0].PausedAt.Equal(t0) {
 		t.Errorf("a failure while paused: %+v, want paused at %v still", states, t0)
 	}
-	if ds := claim(t, s, t0.Add(time.Hour), r); len(ds) != 0 {
+	// At four hours every failed delivery is due but for the pause.
+	if ds := claim(t, s, t0.Add(4*time.Hour), r); len(ds) != 0 {
 		t.Errorf("claimed for a paused recipient: %v", seqs(ds))
 	}
 	must(t, s.Resume(ctx(), r, t0.Add(2*time.Hour)))
