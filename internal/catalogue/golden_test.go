@@ -391,4 +391,24 @@ func TestValidateEnvelope(t *testing.T) {
 	if _, err := val.ValidateEnvelope("Nope", []byte(`{}`)); err == nil {
 		t.Error("unknown envelope schema accepted")
 	}
+	// An integer of format int32 (JournalEntry's StatusCode has no
+	// minimum or maximum of its own) must fit in 32 bits.
+	for _, tt := range []struct {
+		value  string
+		format bool
+	}{{"2147483647", false}, {"-2147483648", false}, {"2147483648", true}, {"-2147483649", true}} {
+		v, err := val.ValidateEnvelope("JournalEntry", []byte(`{"StatusCode":`+tt.value+`}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		format := false
+		for _, f := range v.Findings {
+			if f.Rule == RuleFormat {
+				format = f.Path == "StatusCode"
+			}
+		}
+		if format != tt.format {
+			t.Errorf("JournalEntry StatusCode %s: int32 format finding %v, want %v: %v", tt.value, format, tt.format, v.Findings)
+		}
+	}
 }

@@ -57,6 +57,13 @@ func TestL2Findings(t *testing.T) {
 			want: []string{m0 + " mpanCheckDigit MSG2001"}},
 		{name: "MPAN of 12 digits is an L1 failure", iface: "IF-021", event: "ActivePower", set: mpan("CommonBlock.M0.MPANCore", "120002330596"),
 			want: []string{m0 + " minLength MSG1001", m0 + " pattern MSG1001"}},
+		// L2 checks run only on values that passed L1: a value that is
+		// not an MPAN, or not a date-time, has no check digit or instant.
+		{name: "MPAN with a letter is an L1 failure only", iface: "IF-021", event: "ActivePower", set: mpan("CommonBlock.M0.MPANCore", "12000233059A7"),
+			want: []string{m0 + " pattern MSG1001"}},
+		{name: "date-time in Z form is an L1 failure only", iface: "IF-021", event: "ActivePower",
+			set:  map[string]string{"CommonBlock.S1.senderTimestamp": "2025-04-01T00:00:00Z"},
+			want: []string{"payload.CommonBlock.S1.senderTimestamp minLength MSG1001"}},
 		{name: "linked MPAN in a custom block", iface: "IF-001", event: "InitialRegistration",
 			set:  mpan("CustomBlock.B035List[0].linkedImportExportMPAN", "1200023305968"),
 			want: []string{"payload.CustomBlock.B035List[0].linkedImportExportMPAN mpanCheckDigit MSG2001"}},
@@ -229,4 +236,78 @@ func (v *jv) setString(t *testing.T, path, s string) {
 func (v *jv) setRaw(t *testing.T, path, raw string) {
 	t.Helper()
 	*v.at(t, path) = jv{scalar: json.RawMessage(raw)}
+}
+
+// TestCheckResponse: R0 on an interface for which the Interface Catalogue
+// names no rejection codes: a rejection needs a reason, in any words; and
+// on one that names codes, a reason must start with one of them.
+func TestCheckResponse(t *testing.T) {
+	var free, coded string
+	for _, in := range Default().Interfaces() {
+		switch {
+		case free == "" && len(RejectionsFor(in.ID)) == 0:
+			free = in.ID
+		case coded == "" && len(RejectionsFor(in.ID)) > 0:
+			coded = in.ID
+		}
+	}
+	if free == "" || coded == "" {
+		t.Fatalf("no interface without rejection codes (%q) or with them (%q)", free, coded)
+	}
+	known := string(RejectionsFor(coded)[0]) + " - the reason"
+	for _, tt := range []struct {
+		iface, code string
+		messages    []string
+		refused     bool
+	}{
+		{free, "R", nil, true},
+		{free, "R", []string{""}, true},
+		{free, "R", []string{"the meter is not ours"}, false},
+		{free, "A", nil, false},
+		{free, "x", nil, true},
+		{coded, "R", nil, true},
+		{coded, "R", []string{"the meter is not ours"}, true},
+		{coded, "R", []string{"free text", known}, false},
+	} {
+		if got := checkResponse(tt.iface, tt.code, tt.messages); (got != "") != tt.refused {
+			t.Errorf("checkResponse(%s, %s, %q) = %q, want refused %v", tt.iface, tt.code, tt.messages, got, tt.refused)
+		}
+	}
+}
+
+// TestDuplicateKey: a key twice in one object is an L1 failure
+// (duplicateKey, MSG1001), whether the validator read the key by its fast
+// path (the field expected next) or by name, in a captured envelope field
+// or in a custom block.
+func TestDuplicateKey(t *testing.T) {
+	v, ok := Default().Variant("IF-021", "ActivePower")
+	if !ok {
+		t.Fatal("no IF-021 ActivePower")
+	}
+	example := string(Default().Example(v, ExampleOptions{Full: true}))
+	for _, key := range []string{`"senderDIPID":`, `"MPANCore":`, `"connectionTypeIndicator":`, `"periodDuration":`} {
+		t.Run(key, func(t *testing.T) {
+			i := strings.Index(example, key)
+			if i < 0 {
+				t.Fatalf("no %s in the example", key)
+			}
+			// The key again, with the value it has: only the repetition is wrong.
+			vs := i + len(key)
+			end := vs + strings.IndexAny(example[vs:], ",}")
+			body := example[:end] + "," + key + example[vs:end] + example[end:]
+			vd, err := NewValidator(nil).ValidatePayload("IF-021", []byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var dups int
+			for _, f := range vd.Findings {
+				if f.Rule == RuleDuplicateKey && f.Code == MSG1001 {
+					dups++
+				}
+			}
+			if vd.OK() || dups != 1 || len(vd.Findings) != 1 {
+				t.Errorf("%s twice: findings %v, want one duplicateKey", key, findingKeys(vd))
+			}
+		})
+	}
 }

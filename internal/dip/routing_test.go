@@ -85,6 +85,20 @@ func TestDefaultRoutingFollowsTheCatalogue(t *testing.T) {
 				t.Errorf("%s routes %s both Secondary and Always", in.ID, role)
 			}
 		}
+		// A central service receives every message of the channels it
+		// takes (Always), also where it sent the request a message
+		// answers; only the primary-only interfaces go to named parties.
+		if slices.Contains(primaryOnly, in.ID) {
+			if len(r.Secondary)+len(r.Always) > 0 {
+				t.Errorf("%s is primary-only, yet routes Secondary %v, Always %v", in.ID, r.Secondary, r.Always)
+			}
+			continue
+		}
+		for _, role := range in.Recipients {
+			if slices.Contains(centralRoles, role) && !slices.Contains(r.Always, role) {
+				t.Errorf("%s: central role %s is not Always (Secondary %v, Always %v)", in.ID, role, r.Secondary, r.Always)
+			}
+		}
 	}
 }
 
@@ -309,5 +323,44 @@ func TestEffectiveDatedRouting(t *testing.T) {
 	}
 	if ms := stored.At(market.MidnightOf(tuesday).Time()).MeteringService; ms != "" {
 		t.Errorf("the metering service is %s the day after its effective-to date", ms)
+	}
+}
+
+// TestResolveDistributor: M0.distributorDIPID is routed to as LDSO only
+// when it names an enabled participant holding LDSO; and a sender that is
+// the MPAN's LDSO does not receive its own message.
+func TestResolveDistributor(t *testing.T) {
+	rt := DefaultRouting(catalogue.Default())
+	r, _ := rt.Rule("IF-021", "")
+	resolve := func(env *catalogue.Envelope, dir directory) string {
+		t.Helper()
+		got, f := Resolve(env, r, Parties{MPAN: testMPAN, Supplier: supA}, nil, dir)
+		if f != nil {
+			t.Fatalf("refused: %v", f)
+		}
+		return recipientMap(got)
+	}
+	always := ";Always:[LSS:" + lss + ",MDS:" + mds + "]"
+
+	env := envelope(dsX, "SDS")
+	env.DistributorDIPID = supB // a supplier, not a distributor
+	if got, want := resolve(env, testDirectory()), "Primary:[];Secondary:[SUP:"+supA+"]"+always; got != want {
+		t.Errorf("distributorDIPID naming a supplier:\n got %s\nwant %s", got, want)
+	}
+
+	dir := testDirectory()
+	for _, p := range dir {
+		if p.DIPID == ldso {
+			p.Disabled = true
+		}
+	}
+	if got, want := resolve(envelope(dsX, "SDS"), dir), "Primary:[];Secondary:[SUP:"+supA+"]"+always; got != want {
+		t.Errorf("disabled distributor:\n got %s\nwant %s", got, want)
+	}
+
+	// The LDSO sends (Resolve does not check the sender's role; intake
+	// does): it is the MPAN's LDSO, and is not among the recipients.
+	if got, want := resolve(envelope(ldso, "LDSO"), testDirectory()), "Primary:[];Secondary:[SUP:"+supA+"]"+always; got != want {
+		t.Errorf("the LDSO sending:\n got %s\nwant %s", got, want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // verifyingHandler verifies every request it receives and answers 201 with
@@ -107,6 +108,8 @@ func TestRoundTripHTTPRejects(t *testing.T) {
 		{"path", func(r *http.Request) { r.URL.Path = "/send/IF-022" }, BadSignature},
 		{"query", func(r *http.Request) { r.URL.RawQuery = "a=2" }, BadSignature},
 		{"method", func(r *http.Request) { r.Method = "PUT" }, BadSignature},
+		// A replay under a fresh date: the date is signed, not only checked.
+		{"date", func(r *http.Request) { r.Header.Set(HeaderDate, testNow.Add(time.Second).UTC().Format(DateLayout)) }, BadSignature},
 		{"no signature", func(r *http.Request) { r.Header.Del(HeaderSignature) }, MissingHeader},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

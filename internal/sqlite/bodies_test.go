@@ -140,6 +140,34 @@ func TestReopenCutsTornTail(t *testing.T) {
 	}
 }
 
+// TestRecoverRefusesSeqGap: a whole, intact record whose seq is not the
+// next one is damage, not a message: recovery refuses the log rather than
+// index a message out of order (or one that was never acknowledged).
+func TestRecoverRefusesSeqGap(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "mhhs.db")
+	db, err := Open(ctx, path)
+	mustDo(t, err)
+	_, err = db.Accept(ctx, []*dip.Message{bodyMsg("S-1", t0)})
+	mustDo(t, err)
+	mustDo(t, db.Close())
+	gap, _ := appendRecord(nil, &logRecord{seq: 3, acceptedAt: dip.Micros(t0), body: []byte(`{"sur":"S-3"}`)})
+	f, err := os.OpenFile(segmentName(path+"-bodies", 1), os.O_WRONLY|os.O_APPEND, 0)
+	mustDo(t, err)
+	_, err = f.Write(gap)
+	mustDo(t, err)
+	mustDo(t, f.Close())
+
+	db, err = Open(ctx, path)
+	if err == nil {
+		db.Close()
+		t.Fatal("opened a log whose last record skips seq 2")
+	}
+	if !strings.Contains(err.Error(), "seq 3 where 2 was due") {
+		t.Errorf("open: %v, want the seq gap named", err)
+	}
+}
+
 // loseIndex makes the database at path forget every message after seq
 // keep, as a crash does to index transactions that had not committed when
 // the log already held their records: the rows go and intake_state moves

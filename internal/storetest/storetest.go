@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -305,7 +306,8 @@ func testCompleteAndPause(t *testing.T, s dip.Store) {
 	}
 	res := accept(t, s, ms...)
 	fail := func(seq int64, at time.Time) dip.Attempt {
-		return dip.Attempt{Seq: seq, Recipient: r, At: at, StatusCode: 500, Status: dip.StatusRetrying, Error: "boom", Next: at.Add(time.Second), Failure: true}
+		// Retried in three hours: Resume, at two, makes them due at once.
+		return dip.Attempt{Seq: seq, Recipient: r, At: at, StatusCode: 500, Status: dip.StatusRetrying, Error: "boom", Next: at.Add(3 * time.Hour), Failure: true}
 	}
 	must(t, s.Complete(ctx(), []dip.Attempt{fail(res[0].Seq, t0), fail(res[1].Seq, t0)}, 3))
 	states, err := s.RecipientStates(ctx())
@@ -321,10 +323,22 @@ func testCompleteAndPause(t *testing.T, s dip.Store) {
 	if !states[0].Paused {
 		t.Fatalf("not paused after 3 consecutive failures: %+v", states)
 	}
-	if ds := claim(t, s, t0.Add(time.Hour), r); len(ds) != 0 {
+	// A delivery in flight when it paused fails later: the recipient
+	// stays paused since the third failure.
+	must(t, s.Complete(ctx(), []dip.Attempt{fail(res[3].Seq, t0.Add(30*time.Minute))}, 3))
+	states, _ = s.RecipientStates(ctx())
+	if !states[0].Paused || !states[0].PausedAt.Equal(t0) {
+		t.Errorf("a failure while paused: %+v, want paused at %v still", states, t0)
+	}
+	// At four hours every failed delivery is due but for the pause.
+	if ds := claim(t, s, t0.Add(4*time.Hour), r); len(ds) != 0 {
 		t.Errorf("claimed for a paused recipient: %v", seqs(ds))
 	}
 	must(t, s.Resume(ctx(), r, t0.Add(2*time.Hour)))
+	states, _ = s.RecipientStates(ctx())
+	if states[0].Paused || states[0].ConsecutiveFailures != 0 {
+		t.Errorf("after resume: %+v, want not paused with no failures", states)
+	}
 	ds := claim(t, s, t0.Add(2*time.Hour), r)
 	if len(ds) != 4 {
 		t.Errorf("after resume claimed %v, want all 4", seqs(ds))
@@ -338,14 +352,82 @@ func testCompleteAndPause(t *testing.T, s dip.Store) {
 	if states[0].ConsecutiveFailures != 0 || states[0].Paused {
 		t.Errorf("after success: %+v", states)
 	}
+
+	// Failures are counted in a row: two, a success in a later round,
+	// then one more do not pause at three (Resume above reset r's count
+	// itself, so this is another recipient's count, reset by the success).
+	const r2 = "1900000001"
+	res = accept(t, s, msg("1200000001", "S-r2-1", "", t0, r2), msg("1200000001", "S-r2-2", "", t0, r2), msg("1200000001", "S-r2-3", "", t0, r2))
+	fail2 := func(seq int64) dip.Attempt {
+		return dip.Attempt{Seq: seq, Recipient: r2, At: t0, StatusCode: 500, Status: dip.StatusRetrying, Error: "boom", Next: t0.Add(time.Second), Failure: true}
+	}
+	must(t, s.Complete(ctx(), []dip.Attempt{fail2(res[0].Seq), fail2(res[1].Seq)}, 3))
+	must(t, s.Complete(ctx(), []dip.Attempt{{Seq: res[2].Seq, Recipient: r2, At: t0, StatusCode: 201, Status: dip.StatusDelivered}}, 3))
+	must(t, s.Complete(ctx(), []dip.Attempt{fail2(res[0].Seq)}, 3))
+	states, err = s.RecipientStates(ctx())
+	must(t, err)
+	var st2 *dip.RecipientState
+	for i := range states {
+		if states[i].Recipient == r2 {
+			st2 = &states[i]
+		}
+	}
+	if st2 == nil || st2.Paused || st2.ConsecutiveFailures != 1 {
+		t.Errorf("two failures, a success, a failure: %+v, want 1 failure in a row, not paused", st2)
+	}
+	// PauseAfter 0 never pauses, a recipient the store knows or not; a new
+	// recipient failing PauseAfter times in its first round is paused.
+	const r3, r4 = "2000000001", "2000000002"
+	res3 := accept(t, s, msg("1200000001", "S-r3-1", "", t0, r3, r4), msg("1200000001", "S-r3-2", "", t0, r3, r4), msg("1200000001", "S-r3-3", "", t0, r3, r4))
+	failTo := func(rcpt string, seq int64) dip.Attempt {
+		return dip.Attempt{Seq: seq, Recipient: rcpt, At: t0, StatusCode: 500, Status: dip.StatusRetrying, Error: "boom", Next: t0.Add(time.Second), Failure: true}
+	}
+	must(t, s.Complete(ctx(), []dip.Attempt{failTo(r3, res3[0].Seq), failTo(r3, res3[1].Seq)}, 0))
+	must(t, s.Complete(ctx(), []dip.Attempt{failTo(r3, res3[2].Seq)}, 0))
+	must(t, s.Complete(ctx(), []dip.Attempt{failTo(r4, res3[0].Seq), failTo(r4, res3[1].Seq), failTo(r4, res3[2].Seq)}, 3))
+	states, err = s.RecipientStates(ctx())
+	must(t, err)
+	found := 0
+	for _, st := range states {
+		switch st.Recipient {
+		case r3, r4:
+			found++
+		}
+		switch st.Recipient {
+		case r3:
+			if st.Paused || st.ConsecutiveFailures != 3 {
+				t.Errorf("PauseAfter 0, 3 failures in two rounds: %+v, want 3 failures, not paused", st)
+			}
+		case r4:
+			if !st.Paused || st.ConsecutiveFailures != 3 {
+				t.Errorf("PauseAfter 3, 3 failures in a new recipient's first round: %+v, want paused", st)
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("states of %s and %s: %d found in %+v", r3, r4, found, states)
+	}
+
+	// Each attempt counts on the delivery, retried or not.
+	ds = claim(t, s, t0.Add(time.Hour), r2)
+	attempts := map[int64]int{}
+	for _, d := range ds {
+		attempts[d.Seq] = d.Attempts
+	}
+	if want := map[int64]int{res[0].Seq: 2, res[1].Seq: 1}; !maps.Equal(attempts, want) {
+		t.Errorf("attempts of the retrying deliveries: %v, want %v", attempts, want)
+	}
 }
 
 func testDeadLettersRequeue(t *testing.T, s dip.Store) {
-	const r = "1800000001"
-	res := accept(t, s, msg("1200000001", "S-1", "", t0, r), msg("1200000001", "S-2", "", t0, r))
+	// other received S-1 too, and its delivery is a dead letter as well:
+	// requeueing r's leaves other's alone.
+	const r, other = "1800000001", "1900000001"
+	res := accept(t, s, msg("1200000001", "S-1", "", t0, r, other), msg("1200000001", "S-2", "", t0, r))
 	must(t, s.Complete(ctx(), []dip.Attempt{
 		{Seq: res[0].Seq, Recipient: r, At: t0, StatusCode: 503, Status: dip.StatusRetriesExhausted, Error: "gone", Failure: true},
 		{Seq: res[1].Seq, Recipient: r, At: t0, StatusCode: 201, Status: dip.StatusDelivered},
+		{Seq: res[0].Seq, Recipient: other, At: t0, StatusCode: 503, Status: dip.StatusRetriesExhausted, Error: "gone", Failure: true},
 	}, 0))
 	dead, err := s.Deliveries(ctx(), r, dip.StatusRetriesExhausted, 10)
 	must(t, err)
@@ -362,6 +444,12 @@ func testDeadLettersRequeue(t *testing.T, s dip.Store) {
 	}
 	if ds := claim(t, s, t0.Add(time.Hour), r); !slices.Equal(seqs(ds), []int64{res[0].Seq, res[1].Seq}) {
 		t.Errorf("after requeue claimed %v", seqs(ds))
+	}
+	if ds := claim(t, s, t0.Add(time.Hour), other); len(ds) != 0 {
+		t.Errorf("%s's requeue made %s's dead letter due: claimed %v", r, other, seqs(ds))
+	}
+	if dead, err := s.Deliveries(ctx(), other, dip.StatusRetriesExhausted, 10); err != nil || len(dead) != 1 || dead[0].Seq != res[0].Seq {
+		t.Errorf("%s's dead letters after %s's requeue: %+v %v", other, r, dead, err)
 	}
 }
 

@@ -74,6 +74,7 @@ func TestPostOutcomes(t *testing.T) {
 		{"207 unparsable body", 207, "partly", PartiallyRejected, nil},
 		{"207 empty body", 207, "", PartiallyRejected, nil},
 		{"207 one item short", 207, standardResponse(catalogue.MSG0000, catalogue.MSG1001), PartiallyRejected, nil},
+		{"207 one item too many", 207, standardResponse(catalogue.MSG0000, catalogue.MSG1001, catalogue.MSG0000, catalogue.MSG0000), PartiallyRejected, nil},
 		{"400", 400, standardResponse(catalogue.MSG1001, catalogue.MSG1001, catalogue.MSG1001), Rejected, nil},
 		{"422", 422, "", Rejected, nil},
 		{"401", 401, "", Failed, nil},

@@ -299,6 +299,32 @@ func TestReceiverAcceptsExtraKeysAndMinimalPayloads(t *testing.T) {
 	}
 }
 
+// TestReceiverEchoesIdentifiers: identifiers of exactly the response
+// schema's length are echoed, and the correlation id is
+// D0.initialCorrelationID, else S1.senderCorrelationID.
+func TestReceiverEchoesIdentifiers(t *testing.T) {
+	dip := newSigner(t, "dip")
+	ts := serve(t, newReceiver(dip, nil))
+	tx, sur, corr := strings.Repeat("T", 65), strings.Repeat("S", 200), strings.Repeat("C", 60)
+	body := `[{"payload":{"CommonBlock":{"S1":{"senderUniqueReference":"` + sur + `","senderCorrelationID":"from-S1"},"D0":{"transactionID":"` + tx + `"}}}},` +
+		`{"payload":{"CommonBlock":{"S1":{"senderCorrelationID":"from-S1"},"D0":{"initialCorrelationID":"` + corr + `"}}}}]`
+	got, err := (&Poster{Signer: dip}).Post(t.Context(), ts.URL, []byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Outcome != Delivered {
+		t.Fatalf("got %+v, want Delivered", got)
+	}
+	item := func(tx, sur, corr *string) catalogue.StandardResponseBodyType {
+		return catalogue.StandardResponseBodyType{SentTimestamp: testStamp, SenderID: selfID, Message: new(catalogue.MSG0000.Message()),
+			TransactionID: tx, SenderUniqueReference: sur, CorrelationID: corr}
+	}
+	want := []catalogue.StandardResponseBodyType{item(&tx, &sur, new("from-S1")), item(nil, nil, &corr)}
+	if diff := cmp.Diff(want, *decodeResponse(t, got.Body).MessageArray); diff != "" {
+		t.Errorf("items (-want +got):\n%s", diff)
+	}
+}
+
 func TestReceiverFaults(t *testing.T) {
 	dip := newSigner(t, "dip")
 
@@ -338,20 +364,22 @@ func TestReceiverFaults(t *testing.T) {
 		}
 	})
 
-	t.Run("wrong number of codes", func(t *testing.T) {
-		rec := &recorder{answer: func([]catalogue.Message) []catalogue.Code { return []catalogue.Code{} }}
-		ts := serve(t, newReceiver(dip, rec.handle))
-		got, err := (&Poster{Signer: dip}).Post(t.Context(), ts.URL, array(payload(1)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.StatusCode != http.StatusInternalServerError || got.Outcome != Failed {
-			t.Errorf("got %d %v, want 500 Failed", got.StatusCode, got.Outcome)
-		}
-		if diff := cmp.Diff([]string{catalogue.MSG5001.Message()}, messagesOf(t, got.Body)); diff != "" {
-			t.Errorf("messages (-want +got):\n%s", diff)
-		}
-	})
+	for _, codes := range [][]catalogue.Code{{}, {catalogue.MSG0000, catalogue.MSG0000}} {
+		t.Run(fmt.Sprintf("%d codes for one message", len(codes)), func(t *testing.T) {
+			rec := &recorder{answer: func([]catalogue.Message) []catalogue.Code { return codes }}
+			ts := serve(t, newReceiver(dip, rec.handle))
+			got, err := (&Poster{Signer: dip}).Post(t.Context(), ts.URL, array(payload(1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.StatusCode != http.StatusInternalServerError || got.Outcome != Failed {
+				t.Errorf("got %d %v, want 500 Failed", got.StatusCode, got.Outcome)
+			}
+			if diff := cmp.Diff([]string{catalogue.MSG5001.Message()}, messagesOf(t, got.Body)); diff != "" {
+				t.Errorf("messages (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
 
 // TestConcurrentPosts delivers many arrays at once through one Poster to one
