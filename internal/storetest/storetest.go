@@ -417,6 +417,17 @@ func testCompleteAndPause(t *testing.T, s dip.Store) {
 	if want := map[int64]int{res[0].Seq: 2, res[1].Seq: 1}; !maps.Equal(attempts, want) {
 		t.Errorf("attempts of the retrying deliveries: %v, want %v", attempts, want)
 	}
+
+	// A recipient whose first delivery succeeds is known from then on,
+	// with no failures.
+	const r5 = "2000000005"
+	res5 := accept(t, s, msg("1200000001", "S-r5-1", "", t0, r5))
+	must(t, s.Complete(ctx(), []dip.Attempt{{Seq: res5[0].Seq, Recipient: r5, At: t0, StatusCode: 201, Status: dip.StatusDelivered}}, 3))
+	states, err = s.RecipientStates(ctx())
+	must(t, err)
+	if i := slices.IndexFunc(states, func(st dip.RecipientState) bool { return st.Recipient == r5 }); i < 0 || states[i].Paused || states[i].ConsecutiveFailures != 0 {
+		t.Errorf("a recipient after its first delivery succeeded: states %+v, want it listed with no failures", states)
+	}
 }
 
 func testDeadLettersRequeue(t *testing.T, s dip.Store) {
