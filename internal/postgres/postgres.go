@@ -543,9 +543,15 @@ func scanDelivery(rows pgx.Rows, withBody bool) (dip.Delivery, error) {
 // h is the heads: due deliveries with no earlier undelivered one for the
 // same recipient, channel and MPAN. SKIP LOCKED passes over rows another
 // process is claiming; a row it claimed meanwhile fails the lease predicate
-// when rechecked on locking. The NOT EXISTS still sees an earlier delivery
+// when rechecked on locking. The head test still sees an earlier delivery
 // for the same recipient and MPAN while another process holds it, which
-// keeps per-MPAN order across processes.
+// keeps per-MPAN order across processes. It is a scalar subquery (the
+// first undelivered seq of the recipient, channel and MPAN), not NOT
+// EXISTS: PostgreSQL cannot turn it into a join, so it is always one probe
+// of deliveries_order a candidate. As an anti join it was planned from
+// the statistics of a young table (a fresh database, before autovacuum's
+// first analyze) as a nested loop over every undelivered row: 1.4-4.5 s a
+// claim with 2,000 undelivered (auto_explain, the scale-out benchmark).
 //
 // r is each head's run ($7 = ClaimQuery.Run-1 at most): the undelivered
 // deliveries after it on its recipient, channel and MPAN, in seq order,
@@ -563,7 +569,8 @@ const claimDue = `WITH h AS (
 	WHERE d.status IN ('Pending', 'Retrying') AND d.next_attempt <= $1 AND (d.claimed_until IS NULL OR d.claimed_until < $1)
 	AND EXISTS (SELECT 1 FROM unnest($2::text[], $6::text[]) AS t (recipient, channel) WHERE t.recipient = d.recipient AND (t.channel = '' OR t.channel = d.channel))
 	AND d.recipient NOT IN (SELECT recipient FROM recipients WHERE paused)
-	AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.recipient = d.recipient AND e.channel = d.channel AND e.mpan = d.mpan AND e.seq < d.seq AND e.status IN ('Pending', 'Retrying'))
+	AND (d.mpan IS NULL OR d.seq = (SELECT min(e.seq) FROM deliveries e
+		WHERE e.recipient = d.recipient AND e.channel = d.channel AND e.mpan = d.mpan AND e.status IN ('Pending', 'Retrying')))
 	ORDER BY d.seq LIMIT $3
 	FOR UPDATE OF d SKIP LOCKED
 ), r AS (
