@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/mhhs/mhhs/internal/catalogue"
 	"github.com/mhhs/mhhs/internal/dip"
 	"github.com/mhhs/mhhs/internal/market"
+	"github.com/mhhs/mhhs/internal/participant"
 	"github.com/mhhs/mhhs/internal/regs"
 	"github.com/mhhs/mhhs/internal/sqlite"
 )
@@ -139,5 +142,48 @@ func TestPartiesOf(t *testing.T) {
 	}
 	if got := partiesOf(r, d(3, 10)); got.Supplier != "2300000002" || got.DataService != "" || len(got.Pending) != 0 {
 		t.Errorf("parties as at 10 March: %+v", got)
+	}
+}
+
+// TestRegsDirectoryFollowsAnnouncements: REGS as serve builds it checks
+// providers against the DIP's registry as it was at start; a participant
+// registered since is known once an ISD announcement (IF-047) is
+// delivered, and a registry it cannot read makes it ask for the
+// announcement again.
+func TestRegsDirectoryFollowsAnnouncements(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "mhhs.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svcs, err := sqlite.OpenServices(ctx, filepath.Join(dir, "services.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svcs.Close()
+	p, err := newService(serviceSpec{name: "regs", role: "REGS"}, serviceDeps{id: "2200000001", store: svcs.Store("regs"), stores: svcs,
+		registry: store, log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := p.(*regs.Service)
+	const late = "1200000077"
+	if err := store.PutParticipant(ctx, dip.Participant{DIPID: late, Roles: []string{"MSS"}, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if got := svc.Engine.Directory().Roles(late); len(got) != 0 {
+		t.Fatalf("a participant registered after REGS started is known before any announcement: %v", got)
+	}
+	announcement := []participant.Delivery{{Channel: "IF-047", Event: "[ISD]", TransactionID: "T-ISD-1"}}
+	if codes := svc.Handle(ctx, announcement); codes[0] != participant.Accept {
+		t.Fatalf("the announcement was answered %s", codes[0])
+	}
+	if got := svc.Engine.Directory().Roles(late); !slices.Equal(got, []market.Role{market.RoleMSS}) {
+		t.Errorf("after an announcement the late participant's roles are %v, want [MSS]", got)
+	}
+	store.Close() // the registry can no longer be read
+	if codes := svc.Handle(ctx, announcement); codes[0] != participant.Retry {
+		t.Errorf("an announcement REGS could not act on was answered %s, want a retry", codes[0])
 	}
 }

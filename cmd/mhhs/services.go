@@ -14,6 +14,7 @@ import (
 	"github.com/mhhs/mhhs/internal/isd"
 	"github.com/mhhs/mhhs/internal/market"
 	"github.com/mhhs/mhhs/internal/participant"
+	"github.com/mhhs/mhhs/internal/regs"
 	"github.com/mhhs/mhhs/internal/simparty"
 )
 
@@ -69,39 +70,64 @@ func newService(spec serviceSpec, d serviceDeps) (participant.Service, error) {
 		return &isd.Service{Store: d.isdStore, DownloadBase: strings.TrimSuffix(d.downloadBase, "/"), Logger: d.log,
 			Sender: &catalogue.Sender{DIPID: d.id, Role: spec.role, Environment: catalogue.Environment(d.environment)}}, nil
 	case "regs":
-		var ds *isd.Dataset
-		if d.isdStore != nil {
-			v, err := d.isdStore.Version(context.Background(), 0)
-			switch {
-			case err == nil:
-				ds = v.Dataset
-			case !errors.Is(err, isd.ErrNoVersion):
-				return nil, err
-			}
+		dir, ds, err := regsDirectoryOf(context.Background(), d)
+		if err != nil {
+			return nil, err
 		}
 		if ds == nil {
 			d.log.Warn("regs: no standing data: REGS knows participants' roles only from the DIP's registry")
 		}
-		dir := regsDirectory(ds)
-		if d.registry != nil { // a participant standing data does not name: its roles with the DIP
-			ps, err := d.registry.Participants(context.Background())
-			if err != nil {
-				return nil, err
-			}
-			for _, p := range ps {
-				if _, ok := dir[p.DIPID]; !ok {
-					for _, r := range p.Roles {
-						dir[p.DIPID] = append(dir[p.DIPID], market.Role(r))
-					}
-				}
-			}
+		live := regs.NewLiveDirectory(dir)
+		svc, err := newRegs(d.id, mpidOf(ds, d.id, "REGS"), d.environment, live, d.stores.Regs(), nil, d.log)
+		if err != nil {
+			return nil, err
 		}
-		return newRegs(d.id, mpidOf(ds, d.id, "REGS"), d.environment, dir, d.stores.Regs(), nil, d.log)
+		// A new standing data version, or participants registered since:
+		// the roles REGS checks providers against follow them.
+		svc.Announced = func(ctx context.Context) error {
+			dir, _, err := regsDirectoryOf(ctx, d)
+			if err == nil {
+				live.Set(dir)
+			}
+			return err
+		}
+		return svc, nil
 	case "sim-supplier", "sim-ldso", "sim-mss", "sim-sds":
 		return &simparty.Party{DIPID: d.id, Role: spec.role, Store: d.store, Logger: d.log,
 			Sender: &catalogue.Sender{DIPID: d.id, Role: spec.role, Environment: catalogue.Environment(d.environment)}}, nil
 	}
 	return nil, fmt.Errorf("no service %q", spec.name)
+}
+
+// regsDirectoryOf is the participants' roles REGS checks providers
+// against: standing data's latest version where the process can read it,
+// and the DIP's registry for participants standing data does not name.
+func regsDirectoryOf(ctx context.Context, d serviceDeps) (regs.StaticDirectory, *isd.Dataset, error) {
+	var ds *isd.Dataset
+	if d.isdStore != nil {
+		v, err := d.isdStore.Version(ctx, 0)
+		switch {
+		case err == nil:
+			ds = v.Dataset
+		case !errors.Is(err, isd.ErrNoVersion):
+			return nil, nil, err
+		}
+	}
+	dir := regsDirectory(ds)
+	if d.registry != nil {
+		ps, err := d.registry.Participants(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, p := range ps {
+			if _, ok := dir[p.DIPID]; !ok {
+				for _, r := range p.Roles {
+					dir[p.DIPID] = append(dir[p.DIPID], market.Role(r))
+				}
+			}
+		}
+	}
+	return dir, ds, nil
 }
 
 // serviceList parses --services: names separated by commas.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/mhhs/mhhs/internal/catalogue"
@@ -56,6 +57,32 @@ type StaticDirectory map[string][]market.Role
 
 // Roles returns the roles of the participant with the DIP id.
 func (d StaticDirectory) Roles(dipID string) []market.Role { return d[dipID] }
+
+// LiveDirectory is a Directory that can be replaced while the Engine runs:
+// the service sets a new one when standing data or the DIP's registry
+// changes (Service.Announced). Safe for concurrent use.
+type LiveDirectory struct {
+	p atomic.Pointer[StaticDirectory]
+}
+
+// NewLiveDirectory returns a LiveDirectory holding d.
+func NewLiveDirectory(d StaticDirectory) *LiveDirectory {
+	l := &LiveDirectory{}
+	l.Set(d)
+	return l
+}
+
+// Set replaces the directory.
+func (l *LiveDirectory) Set(d StaticDirectory) { l.p.Store(&d) }
+
+// Roles returns the roles of the participant with the DIP id in the
+// directory set last.
+func (l *LiveDirectory) Roles(dipID string) []market.Role {
+	if d := l.p.Load(); d != nil {
+		return (*d)[dipID]
+	}
+	return nil
+}
 
 // Config is the Registration Service's configuration. The public record
 // leaves several timings open (reference mhhs-domain.md §9: the CSS message
@@ -171,6 +198,10 @@ func New(cfg Config) (*Engine, error) {
 	}
 	return &Engine{cfg: cfg}, nil
 }
+
+// Directory returns the directory of participants' roles the Engine checks
+// against.
+func (e *Engine) Directory() Directory { return e.cfg.Directory }
 
 // Input is a message the DIP delivered to REGS: its decoded payload, and
 // the DIP's transaction id and timestamp (D0). The transaction id keys the

@@ -79,6 +79,12 @@ type Service struct {
 	Poll time.Duration
 	// Now is the market's clock for ticks (default time.Now).
 	Now func() time.Time
+	// Announced is called when an ISD announcement (IF-047) is delivered:
+	// what refreshes the Engine's Directory (a LiveDirectory) from
+	// standing data and the DIP's registry. An error asks the DIP to
+	// deliver the announcement again. Nil: the announcement changes
+	// nothing.
+	Announced func(ctx context.Context) error
 }
 
 // NewService returns the service of engine over store.
@@ -107,10 +113,9 @@ func (s *Service) Channels() []string {
 // delivery failure: its answer goes back through the DIP. A store or
 // encoding fault asks the DIP to deliver the batch again.
 //
-// An ISD announcement (IF-047) is accepted and changes nothing: the
-// Engine's Directory is built from standing data when the service starts,
-// so a new version takes effect when REGS restarts (a known gap: REGS
-// does not yet download announced versions).
+// An ISD announcement (IF-047) calls Announced, which refreshes the
+// participants' roles REGS checks providers against; REGS keeps no other
+// standing data.
 func (s *Service) Handle(ctx context.Context, ds []participant.Delivery) []catalogue.Code {
 	codes := make([]catalogue.Code, len(ds))
 	inputs := make([]Input, len(ds))
@@ -119,6 +124,12 @@ func (s *Service) Handle(ctx context.Context, ds []participant.Delivery) []catal
 	for i, d := range ds {
 		if d.Channel == "IF-047" {
 			codes[i] = participant.Accept
+			if s.Announced != nil {
+				if err := s.Announced(ctx); err != nil {
+					s.Logger.Warn("regs: refreshing the directory after an ISD announcement failed; asking for it again", "err", err)
+					codes[i] = participant.Retry
+				}
+			}
 			continue
 		}
 		p, err := d.Decode()
