@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mhhs/mhhs/internal/storetest"
 )
@@ -70,8 +71,17 @@ func participantWebhooks(t *testing.T, store string) {
 	}
 	send := func(n int) {
 		t.Helper()
-		if r, err := sds.client.Send(ctx, "IF-021", if021(t, n)); err != nil || r.Status != 201 {
-			t.Fatalf("send %d: %v %v", n, r, err)
+		// The running DIP reloads its participants every second: until it
+		// has the MDS and LSS added above, an IF-021 has no recipient
+		// (MSG3003), so the first send may have to wait for it.
+		for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			r, err := sds.client.Send(ctx, "IF-021", if021(t, n))
+			if err == nil && r.Status == 201 {
+				return
+			}
+			if err != nil || time.Now().After(deadline) || !strings.Contains(string(r.Body), "MSG3003") {
+				t.Fatalf("send %d: %v %v", n, r, err)
+			}
 		}
 	}
 
