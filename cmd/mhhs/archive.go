@@ -34,13 +34,18 @@ func archivePath(flagValue, dataDir string) string {
 	return flagValue
 }
 
-// openArchive opens the archive of --archive (nil when off).
-func openArchive(flagValue, dataDir string) (*archive.Dir, error) {
+// openArchive opens the archive of --archive: a nil Archiver (and a
+// close that does nothing) when archiving is off.
+func openArchive(flagValue, dataDir string) (dip.Archiver, func() error, error) {
 	path := archivePath(flagValue, dataDir)
 	if path == "" {
-		return nil, nil
+		return nil, func() error { return nil }, nil
 	}
-	return archive.Open(path)
+	a, err := archive.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, a.Close, nil
 }
 
 // archiveCmd is mhhs archive: reading the archive of purged messages.

@@ -49,11 +49,11 @@ func archivedStore(t *testing.T) (data string, refs []string) {
 	}, 0); err != nil {
 		t.Fatal(err)
 	}
-	arch, err := openArchive("", data)
+	arch, closeArchive, err := openArchive("", data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer arch.Close()
+	defer closeArchive()
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

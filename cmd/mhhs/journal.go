@@ -59,15 +59,11 @@ func journal(env *cmdEnv, args []string) int {
 				return err
 			}
 			defer store.Close()
-			arch, err := openArchive(*archiveDir, *sf.data)
+			archiver, closeArchive, err := openArchive(*archiveDir, *sf.data)
 			if err != nil {
 				return err
 			}
-			var archiver dip.Archiver
-			if arch != nil {
-				defer arch.Close()
-				archiver = arch
-			}
+			defer closeArchive()
 			jr, err := dip.JournalOf(env.ctx, store, archiver, *sender, sur)
 			if errors.Is(err, dip.ErrNotFound) {
 				return fmt.Errorf("no journal of %s sent by %s in the store", sur, *sender)
@@ -77,7 +73,7 @@ func journal(env *cmdEnv, args []string) int {
 			}
 			rec = httpapi.JournalRecord(jr)
 			if jr.Archived != nil {
-				from = fmt.Sprintf("from the archive: %s (purged from the store)", filepath.Join(arch.Path(), archive.FileName(jr.Archived.Day)))
+				from = fmt.Sprintf("from the archive: %s (purged from the store)", filepath.Join(archivePath(*archiveDir, *sf.data), archive.FileName(jr.Archived.Day)))
 			}
 		}
 		fmt.Fprintf(env.stdout, "%s %s transaction %s MPAN %s\n", rec.Interface, rec.SenderUniqueReference, dash(rec.DIPTransactionID), dash(rec.MPANCore))

@@ -263,15 +263,11 @@ func runServe(env *cmdEnv, cfg serveConfig, log *slog.Logger) error {
 			locals = append(locals, dip.LocalService{DIPID: s.id, Handler: s.svc, Channels: chs})
 		}
 	}
-	arch, err := openArchive(cfg.Archive, cfg.Data)
+	archiver, closeArchive, err := openArchive(cfg.Archive, cfg.Data)
 	if err != nil {
 		return err
 	}
-	var archiver dip.Archiver
-	if arch != nil {
-		defer arch.Close()
-		archiver = arch
-	}
+	defer closeArchive()
 	var hub *dip.Hub
 	obs := metrics.New(hubSource{&hub})
 	hub = dip.NewHub(store, dip.Config{
