@@ -140,9 +140,8 @@ func (r *Relay) send(ctx context.Context, s Sender, pending []Outgoing) (done []
 		// The wave's requests: per channel in order of first appearance,
 		// at most Batch messages each.
 		type request struct {
-			channel string
-			keys    []string
-			msgs    []Outgoing
+			keys []string // the MPANs of msgs
+			msgs []Outgoing
 		}
 		var reqs []*request
 		open := map[string]*request{}
@@ -150,7 +149,7 @@ func (r *Relay) send(ctx context.Context, s Sender, pending []Outgoing) (done []
 			o := queues[k][0]
 			rq := open[o.Channel]
 			if rq == nil || len(rq.msgs) >= max(r.Batch, 1) {
-				rq = &request{channel: o.Channel}
+				rq = &request{}
 				open[o.Channel] = rq
 				reqs = append(reqs, rq)
 			}
