@@ -68,16 +68,12 @@ func (t *regsTx) Registration(m market.MPAN) (*regs.Registration, error) {
 }
 
 func (t *regsTx) Put(r *regs.Registration) error {
-	k, err := mpanKey(r.MPAN)
-	if err != nil {
-		return err
-	}
-	b, err := packRegistration(r)
+	row, err := registrationRow(r)
 	if err != nil {
 		return err
 	}
 	_, err = t.tx.Exec(t.ctx, `INSERT INTO regs_registrations (mpan, doc, due) VALUES ($1, $2, $3)
-		ON CONFLICT (mpan) DO UPDATE SET doc = excluded.doc, due = excluded.due`, k, b, r.DueMicros())
+		ON CONFLICT (mpan) DO UPDATE SET doc = excluded.doc, due = excluded.due`, row...)
 	return err
 }
 
@@ -138,15 +134,11 @@ func (st *regsStore) Load(ctx context.Context, rs []*regs.Registration) error {
 func (st *regsStore) load(ctx context.Context, rs []*regs.Registration) error {
 	rows := make([][]any, len(rs))
 	for i, r := range rs {
-		k, err := mpanKey(r.MPAN)
+		row, err := registrationRow(r)
 		if err != nil {
 			return err
 		}
-		b, err := packRegistration(r)
-		if err != nil {
-			return err
-		}
-		rows[i] = []any{k, b, r.DueMicros()}
+		rows[i] = row
 	}
 	return st.db.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE regs_load (mpan BIGINT, doc BYTEA, due BIGINT) ON COMMIT DROP`); err != nil {
@@ -198,6 +190,20 @@ func packRegistration(r *regs.Registration) ([]byte, error) {
 		return nil, err
 	}
 	return s2.Encode(nil, b), nil
+}
+
+// registrationRow is a registration's row: its MPAN key, its stored form
+// and its due time.
+func registrationRow(r *regs.Registration) ([]any, error) {
+	k, err := mpanKey(r.MPAN)
+	if err != nil {
+		return nil, err
+	}
+	b, err := packRegistration(r)
+	if err != nil {
+		return nil, err
+	}
+	return []any{k, b, r.DueMicros()}, nil
 }
 
 func unpackRegistration(b []byte) (*regs.Registration, error) {

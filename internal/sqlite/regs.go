@@ -65,16 +65,12 @@ func (t *regsTx) Registration(m market.MPAN) (*regs.Registration, error) {
 }
 
 func (t *regsTx) Put(r *regs.Registration) error {
-	k, err := mpanKey(r.MPAN)
-	if err != nil {
-		return err
-	}
-	b, err := packRegistration(r)
+	row, err := registrationRow(r)
 	if err != nil {
 		return err
 	}
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO registrations (mpan, doc, due) VALUES (?, ?, ?)
-		ON CONFLICT (mpan) DO UPDATE SET doc = excluded.doc, due = excluded.due`, k, b, r.DueMicros())
+		ON CONFLICT (mpan) DO UPDATE SET doc = excluded.doc, due = excluded.due`, row...)
 	return err
 }
 
@@ -146,15 +142,11 @@ func (st *regsStore) load(ctx context.Context, rs []*regs.Registration) error {
 	}
 	defer put.Close()
 	for _, r := range rs {
-		k, err := mpanKey(r.MPAN)
+		row, err := registrationRow(r)
 		if err != nil {
 			return err
 		}
-		b, err := packRegistration(r)
-		if err != nil {
-			return err
-		}
-		if _, err := put.ExecContext(ctx, k, b, r.DueMicros()); err != nil {
+		if _, err := put.ExecContext(ctx, row...); err != nil {
 			return err
 		}
 	}
@@ -208,6 +200,20 @@ func packRegistration(r *regs.Registration) ([]byte, error) {
 		return nil, err
 	}
 	return s2.Encode(nil, b), nil
+}
+
+// registrationRow is a registration's row: its MPAN key, its stored form
+// and its due time.
+func registrationRow(r *regs.Registration) ([]any, error) {
+	k, err := mpanKey(r.MPAN)
+	if err != nil {
+		return nil, err
+	}
+	b, err := packRegistration(r)
+	if err != nil {
+		return nil, err
+	}
+	return []any{k, b, r.DueMicros()}, nil
 }
 
 func unpackRegistration(b []byte) (*regs.Registration, error) {
